@@ -1,0 +1,7 @@
+import type { Migrations } from "@shop/service-defaults/Database"
+import m0001 from "./0001_create_notifications.ts"
+
+/** Versioned migrations of the notification database, in order. */
+export const migrations: Migrations = {
+  "0001_create_notifications": m0001
+}

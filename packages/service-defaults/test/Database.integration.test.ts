@@ -1,0 +1,76 @@
+import { PgClient } from "@effect/sql-pg"
+import { assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Layer, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
+import { DatabaseLive } from "../src/Database.ts"
+import { HealthChecks } from "../src/HealthChecks.ts"
+import { acquireTestDatabase } from "../src/TestDatabase.ts"
+
+const migrations = {
+  "0001_create_widgets": SqlClient.SqlClient.use((sql) =>
+    sql`CREATE TABLE widgets (id int PRIMARY KEY, name text NOT NULL)`
+  ),
+  "0002_add_color": SqlClient.SqlClient.use((sql) =>
+    sql`ALTER TABLE widgets ADD COLUMN color text NOT NULL DEFAULT 'red'`
+  )
+}
+
+/** Builds DatabaseLive against `url` the way a service does: from configuration. */
+const databaseAt = (url: string, maxConnections: number) =>
+  DatabaseLive({ database: "widgets", migrations }).pipe(
+    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
+      DATABASE_URL: url,
+      DATABASE_POOL_MAX: String(maxConnections),
+      DATABASE_AUTO_CREATE: "false"
+    })))
+  )
+
+describe("DatabaseLive", () => {
+  it.live("applies versioned migrations once, in order, and registers a readiness check", () =>
+    Effect.gen(function*() {
+      const db = yield* acquireTestDatabase("migrations")
+      const run = Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* sql`INSERT INTO widgets (id, name) VALUES (1, 'a') ON CONFLICT DO NOTHING`
+        const rows = yield* sql<{ color: string }>`SELECT color FROM widgets WHERE id = 1`
+        const applied = yield* sql<{ migration_id: number }>`
+          SELECT migration_id FROM effect_sql_migrations ORDER BY migration_id`
+        const checks = yield* (yield* HealthChecks).run
+        return { color: rows[0]?.color, applied: applied.map((r) => r.migration_id), checks }
+      })
+      const layer = () => databaseAt(db.url, db.maxConnections).pipe(Layer.provideMerge(HealthChecks.layer))
+      const first = yield* run.pipe(Effect.provide(layer()))
+      // a restart finds the migrations applied and runs none twice (a second ALTER would fail)
+      const second = yield* run.pipe(Effect.provide(Layer.fresh(layer())))
+      assert.strictEqual(first.color, "red")
+      assert.deepStrictEqual(first.applied, [1, 2])
+      assert.deepStrictEqual(second.applied, [1, 2])
+      assert.deepStrictEqual(first.checks.map((c) => [c.name, c.ok]), [["postgres", true]])
+    }).pipe(Effect.scoped))
+
+  it.live("creates the service's database on a real server when it is missing", () =>
+    Effect.gen(function*() {
+      const db = yield* acquireTestDatabase("autocreate")
+      if (!db.real) return // PGlite serves a single database; creation is a real-server feature
+      const url = new URL(db.url)
+      const name = `${url.pathname.slice(1)}_svc`
+      url.pathname = `/${name}`
+      const admin = PgClient.layer({ url: Redacted.make(db.url), maxConnections: 1 })
+      yield* Effect.addFinalizer(() =>
+        SqlClient.SqlClient.use((sql) => sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).pipe(
+          Effect.provide(admin),
+          Effect.orDie
+        )
+      )
+      const count = yield* SqlClient.SqlClient.use((sql) => sql<{ n: number }>`SELECT count(*)::int AS n FROM widgets`)
+        .pipe(
+          Effect.provide(
+            DatabaseLive({ database: name, migrations }).pipe(
+              Layer.provide(HealthChecks.layer),
+              Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ DATABASE_URL: url.toString() })))
+            )
+          )
+        )
+      assert.strictEqual(count[0]?.n, 0)
+    }).pipe(Effect.scoped))
+})

@@ -1,0 +1,177 @@
+/**
+ * `npm start`: runs the whole platform on this machine.
+ *
+ * Embedded (default): one PGlite database per service under DATA_DIR (default .data/), in-memory cache and rate
+ * limits, the PostgreSQL-backed event log. Distributed: set POSTGRES_URL (a server where each service gets its own
+ * database, e.g. postgres://postgres@127.0.0.1:5432), and optionally REDIS_URL and KAFKA_BROKERS.
+ *
+ * Every service runs as its own process, talking gRPC on loopback; a service that dies is restarted. Ctrl-C stops
+ * everything (SIGTERM, then SIGKILL after a grace period).
+ */
+import { databaseServices, Topology } from "@shop/service-defaults/Topology"
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdirSync } from "node:fs"
+import { createConnection } from "node:net"
+import { join, resolve } from "node:path"
+import { createInterface } from "node:readline"
+
+const root = resolve(import.meta.dirname, "..")
+const dataDir = resolve(root, process.env.DATA_DIR ?? ".data")
+const postgresUrl = process.env.POSTGRES_URL
+const embeddedPortBase = Number(process.env.EMBEDDED_PG_PORT_BASE ?? 54330)
+const pretty = process.stdout.isTTY && process.env.LOG_FORMAT !== "json"
+
+interface Proc {
+  readonly name: string
+  readonly args: ReadonlyArray<string>
+  readonly env: Record<string, string>
+  child?: ChildProcess
+  restarts: number
+}
+
+const procs: Array<Proc> = []
+let stopping = false
+
+const colors = [36, 33, 35, 32, 34, 31, 90]
+const color = (name: string, text: string) =>
+  pretty ? `\x1b[${colors[[...name].reduce((a, c) => a + c.charCodeAt(0), 0) % colors.length]}m${text}\x1b[0m` : text
+
+/** Renders a child's JSON log line for a terminal; passes it through unchanged otherwise. */
+const render = (name: string, line: string) => {
+  if (!pretty) return line
+  try {
+    const log = JSON.parse(line) as Record<string, unknown>
+    const message = Array.isArray(log.message) ? log.message.join(" ") : String(log.message)
+    const time = typeof log.time === "string" ? log.time.slice(11, 19) : ""
+    const level = String(log.level ?? "").toUpperCase().padEnd(5)
+    return `${time} ${color(name, name.padEnd(13))} ${level} ${message}${log.cause ? `\n${String(log.cause)}` : ""}`
+  } catch {
+    return `${color(name, name.padEnd(13))} ${line}`
+  }
+}
+
+const launch = (proc: Proc) => {
+  const child = spawn(process.execPath, proc.args, {
+    cwd: root,
+    env: { ...process.env, ...proc.env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  proc.child = child
+  createInterface({ input: child.stdout }).on("line", (line) => console.log(render(proc.name, line)))
+  createInterface({ input: child.stderr }).on("line", (line) => console.error(render(proc.name, line)))
+  child.on("exit", (code, signal) => {
+    if (stopping) return
+    proc.restarts++
+    const delay = Math.min(10_000, 500 * 2 ** Math.min(proc.restarts, 5))
+    console.error(color(proc.name, `${proc.name} exited (${signal ?? code}); restarting in ${delay} ms`))
+    setTimeout(() => stopping || launch(proc), delay)
+  })
+}
+
+const start = (name: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+  const proc: Proc = { name, args, env, restarts: 0 }
+  procs.push(proc)
+  launch(proc)
+}
+
+const waitForPort = (port: number, timeoutMs: number) =>
+  new Promise<void>((resolvePort, reject) => {
+    const deadline = Date.now() + timeoutMs
+    const attempt = () => {
+      const socket = createConnection({ host: "127.0.0.1", port })
+      socket.once("connect", () => (socket.destroy(), resolvePort()))
+      socket.once("error", () => {
+        socket.destroy()
+        if (Date.now() > deadline) reject(new Error(`port ${port} did not open within ${timeoutMs} ms`))
+        else setTimeout(attempt, 200)
+      })
+    }
+    attempt()
+  })
+
+const waitForHealth = async (url: string, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const ok = await fetch(url).then((response) => response.ok, () => false)
+    if (ok) return true
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  return false
+}
+
+const stopAll = async () => {
+  if (stopping) return
+  stopping = true
+  console.log("\nstopping Shop Mesh...")
+  const exits = procs.reverse().map((proc) =>
+    new Promise<void>((done) => {
+      const child = proc.child
+      if (!child || child.exitCode !== null || child.signalCode !== null) return done()
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000)
+      child.once("exit", () => (clearTimeout(timer), done()))
+      child.kill("SIGTERM")
+    })
+  )
+  await Promise.all(exits)
+  console.log("stopped")
+  process.exit(0)
+}
+process.on("SIGINT", stopAll)
+process.on("SIGTERM", stopAll)
+
+const services = join(root, "packages")
+const databaseUrl: Record<string, string> = {}
+const poolMax = postgresUrl ? {} : { DATABASE_POOL_MAX: "1" }
+
+if (postgresUrl) {
+  for (const name of databaseServices) {
+    databaseUrl[name] = `${postgresUrl.replace(/\/[^/]*$/, "").replace(/\/$/, "")}/${Topology[name].database}`
+  }
+} else {
+  mkdirSync(dataDir, { recursive: true })
+  databaseServices.forEach((name, index) => {
+    const port = embeddedPortBase + index + 1
+    start(`pg-${name}`, [join(root, "scripts/embedded-postgres.ts"), join(dataDir, "pg", name), String(port)], {
+      EMBEDDED_PG_NAME: name
+    })
+    databaseUrl[name] = `postgres://postgres@127.0.0.1:${port}/postgres`
+  })
+  await Promise.all(databaseServices.map((_, index) => waitForPort(embeddedPortBase + index + 1, 60_000)))
+}
+
+const addresses = {
+  PRODUCT_GRPC_ADDR: `127.0.0.1:${Topology.product.grpcPort}`,
+  ORDER_GRPC_ADDR: `127.0.0.1:${Topology.order.grpcPort}`,
+  PAYMENT_GRPC_ADDR: `127.0.0.1:${Topology.payment.grpcPort}`
+}
+const startedAt = Date.now()
+for (const name of databaseServices) {
+  start(name, [join(services, name, "src/main.ts")], {
+    ...addresses,
+    ...poolMax,
+    DATABASE_URL: databaseUrl[name]!
+  })
+}
+start("gateway", [join(services, "gateway/src/main.ts")], addresses)
+
+const endpoints = [
+  ["gateway", `http://127.0.0.1:${Topology.gateway.adminPort}/healthz`],
+  ...databaseServices.map((name) => [name, `http://127.0.0.1:${Topology[name].adminPort}/healthz`]),
+  ["platform", `http://127.0.0.1:${Topology.gateway.httpPort}/healthz`]
+] as const
+const results = await Promise.all(endpoints.map(([, url]) => waitForHealth(url, 90_000)))
+const seconds = ((Date.now() - startedAt) / 1000).toFixed(1)
+if (results.every(Boolean)) {
+  console.log(`
+Shop Mesh is up (${postgresUrl ? "distributed" : "embedded"} mode, healthy in ${seconds} s)
+  REST API       http://127.0.0.1:${Topology.gateway.httpPort}/api/v1
+  health         http://127.0.0.1:${Topology.gateway.httpPort}/healthz
+  gateway admin  http://127.0.0.1:${Topology.gateway.adminPort}/metrics
+${databaseServices.map((name) => `  ${name.padEnd(14)} http://127.0.0.1:${Topology[name].adminPort}/readyz`).join("\n")}
+  data           ${postgresUrl ? postgresUrl : dataDir}
+Press Ctrl-C to stop.
+`)
+} else {
+  const failed = endpoints.filter((_, i) => !results[i]).map(([name]) => name)
+  console.error(`not healthy after 90 s: ${failed.join(", ")}`)
+}
