@@ -1,0 +1,118 @@
+import * as grpc from "@grpc/grpc-js"
+import type { DomainError } from "@shop/domain"
+import { Config, Duration, Effect, type Scope } from "effect"
+import { spanName, splitPath, type UnaryMethod } from "./GrpcMethod.ts"
+import { codeName, toDomainError } from "./GrpcStatus.ts"
+import { CurrentTraceState, inject } from "./TraceMetadata.ts"
+
+/** What the client needs of a generated method definition (e.g. `PaymentServiceService.processPayment`). */
+export type ClientMethod<Req, Res> = Pick<UnaryMethod<Req, Res>, "path" | "requestSerialize" | "responseDeserialize">
+
+export interface CallOptions {
+  /** Time allowed for this call; the client's default deadline when unset. */
+  readonly deadline?: Duration.Input | undefined
+  /** Extra request metadata; the trace context is added to it. */
+  readonly metadata?: grpc.Metadata | undefined
+}
+
+/** A channel to one peer service, with traced, deadline-bound unary calls that fail with domain errors. */
+export interface GrpcClient {
+  /** The peer's logical name (e.g. "payment"), used in errors made up from bare status codes. */
+  readonly service: string
+  readonly address: string
+  /** The underlying grpc-js client, for streaming calls. */
+  readonly client: grpc.Client
+  readonly unary: <Req, Res>(
+    method: ClientMethod<Req, Res>,
+    request: Req,
+    options?: CallOptions
+  ) => Effect.Effect<Res, DomainError>
+}
+
+export interface GrpcClientOptions {
+  readonly address: string
+  readonly service: string
+  /** Deadline of calls that do not set their own. Default: 5 seconds. */
+  readonly deadline?: Duration.Input | undefined
+  /** Default: insecure (plaintext), as inside the cluster network. */
+  readonly credentials?: grpc.ChannelCredentials | undefined
+  readonly channelOptions?: grpc.ChannelOptions | undefined
+}
+
+/**
+ * One raw unary call: no span and no error mapping. Interrupting the effect cancels the call.
+ */
+export const invoke = <Req, Res>(
+  client: grpc.Client,
+  method: ClientMethod<Req, Res>,
+  request: Req,
+  metadata: grpc.Metadata,
+  deadline: Date
+): Effect.Effect<Res, grpc.ServiceError> =>
+  Effect.callback<Res, grpc.ServiceError>((resume) => {
+    const call = client.makeUnaryRequest(
+      method.path,
+      method.requestSerialize,
+      method.responseDeserialize,
+      request,
+      metadata,
+      { deadline },
+      (error, response) => {
+        if (error !== null) resume(Effect.fail(error))
+        else if (response === undefined) resume(Effect.die(new Error(`${method.path}: empty response`)))
+        else resume(Effect.succeed(response))
+      }
+    )
+    return Effect.sync(() => call.cancel())
+  })
+
+const defaultDeadline = Duration.seconds(5)
+
+/** Opens a channel for the lifetime of the current scope; closing the scope closes the channel. */
+export const make = Effect.fnUntraced(function*(options: GrpcClientOptions) {
+  const client = yield* Effect.acquireRelease(
+    Effect.sync(() =>
+      new grpc.Client(
+        options.address,
+        options.credentials ?? grpc.credentials.createInsecure(),
+        options.channelOptions ?? {}
+      )
+    ),
+    (channel) => Effect.sync(() => channel.close())
+  )
+  const fallbackDeadline = Duration.toMillis(options.deadline ?? defaultDeadline)
+  const [host = options.address, port = "0"] = options.address.split(/:(?=\d+$)/)
+
+  const unary = <Req, Res>(method: ClientMethod<Req, Res>, request: Req, callOptions?: CallOptions) => {
+    const [rpcService, rpcMethod] = splitPath(method.path)
+    return Effect.useSpan(spanName(method.path), {
+      kind: "client",
+      attributes: {
+        "rpc.system": "grpc",
+        "rpc.service": rpcService,
+        "rpc.method": rpcMethod,
+        "server.address": host,
+        "server.port": Number(port)
+      }
+    }, (span) =>
+      Effect.flatMap(CurrentTraceState, (traceState) => {
+        const metadata = inject(callOptions?.metadata?.clone() ?? new grpc.Metadata(), span, traceState)
+        const millis = callOptions?.deadline === undefined ? fallbackDeadline : Duration.toMillis(callOptions.deadline)
+        return invoke(client, method, request, metadata, new Date(Date.now() + millis)).pipe(
+          Effect.tap(() => Effect.sync(() => span.attribute("rpc.grpc.status_code", grpc.status.OK))),
+          Effect.mapError((error) => {
+            span.attribute("rpc.grpc.status_code", error.code)
+            span.attribute("rpc.grpc.status", codeName(error.code))
+            return toDomainError(error, options.service)
+          })
+        )
+      }))
+  }
+
+  return { service: options.service, address: options.address, client, unary } satisfies GrpcClient
+})
+
+/** Like {@link make}, with the address, service name and deadline read from configuration. */
+export const makeConfig = (
+  config: Config.Wrap<{ readonly address: string; readonly service: string; readonly deadline: Duration.Duration }>
+): Effect.Effect<GrpcClient, Config.ConfigError, Scope.Scope> => Effect.flatMap(Config.unwrap(config), make)
