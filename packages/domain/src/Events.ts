@@ -1,15 +1,6 @@
-import { DateTime, Effect, Option, Schema, SchemaIssue } from "effect"
-import {
-  EventId,
-  OrderId,
-  PaymentId,
-  ProductId,
-  ReservationId,
-  SagaId,
-  TrackingNumber,
-  TransactionId,
-  UserId
-} from "./Ids.ts"
+import { Effect, Option, Schema, SchemaIssue } from "effect"
+import { defineEvent, type Topic, Topics } from "./EventEnvelope.ts"
+import { OrderId, PaymentId, ProductId, ReservationId, SagaId, TrackingNumber, TransactionId, UserId } from "./Ids.ts"
 import { Cents, Currency } from "./Money.ts"
 import { Quantity } from "./Order.ts"
 import { Price, ProductName } from "./Product.ts"
@@ -24,76 +15,6 @@ import { Timestamp } from "./Timestamp.ts"
  * `key` is the order id for every event below: all events of one order go to one partition, in order, whichever
  * service publishes them. Payloads may gain optional members within a version; anything else is a new version.
  */
-
-/** The topics events are published on. */
-export const Topics = {
-  orders: "shop.orders",
-  payments: "shop.payments",
-  inventory: "shop.inventory"
-} as const
-export type Topic = (typeof Topics)[keyof typeof Topics]
-
-/** A W3C trace context `traceparent` header value. */
-export const Traceparent = Schema.String.check(
-  Schema.isPattern(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/u, { expected: "a W3C traceparent" })
-)
-
-/** The envelope members that do not depend on the event type. */
-const envelopeFields = {
-  eventId: EventId,
-  occurredAt: Timestamp,
-  key: Schema.String.check(Schema.isBetweenLength(1, 128)),
-  traceparent: Schema.optionalKey(Traceparent)
-}
-
-/** One version of one event type: its schema, topic, and a constructor that stamps id and time. */
-export interface EventDefinition<Type extends string, Version extends number, Payload extends Schema.Top> {
-  readonly type: Type
-  readonly version: Version
-  readonly topic: Topic
-  readonly schema: Schema.Struct<
-    typeof envelopeFields & {
-      readonly type: Schema.Literal<Type>
-      readonly version: Schema.Literal<Version>
-      readonly payload: Payload
-    }
-  >
-  /** A new event with a fresh id, the `Clock`'s time and the payload's order id as key. */
-  readonly create: (
-    payload: Payload["Type"],
-    options?: { readonly traceparent?: string | undefined }
-  ) => Effect.Effect<EventDefinition<Type, Version, Payload>["schema"]["Type"]>
-}
-
-const defineEvent = <const Type extends string, const Version extends number, Payload extends Schema.Top>(options: {
-  readonly type: Type
-  readonly version: Version
-  readonly topic: Topic
-  readonly payload: Payload
-  readonly key: (payload: Payload["Type"]) => string
-}): EventDefinition<Type, Version, Payload> => {
-  const schema = Schema.Struct({
-    ...envelopeFields,
-    type: Schema.Literal(options.type),
-    version: Schema.Literal(options.version),
-    payload: options.payload
-  }).annotate({ identifier: `${options.type}.v${options.version}` })
-  const create = (payload: Payload["Type"], createOptions?: { readonly traceparent?: string | undefined }) =>
-    Effect.gen(function*() {
-      const eventId = yield* EventId.generate
-      const occurredAt = yield* DateTime.now
-      return {
-        eventId,
-        type: options.type,
-        version: options.version,
-        occurredAt,
-        key: options.key(payload),
-        ...(createOptions?.traceparent === undefined ? {} : { traceparent: createOptions.traceparent }),
-        payload
-      } as typeof schema.Type
-    })
-  return { type: options.type, version: options.version, topic: options.topic, schema, create }
-}
 
 /** A line of an order as events carry it. */
 export const EventOrderLine = Schema.Struct({

@@ -1,4 +1,5 @@
 export * from "./Errors.ts"
+export * from "./EventEnvelope.ts"
 export * from "./Events.ts"
 export * from "./Ids.ts"
 export * from "./Money.ts"

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Effect, Schema } from "effect"
 import { TestClock } from "effect/testing"
+import { Topics } from "../src/EventEnvelope.ts"
 import {
   decodeEvent,
   decodeEventJson,
@@ -14,7 +15,6 @@ import {
   OrderFailed,
   PaymentSucceeded,
   topicOf,
-  Topics,
   UnknownEventType
 } from "../src/Events.ts"
 import { OrderId, PaymentId, ProductId, SagaId, UserId } from "../src/Ids.ts"
