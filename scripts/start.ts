@@ -136,7 +136,7 @@ if (postgresUrl) {
     })
     databaseUrl[name] = `postgres://postgres@127.0.0.1:${port}/postgres`
   })
-  await Promise.all(databaseServices.map((_, index) => waitForPort(embeddedPortBase + index + 1, 60_000)))
+  await Promise.all(databaseServices.map((_, index) => waitForPort(embeddedPortBase + index + 1, 120_000)))
 }
 
 const addresses = {

@@ -1,9 +1,14 @@
 import { DatabaseLive } from "@shop/service-defaults/Database"
+import { GrpcServerLive } from "@shop/service-defaults/GrpcServerLive"
 import { runService } from "@shop/service-defaults/ServiceMain"
 import { Topology } from "@shop/service-defaults/Topology"
+import { Layer } from "effect"
+import { OrderGrpcServer } from "./grpc/OrderGrpcServer.ts"
 import { migrations } from "./migrations/index.ts"
 
 runService(
   { name: "order", adminPort: Topology.order.adminPort },
-  DatabaseLive({ database: Topology.order.database, migrations })
+  GrpcServerLive(Topology.order.grpcPort, OrderGrpcServer).pipe(
+    Layer.provide(DatabaseLive({ database: Topology.order.database, migrations }))
+  )
 )

@@ -1,9 +1,14 @@
 import { DatabaseLive } from "@shop/service-defaults/Database"
+import { GrpcServerLive } from "@shop/service-defaults/GrpcServerLive"
 import { runService } from "@shop/service-defaults/ServiceMain"
 import { Topology } from "@shop/service-defaults/Topology"
+import { Layer } from "effect"
+import { PaymentGrpcServer } from "./grpc/PaymentGrpcServer.ts"
 import { migrations } from "./migrations/index.ts"
 
 runService(
   { name: "payment", adminPort: Topology.payment.adminPort },
-  DatabaseLive({ database: Topology.payment.database, migrations })
+  GrpcServerLive(Topology.payment.grpcPort, PaymentGrpcServer).pipe(
+    Layer.provide(DatabaseLive({ database: Topology.payment.database, migrations }))
+  )
 )

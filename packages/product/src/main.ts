@@ -1,9 +1,14 @@
 import { DatabaseLive } from "@shop/service-defaults/Database"
+import { GrpcServerLive } from "@shop/service-defaults/GrpcServerLive"
 import { runService } from "@shop/service-defaults/ServiceMain"
 import { Topology } from "@shop/service-defaults/Topology"
+import { Layer } from "effect"
+import { ProductGrpcServer } from "./grpc/ProductGrpcServer.ts"
 import { migrations } from "./migrations/index.ts"
 
 runService(
   { name: "product", adminPort: Topology.product.adminPort },
-  DatabaseLive({ database: Topology.product.database, migrations })
+  GrpcServerLive(Topology.product.grpcPort, ProductGrpcServer).pipe(
+    Layer.provide(DatabaseLive({ database: Topology.product.database, migrations }))
+  )
 )

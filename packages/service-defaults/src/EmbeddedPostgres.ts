@@ -2,6 +2,7 @@ import { PGlite } from "@electric-sql/pglite"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm"
 import { Data, Effect } from "effect"
+import { mkdirSync } from "node:fs"
 
 export class EmbeddedPostgresError extends Data.TaggedError("EmbeddedPostgresError")<{ readonly cause: unknown }> {}
 
@@ -27,7 +28,10 @@ export const startEmbeddedPostgres = (options: {
   Effect.gen(function*() {
     const db = yield* Effect.acquireRelease(
       Effect.tryPromise({
-        try: () => PGlite.create({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), extensions: { pg_trgm } }),
+        try: () => {
+          if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
+          return PGlite.create({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), extensions: { pg_trgm } })
+        },
         catch: (cause) => new EmbeddedPostgresError({ cause })
       }),
       (db) => Effect.promise(() => db.close())
