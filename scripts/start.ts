@@ -145,10 +145,13 @@ const addresses = {
   PAYMENT_GRPC_ADDR: `127.0.0.1:${Topology.payment.grpcPort}`
 }
 const startedAt = Date.now()
+const paymentProviderUrl = `http://127.0.0.1:${Topology.paymentSimulator.httpPort}`
+start("payment-sim", [join(services, "payment/src/simulator/main.ts")])
 for (const name of databaseServices) {
   start(name, [join(services, name, "src/main.ts")], {
     ...addresses,
     ...poolMax,
+    PAYMENT_PROVIDER_URL: paymentProviderUrl,
     DATABASE_URL: databaseUrl[name]!
   })
 }
@@ -157,6 +160,7 @@ start("gateway", [join(services, "gateway/src/main.ts")], addresses)
 const endpoints = [
   ["gateway", `http://127.0.0.1:${Topology.gateway.adminPort}/healthz`],
   ...databaseServices.map((name) => [name, `http://127.0.0.1:${Topology[name].adminPort}/healthz`]),
+  ["payment-sim", `${paymentProviderUrl}/healthz`],
   ["platform", `http://127.0.0.1:${Topology.gateway.httpPort}/healthz`]
 ] as const
 const results = await Promise.all(endpoints.map(([, url]) => waitForHealth(url, 90_000)))
@@ -168,6 +172,7 @@ Shop Mesh is up (${postgresUrl ? "distributed" : "embedded"} mode, healthy in ${
   health         http://127.0.0.1:${Topology.gateway.httpPort}/healthz
   gateway admin  http://127.0.0.1:${Topology.gateway.adminPort}/metrics
 ${databaseServices.map((name) => `  ${name.padEnd(14)} http://127.0.0.1:${Topology[name].adminPort}/readyz`).join("\n")}
+  card processor ${paymentProviderUrl}  (simulator; faults at /admin/faults)
   data           ${postgresUrl ? postgresUrl : dataDir}
 Press Ctrl-C to stop.
 `)
