@@ -5,10 +5,11 @@ import { Topology } from "@shop/service-defaults/Topology"
 import { Layer } from "effect"
 import { OrderGrpcServer } from "./grpc/OrderGrpcServer.ts"
 import { migrations } from "./migrations/index.ts"
+import { OrderServicesLive } from "./OrderServices.ts"
 
 runService(
   { name: "order", adminPort: Topology.order.adminPort },
-  GrpcServerLive(Topology.order.grpcPort, OrderGrpcServer).pipe(
+  GrpcServerLive(Topology.order.grpcPort, OrderGrpcServer.pipe(Layer.provide(OrderServicesLive))).pipe(
     Layer.provide(DatabaseLive({ database: Topology.order.database, migrations }))
   )
 )

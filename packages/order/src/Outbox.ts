@@ -1,0 +1,25 @@
+import { encodeEvent, type KnownEvent } from "@shop/domain"
+import { traceparent } from "@shop/service-defaults/grpc/TraceMetadata"
+import { Effect, Option } from "effect"
+import { SqlClient } from "effect/sql"
+
+/** The `traceparent` of the current span, if there is one. */
+export const currentTraceparent: Effect.Effect<string | undefined> = Effect.currentSpan.pipe(
+  Effect.option,
+  Effect.map(Option.match({ onNone: () => undefined, onSome: traceparent }))
+)
+
+/**
+ * Writes one event into the outbox. Run it inside the transaction of the state change it describes: the row then
+ * exists exactly when the change does. Columns carry the envelope (event id, type, version, occurred_at, key as
+ * aggregate_id); `payload` is the encoded payload and `headers` carries `traceparent` for the relay.
+ */
+export const appendToOutbox = Effect.fn("Outbox.append")(function*(event: KnownEvent) {
+  const sql = yield* SqlClient.SqlClient
+  const encoded = yield* encodeEvent(event)
+  const headers = encoded.traceparent === undefined ? {} : { traceparent: encoded.traceparent }
+  yield* sql`
+    INSERT INTO outbox (event_id, aggregate_id, type, version, payload, headers, occurred_at)
+    VALUES (${encoded.eventId}, ${encoded.key}, ${encoded.type}, ${encoded.version},
+      ${JSON.stringify(encoded.payload)}::jsonb, ${JSON.stringify(headers)}::jsonb, ${encoded.occurredAt}::timestamptz)`
+})
