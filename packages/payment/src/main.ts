@@ -5,10 +5,14 @@ import { Topology } from "@shop/service-defaults/Topology"
 import { Layer } from "effect"
 import { PaymentGrpcServer } from "./grpc/PaymentGrpcServer.ts"
 import { migrations } from "./migrations/index.ts"
+import { PaymentAppLive } from "./PaymentApp.ts"
+import { PaymentConfig } from "./PaymentConfig.ts"
 
 runService(
   { name: "payment", adminPort: Topology.payment.adminPort },
   GrpcServerLive(Topology.payment.grpcPort, PaymentGrpcServer).pipe(
+    Layer.provide(PaymentAppLive),
+    Layer.provide(PaymentConfig.layer),
     Layer.provide(DatabaseLive({ database: Topology.payment.database, migrations }))
   )
 )

@@ -1,0 +1,80 @@
+import { IdempotencyKeyReused, RequestInProgress, ServiceUnavailable } from "@shop/domain"
+import { Context, Duration, Effect, Layer } from "effect"
+import { SqlClient, type SqlError } from "effect/sql"
+import { createHash } from "node:crypto"
+import { PaymentConfig } from "./PaymentConfig.ts"
+
+/** What `begin` found: the right to run the command, or the stored result of the first run. */
+export type Claim =
+  | { readonly _tag: "Acquired" }
+  | { readonly _tag: "Completed"; readonly response: unknown }
+
+/** sha256 of the JSON of a command's fields, in the order given: the request's identity. */
+export const fingerprintOf = (fields: ReadonlyArray<unknown>): string =>
+  createHash("sha256").update(JSON.stringify(fields)).digest("hex")
+
+const unavailable = (error: SqlError.SqlError) =>
+  new ServiceUnavailable({ service: "payment-database", detail: error.message })
+
+/**
+ * Idempotency records keyed by (caller, key) in PostgreSQL. The first request claims the key with a lock that
+ * expires (`locked_until`), so a crashed holder never blocks the key for good; a repeat with the same fingerprint
+ * gets the stored result, or RequestInProgress while the first still runs; another fingerprint is
+ * IdempotencyKeyReused.
+ */
+export class IdempotencyStore extends Context.Service<IdempotencyStore, {
+  readonly begin: (
+    caller: string,
+    key: string,
+    fingerprint: string
+  ) => Effect.Effect<Claim, IdempotencyKeyReused | RequestInProgress | ServiceUnavailable>
+  readonly complete: (caller: string, key: string, response: unknown) => Effect.Effect<void, ServiceUnavailable>
+  /** Forgets an in-flight claim whose command did nothing lasting, so the caller may try again at once. */
+  readonly release: (caller: string, key: string) => Effect.Effect<void, ServiceUnavailable>
+}>()("payment/IdempotencyStore") {
+  static readonly layer = Layer.effect(
+    IdempotencyStore,
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const lockSeconds = Duration.toMillis((yield* PaymentConfig).idempotencyLock) / 1000
+
+      // Inserts a fresh claim, or takes over an expired one with the same fingerprint, in one statement.
+      const claim = (caller: string, key: string, fingerprint: string) =>
+        sql<{ caller: string }>`
+            INSERT INTO idempotency_records (caller, key, fingerprint, state, locked_until)
+            VALUES (${caller}, ${key}, ${fingerprint}, 'in_flight', now() + make_interval(secs => ${lockSeconds}))
+            ON CONFLICT (caller, key) DO UPDATE SET locked_until = EXCLUDED.locked_until
+            WHERE idempotency_records.state = 'in_flight' AND idempotency_records.locked_until < now()
+              AND idempotency_records.fingerprint = EXCLUDED.fingerprint
+            RETURNING caller`
+
+      const begin = Effect.fn("IdempotencyStore.begin")(function*(caller: string, key: string, fingerprint: string) {
+        // A claim released between our INSERT and SELECT leaves no row: claim again (bounded).
+        for (let round = 0; round < 3; round++) {
+          if ((yield* claim(caller, key, fingerprint)).length > 0) return { _tag: "Acquired" } as Claim
+          const [row] = yield* sql<{ fingerprint: string; state: string; response: unknown }>`
+              SELECT fingerprint, state, response FROM idempotency_records WHERE caller = ${caller} AND key = ${key}`
+          if (row === undefined) continue
+          if (row.fingerprint !== fingerprint) return yield* new IdempotencyKeyReused({ key })
+          if (row.state === "in_flight") return yield* new RequestInProgress({ key })
+          const response = typeof row.response === "string" ? JSON.parse(row.response) : row.response
+          return { _tag: "Completed", response } as Claim
+        }
+        return yield* new RequestInProgress({ key })
+      }, Effect.catchTag("SqlError", (error) => Effect.fail(unavailable(error))))
+
+      return IdempotencyStore.of({
+        begin,
+        complete: (caller, key, response) =>
+          sql`UPDATE idempotency_records SET state = 'completed', response = ${JSON.stringify(response)}::jsonb,
+                locked_until = NULL, completed_at = now()
+              WHERE caller = ${caller} AND key = ${key}`.pipe(Effect.asVoid, Effect.mapError(unavailable)),
+        release: (caller, key) =>
+          sql`DELETE FROM idempotency_records WHERE caller = ${caller} AND key = ${key} AND state = 'in_flight'`.pipe(
+            Effect.asVoid,
+            Effect.mapError(unavailable)
+          )
+      })
+    })
+  )
+}

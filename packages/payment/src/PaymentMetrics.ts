@@ -1,0 +1,31 @@
+import { Metric } from "effect"
+
+/** Payment outcomes: succeeded, declined, failed, pending_unknown, refunded. */
+export const paymentsTotal = Metric.counter("payments_total", {
+  description: "Payments by outcome (succeeded, declined, failed, pending_unknown, refunded).",
+  incremental: true
+})
+
+export type PaymentOutcome = "succeeded" | "declined" | "failed" | "pending_unknown" | "refunded"
+
+export const countPayment = (outcome: PaymentOutcome) =>
+  Metric.update(Metric.withAttributes(paymentsTotal, { outcome }), 1)
+
+/** Duration of one HTTP attempt to the card processor, by operation and outcome. */
+export const providerRequestSeconds = Metric.histogram("payment_provider_request_duration_seconds", {
+  description: "Duration of one attempt to the card processor, in seconds.",
+  boundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10]
+})
+
+/** Retries sent to the card processor after a retryable failure. */
+export const providerRetriesTotal = Metric.counter("payment_provider_retries_total", {
+  description: "Retries of calls to the card processor after a retryable failure.",
+  incremental: true
+})
+
+/** State of a circuit breaker by dependency: 0 closed, 1 half-open, 2 open. */
+export const circuitBreakerState = Metric.gauge("circuit_breaker_state", {
+  description: "Circuit breaker state per dependency: 0 closed, 1 half-open, 2 open."
+})
+
+export const breakerStateValue = { Closed: 0, HalfOpen: 1, Open: 2 } as const
