@@ -1,7 +1,7 @@
 import { Topology } from "@shop/service-defaults/Topology"
-import { Config, Context, Effect, Layer } from "effect"
+import { ByteSize, Config, Context, Duration, Effect, Layer } from "effect"
 
-/** Where the gateway listens and where its backends are. */
+/** Where the gateway listens, where its backends are, and the limits of one request. */
 export class GatewayConfig extends Context.Service<GatewayConfig, {
   readonly host: string
   readonly port: number
@@ -9,6 +9,16 @@ export class GatewayConfig extends Context.Service<GatewayConfig, {
   readonly orderAddress: string
   readonly paymentAddress: string
   readonly notificationAdminUrl: string
+  /** Deadline of catalog and order reads. */
+  readonly readDeadline: Duration.Duration
+  /** Deadline of catalog writes. */
+  readonly writeDeadline: Duration.Duration
+  /** Deadline of `POST /api/v1/orders`: the saga may answer 202 before it. */
+  readonly orderCreateDeadline: Duration.Duration
+  /** Largest accepted request body. */
+  readonly bodyLimit: ByteSize.ByteSize
+  /** Whether `X-Forwarded-For` names the client (only behind a proxy that sets it). */
+  readonly trustProxy: boolean
 }>()("gateway/GatewayConfig") {
   static readonly layer = Layer.effect(
     GatewayConfig,
@@ -27,7 +37,14 @@ export class GatewayConfig extends Context.Service<GatewayConfig, {
         ),
         notificationAdminUrl: yield* Config.String("NOTIFICATION_ADMIN_URL").pipe(
           Config.withDefault(`http://127.0.0.1:${Topology.notification.adminPort}`)
-        )
+        ),
+        readDeadline: yield* Config.Duration("READ_DEADLINE").pipe(Config.withDefault(Duration.seconds(1))),
+        writeDeadline: yield* Config.Duration("WRITE_DEADLINE").pipe(Config.withDefault(Duration.seconds(2))),
+        orderCreateDeadline: yield* Config.Duration("ORDER_CREATE_DEADLINE").pipe(
+          Config.withDefault(Duration.seconds(3))
+        ),
+        bodyLimit: ByteSize.bytes(yield* Config.Int("BODY_LIMIT").pipe(Config.withDefault(64 * 1024))),
+        trustProxy: yield* Config.Boolean("TRUST_PROXY").pipe(Config.withDefault(false))
       })
     })
   )

@@ -1,15 +1,13 @@
+import type { BackendHealth as BackendHealthJson } from "@shop/domain"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
 import * as GrpcHealth from "@shop/service-defaults/grpc/GrpcHealth"
 import { Context, Duration, Effect, Layer } from "effect"
 import { HttpClient } from "effect/http"
 import { GatewayConfig } from "../GatewayConfig.ts"
 
-/** What the gateway knows of one backend's health. */
-export type BackendStatus = GrpcHealth.HealthCheckResult
-
 /** Health of every backend, asked over their own health protocols (gRPC health; HTTP readiness for notification). */
 export class BackendHealth extends Context.Service<BackendHealth, {
-  readonly check: Effect.Effect<Readonly<Record<"product" | "order" | "payment" | "notification", BackendStatus>>>
+  readonly check: Effect.Effect<Readonly<Record<"product" | "order" | "payment" | "notification", BackendHealthJson>>>
 }>()("gateway/BackendHealth") {
   static readonly layer = Layer.effect(
     BackendHealth,
@@ -23,17 +21,29 @@ export class BackendHealth extends Context.Service<BackendHealth, {
         GrpcClient.make({ address: config.orderAddress, service: "order" }),
         GrpcClient.make({ address: config.paymentAddress, service: "payment" })
       ])
+      const timed = (probe: Effect.Effect<GrpcHealth.HealthCheckResult>) =>
+        Effect.gen(function*() {
+          const started = performance.now()
+          const result = yield* probe
+          const latency_ms = Math.round((performance.now() - started) * 100) / 100
+          return result === "SERVING"
+            ? { status: "up" as const, latency_ms }
+            : { status: "down" as const, latency_ms, detail: result.toLowerCase() }
+        })
       const notification = http.get(`${config.notificationAdminUrl}/readyz`).pipe(
-        Effect.map((response): BackendStatus => response.status === 200 ? "SERVING" : "NOT_SERVING"),
-        Effect.timeoutOrElse({ duration: deadline, orElse: () => Effect.succeed<BackendStatus>("UNREACHABLE") }),
-        Effect.catch(() => Effect.succeed<BackendStatus>("UNREACHABLE"))
+        Effect.map((response): GrpcHealth.HealthCheckResult => response.status === 200 ? "SERVING" : "NOT_SERVING"),
+        Effect.timeoutOrElse({
+          duration: deadline,
+          orElse: () => Effect.succeed<GrpcHealth.HealthCheckResult>("UNREACHABLE")
+        }),
+        Effect.catch(() => Effect.succeed<GrpcHealth.HealthCheckResult>("UNREACHABLE"))
       )
       return BackendHealth.of({
         check: Effect.all({
-          product: GrpcHealth.checkWith(product.client, "", deadline),
-          order: GrpcHealth.checkWith(order.client, "", deadline),
-          payment: GrpcHealth.checkWith(payment.client, "", deadline),
-          notification
+          product: timed(GrpcHealth.checkWith(product.client, "", deadline)),
+          order: timed(GrpcHealth.checkWith(order.client, "", deadline)),
+          payment: timed(GrpcHealth.checkWith(payment.client, "", deadline)),
+          notification: timed(notification)
         }, { concurrency: "unbounded" })
       })
     })

@@ -1,0 +1,44 @@
+import { ShopApi } from "@shop/domain"
+import { Layer } from "effect"
+import { FetchHttpClient } from "effect/http"
+import { HttpApiBuilder, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
+import { AuthConfig } from "./auth/AuthConfig.ts"
+import { AuthorizationLive } from "./auth/AuthorizationLive.ts"
+import { JwtVerifier } from "./auth/JwtVerifier.ts"
+import { BackendHealth } from "./clients/BackendHealth.ts"
+import { OrderClient } from "./clients/OrderClient.ts"
+import { ProductClient } from "./clients/ProductClient.ts"
+import { EdgeMiddleware } from "./edge/EdgeMiddleware.ts"
+import { GatewayConfig } from "./GatewayConfig.ts"
+import { HealthHandlers } from "./handlers/HealthHandlers.ts"
+import { OrdersHandlers } from "./handlers/OrdersHandlers.ts"
+import { ProductsHandlers } from "./handlers/ProductsHandlers.ts"
+import { RateLimitConfig } from "./ratelimit/RateLimitConfig.ts"
+import { RateLimiterLive } from "./ratelimit/RateLimiterLive.ts"
+import { RateLimitLive } from "./ratelimit/RateLimitLive.ts"
+
+const Middlewares = Layer.mergeAll(
+  AuthorizationLive,
+  RateLimitLive,
+  HttpApiMiddleware.layerProblemDetails({ includeDetails: true })
+).pipe(
+  Layer.provide(JwtVerifier.layer),
+  Layer.provide([RateLimiterLive, RateLimitConfig.layer])
+)
+
+const Handlers = Layer.mergeAll(ProductsHandlers, OrdersHandlers, HealthHandlers).pipe(
+  Layer.provide([ProductClient.layer, OrderClient.layer, BackendHealth.layer]),
+  Layer.provide(Middlewares)
+)
+
+/**
+ * Every route of the gateway: the REST contract, `/openapi.json` and the `/docs` page (both from the contract),
+ * behind the edge middleware. Serve it with `HttpRouter.serve`.
+ */
+export const GatewayRoutes = Layer.mergeAll(
+  HttpApiBuilder.layer(ShopApi, { openapiPath: "/openapi.json" }).pipe(Layer.provide(Handlers)),
+  HttpApiScalar.layer(ShopApi, { path: "/docs" }),
+  EdgeMiddleware
+).pipe(
+  Layer.provide([AuthConfig.layer, FetchHttpClient.layer, GatewayConfig.layer])
+)

@@ -1,0 +1,94 @@
+import { type Cause, Effect, Metric, type Types } from "effect"
+import { HttpIncomingMessage, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { GatewayConfig } from "../GatewayConfig.ts"
+import { requestDuration, requestsTotal, staticRoutes } from "./HttpMetrics.ts"
+import { NotImplemented } from "./NotImplemented.ts"
+import { problemBody, statusProblem } from "./Problems.ts"
+import { RequestRoute } from "./RequestRoute.ts"
+
+const pathOf = (url: string) => {
+  const end = url.search(/[?#]/)
+  return end === -1 ? url : url.slice(0, end)
+}
+
+/** Every 4xx and 5xx leaves as problem+json, including the bodiless ones of the router and the server. */
+const withProblemBody = (response: HttpServerResponse.HttpServerResponse) => {
+  if (response.status < 400) return response
+  const withBody = response.body._tag === "Empty"
+    ? HttpServerResponse.setHeaders(problemBody(statusProblem(response.status)), response.headers)
+    : response
+  return response.status === 401 ? HttpServerResponse.setHeader(withBody, "www-authenticate", "Bearer") : withBody
+}
+
+const fromCause = (cause: Cause.Cause<unknown>, request: HttpServerRequest.HttpServerRequest) =>
+  Effect.gen(function*() {
+    for (const reason of cause.reasons) {
+      if (reason._tag === "Die" && reason.defect instanceof NotImplemented) {
+        return problemBody(statusProblem(501, reason.defect.message))
+      }
+      if (reason._tag === "Fail" && HttpServerError.isHttpServerError(reason.error)) {
+        const error = reason.error.reason
+        if (error._tag === "RouteNotFound") {
+          return problemBody(statusProblem(404, `no route for ${request.method} ${pathOf(request.url)}`))
+        }
+        if (error._tag === "RequestParseError") {
+          return error.reason === "BodyTooLarge"
+            ? problemBody(statusProblem(413, "the request body is too large"))
+            : problemBody(statusProblem(400, "the request body could not be read"))
+        }
+      }
+    }
+    const [response] = yield* HttpServerError.causeResponse(cause)
+    if (response.status >= 500 && response.status !== 503) {
+      // The details stay in the log, next to the trace id; the client gets a generic problem.
+      yield* Effect.logError("request failed", cause)
+      return problemBody(statusProblem(500, "internal error"))
+    }
+    return response
+  })
+
+/**
+ * The gateway's outermost middleware: request body limit, problem+json for every error, and the
+ * `http_requests_total` / `http_request_duration_seconds` metrics labelled with the route template.
+ */
+export const EdgeMiddleware = HttpRouter.middleware(
+  Effect.gen(function*() {
+    const { bodyLimit } = yield* GatewayConfig
+    const series = new Map<string, { count: Metric.Counter<number>; duration: Metric.Histogram<number> }>()
+    const seriesFor = (method: string, route: string, status: number) => {
+      const key = `${method} ${route} ${status}`
+      let found = series.get(key)
+      if (found === undefined) {
+        const attributes = { method, route, status: String(status) }
+        found = {
+          count: Metric.withAttributes(requestsTotal, attributes),
+          duration: Metric.withAttributes(requestDuration, attributes)
+        }
+        series.set(key, found)
+      }
+      return found
+    }
+
+    // Every failure is answered here; the cast only restates that for the router's "handled errors" check.
+    return (httpApp) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const started = performance.now()
+        const cell = { route: undefined as string | undefined }
+        const response = withProblemBody(
+          yield* httpApp.pipe(
+            Effect.provideService(RequestRoute, cell),
+            Effect.provideService(HttpIncomingMessage.MaxBodySize, bodyLimit),
+            Effect.catchCause((cause) => fromCause(cause, request))
+          )
+        )
+        const path = pathOf(request.url)
+        const route = cell.route ?? (staticRoutes.has(path) ? path : "unmatched")
+        const { count, duration } = seriesFor(request.method, route, response.status)
+        yield* Metric.update(count, 1)
+        yield* Metric.update(duration, (performance.now() - started) / 1000)
+        return response
+      }) as Effect.Effect<HttpServerResponse.HttpServerResponse, Types.unhandled, HttpServerRequest.HttpServerRequest>
+  }),
+  { global: true }
+)
