@@ -1,0 +1,237 @@
+import { Conflict, InsufficientStock, NotFound, type ValidationError } from "@shop/domain"
+import { Context, Duration, Effect, Layer, Option } from "effect"
+import { SqlClient } from "effect/sql"
+import { CacheVersions } from "./CacheVersions.ts"
+import { ProductConfig } from "./ProductConfig.ts"
+import {
+  holdStock,
+  isOverdue,
+  loadReservation,
+  lockProducts,
+  type Reservation,
+  sameItems,
+  settleReservation,
+  type StockItem
+} from "./Reservation.ts"
+import { validateItems, validateOrderId, validateTtl } from "./StockInput.ts"
+
+/** Stock of one product against a requested quantity. */
+export interface InventoryLevel {
+  readonly productId: string
+  readonly requested: number
+  readonly inventory: number
+  readonly reserved: number
+  readonly available: number
+  readonly sufficient: boolean
+}
+
+/** The outcome of an idempotent call: `replayed` when it found the work already done and changed nothing. */
+export interface Outcome {
+  readonly reservation: Reservation
+  readonly replayed: boolean
+}
+
+/** The outcome of a release; `found` is false when no reservation was ever made for the order. */
+export interface ReleaseOutcome {
+  readonly reservation: Option.Option<Reservation>
+  readonly found: boolean
+  readonly replayed: boolean
+}
+
+const notFound = (id: string) => new NotFound({ entity: "product", id })
+
+/** The reservation is over: committing it or reserving again fails, with the status in the message. */
+const ended = (reservation: Reservation) =>
+  new Conflict({ detail: `reservation ${reservation.status}: order ${reservation.orderId}` })
+
+/**
+ * Stock reservations, one per order id, never overselling: every change runs in one transaction that locks the
+ * products in id order, moves stock with guarded UPDATEs, and is backed by the table's CHECK constraints.
+ *
+ * Idempotency, keyed by order id:
+ * - `reserve` again with the same items returns the existing reservation (replayed) while it is pending or
+ *   committed; with different items, or once it was released or expired, it is a `Conflict`;
+ * - `commit` again succeeds (replayed); committing a released or expired reservation is a `Conflict` (the saga
+ *   must then refund), an unknown order is `NotFound`. The hold time is a deadline: a reservation committed after
+ *   `expiresAt` is expired on the spot (its stock returned) even when the sweeper has not reached it yet;
+ * - `release` again succeeds (replayed); releasing an unknown order succeeds with `found: false` and leaves a
+ *   tombstone, so that a late `reserve` for that order cannot hold stock afterwards; a committed one is a `Conflict`.
+ */
+export class Inventory extends Context.Service<Inventory, {
+  readonly reserve: (
+    orderId: string,
+    items: ReadonlyArray<StockItem>,
+    ttl?: Duration.Duration
+  ) => Effect.Effect<Outcome, ValidationError | NotFound | Conflict | InsufficientStock>
+  readonly commit: (orderId: string) => Effect.Effect<Outcome, ValidationError | NotFound | Conflict>
+  readonly release: (orderId: string, reason?: string) => Effect.Effect<ReleaseOutcome, ValidationError | Conflict>
+  readonly checkInventory: (
+    items: ReadonlyArray<StockItem>
+  ) => Effect.Effect<ReadonlyArray<InventoryLevel>, ValidationError | NotFound>
+  /** Expires up to `limit` overdue reservations (skipping rows another replica holds); returns their order ids. */
+  readonly expireDue: (limit: number) => Effect.Effect<ReadonlyArray<string>>
+}>()("product/Inventory") {
+  static readonly layer = Layer.effect(
+    Inventory,
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const versions = yield* CacheVersions
+      const config = yield* ProductConfig
+      const stockChanged = (productIds: ReadonlyArray<string>) => versions.bump({ productIds, catalog: false })
+
+      const replay = (existing: Reservation, items: ReadonlyArray<StockItem>) => {
+        if (existing.status === "released" || existing.status === "expired") return Effect.fail(ended(existing))
+        return sameItems(existing.items, items)
+          ? Effect.succeed<Outcome>({ reservation: existing, replayed: true })
+          : Effect.fail(
+            new Conflict({ detail: `order ${existing.orderId} already holds a reservation with other items` })
+          )
+      }
+
+      const reserveTx = (orderId: string, items: ReadonlyArray<StockItem>, ttl: Duration.Duration) =>
+        Effect.gen(function*() {
+          const inserted = yield* sql`
+          INSERT INTO reservations (order_id, status, expires_at)
+          VALUES (${orderId}, 'reserved', now() + ${Duration.toMillis(ttl)} * interval '1 millisecond')
+          ON CONFLICT (order_id) DO NOTHING RETURNING order_id`
+          if (inserted.length === 0) {
+            return yield* replay(Option.getOrThrow(yield* loadReservation(sql, orderId)), items)
+          }
+          const rows = yield* lockProducts(sql, items.map((item) => item.productId))
+          const byId = new Map(rows.map((row) => [row.id, row]))
+          for (const item of items) {
+            const row = byId.get(item.productId)
+            if (row === undefined) return yield* notFound(item.productId)
+            const available = row.on_hand - row.reserved
+            if (available < item.quantity) {
+              return yield* new InsufficientStock({ productId: item.productId, requested: item.quantity, available })
+            }
+          }
+          yield* holdStock(sql, orderId, items, byId)
+          const reservation = Option.getOrThrow(yield* loadReservation(sql, orderId))
+          return { reservation, replayed: false } satisfies Outcome
+        })
+
+      const reserve = Effect.fn("Inventory.reserve")(
+        function*(orderId: string, items: ReadonlyArray<StockItem>, ttl?: Duration.Duration) {
+          yield* Effect.annotateCurrentSpan({ "order.id": orderId })
+          yield* validateOrderId(orderId)
+          const sorted = yield* validateItems(items)
+          const hold = yield* validateTtl(ttl ?? config.reservationTtl, config.reservationMaxTtl)
+          const outcome = yield* reserveTx(orderId, sorted, hold).pipe(
+            sql.withTransaction,
+            Effect.catchTag("SqlError", Effect.die)
+          )
+          if (!outcome.replayed) yield* stockChanged(sorted.map((item) => item.productId))
+          return outcome
+        }
+      )
+
+      /** Commits a pending reservation; one past its hold time is expired instead, even if the sweeper is late. */
+      const commitTx = (orderId: string) =>
+        Effect.gen(function*() {
+          const found = yield* loadReservation(sql, orderId, true)
+          if (Option.isNone(found)) return yield* new NotFound({ entity: "reservation", id: orderId })
+          const existing = found.value
+          if (existing.status === "committed") return { reservation: existing, replayed: true }
+          if (existing.status !== "pending") return yield* ended(existing)
+          const overdue = yield* isOverdue(sql, orderId)
+          const settled = yield* settleReservation(sql, existing, overdue ? "expired" : "committed", null)
+          return { reservation: settled, replayed: false }
+        })
+
+      const commit = Effect.fn("Inventory.commit")(function*(orderId: string) {
+        yield* Effect.annotateCurrentSpan({ "order.id": orderId })
+        yield* validateOrderId(orderId)
+        const outcome = yield* commitTx(orderId).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
+        if (!outcome.replayed) yield* stockChanged(outcome.reservation.items.map((item) => item.productId))
+        if (outcome.reservation.status === "expired") return yield* ended(outcome.reservation)
+        return outcome
+      })
+
+      const releaseTx = (orderId: string, reason: string | null) =>
+        Effect.gen(function*() {
+          let found = yield* loadReservation(sql, orderId, true)
+          if (Option.isNone(found)) {
+            const tombstone = yield* sql`
+            INSERT INTO reservations (order_id, status, expires_at, resolved_at, release_reason)
+            VALUES (${orderId}, 'released', now(), now(), ${reason})
+            ON CONFLICT (order_id) DO NOTHING RETURNING order_id`
+            if (tombstone.length === 1) return { reservation: Option.none(), found: false, replayed: false }
+            found = yield* loadReservation(sql, orderId, true) // a concurrent reserve won the insert
+          }
+          const existing = Option.getOrThrow(found)
+          if (existing.items.length === 0) return { reservation: Option.none(), found: false, replayed: true }
+          if (existing.status === "committed") return yield* ended(existing)
+          if (existing.status !== "pending") return { reservation: found, found: true, replayed: true }
+          return {
+            reservation: Option.some(yield* settleReservation(sql, existing, "released", reason)),
+            found: true,
+            replayed: false
+          }
+        })
+
+      const release = Effect.fn("Inventory.release")(function*(orderId: string, reason?: string) {
+        yield* Effect.annotateCurrentSpan({ "order.id": orderId })
+        yield* validateOrderId(orderId)
+        const outcome: ReleaseOutcome = yield* releaseTx(orderId, reason?.slice(0, 200) || null).pipe(
+          sql.withTransaction,
+          Effect.catchTag("SqlError", Effect.die)
+        )
+        if (!outcome.replayed && Option.isSome(outcome.reservation)) {
+          yield* stockChanged(outcome.reservation.value.items.map((item) => item.productId))
+        }
+        return outcome
+      })
+
+      const checkInventory = Effect.fn("Inventory.checkInventory")(function*(items: ReadonlyArray<StockItem>) {
+        yield* validateItems(items)
+        const rows = yield* sql<{ readonly id: string; readonly on_hand: number; readonly reserved: number }>`
+        SELECT id, on_hand, reserved FROM products WHERE id = ANY(${items.map((item) => item.productId)})`.pipe(
+          Effect.orDie
+        )
+        const byId = new Map(rows.map((row) => [row.id, row]))
+        return yield* Effect.forEach(items, (item) => {
+          const row = byId.get(item.productId)
+          if (row === undefined) return Effect.fail(notFound(item.productId))
+          const available = row.on_hand - row.reserved
+          return Effect.succeed<InventoryLevel>({
+            productId: item.productId,
+            requested: item.quantity,
+            inventory: row.on_hand,
+            reserved: row.reserved,
+            available,
+            sufficient: available >= item.quantity
+          })
+        })
+      })
+
+      const expireDue = Effect.fn("Inventory.expireDue")(function*(limit: number) {
+        const { orderIds, productIds } = yield* Effect.gen(function*() {
+          const due = yield* sql<{ readonly order_id: string }>`
+          SELECT order_id FROM reservations WHERE status = 'reserved' AND expires_at <= now()
+          ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`
+          const expired = due.map((row) => row.order_id)
+          if (expired.length === 0) return { orderIds: expired, productIds: [] }
+          const totals = yield* sql<{ readonly product_id: string; readonly quantity: number }>`
+          SELECT product_id, sum(quantity)::int AS quantity FROM reservation_items
+          WHERE order_id = ANY(${expired}) GROUP BY product_id`
+          const touched = totals.map((row) => row.product_id)
+          yield* lockProducts(sql, touched)
+          yield* sql`
+          UPDATE products p SET reserved = p.reserved - v.quantity
+          FROM unnest(${touched}::text[], ${totals.map((row) => row.quantity)}::int[]) AS v(id, quantity)
+          WHERE p.id = v.id`
+          yield* sql`
+          UPDATE reservations SET status = 'expired', resolved_at = now(), updated_at = now()
+          WHERE order_id = ANY(${expired})`
+          return { orderIds: expired, productIds: touched }
+        }).pipe(sql.withTransaction, Effect.orDie)
+        if (productIds.length > 0) yield* stockChanged(productIds)
+        return orderIds
+      })
+
+      return Inventory.of({ reserve, commit, release, checkInventory, expireDue })
+    })
+  )
+}

@@ -1,0 +1,70 @@
+import { Config, Context, Duration, Effect, Layer, Option } from "effect"
+
+/** Tunables of the product service, read from the environment with local-development defaults. */
+export interface ProductSettings {
+  /** How long a reservation holds stock when the caller gives no TTL (`RESERVATION_TTL`). */
+  readonly reservationTtl: Duration.Duration
+  /** The longest TTL a caller may ask for (`RESERVATION_MAX_TTL`). */
+  readonly reservationMaxTtl: Duration.Duration
+  /** How often expired reservations are released (`RESERVATION_SWEEP_INTERVAL`). */
+  readonly sweepInterval: Duration.Duration
+  /** Reservations expired per sweeper transaction (`RESERVATION_SWEEP_BATCH`). */
+  readonly sweepBatchSize: number
+  /** Lifetime of cached product details and result pages (`PRODUCT_CACHE_TTL`). */
+  readonly cacheTtl: Duration.Duration
+  /** `REDIS_URL`; none means the in-memory cache (embedded mode). */
+  readonly redisUrl: Option.Option<string>
+  /** Prefix of every Redis key, so that several deployments can share one Redis (`PRODUCT_CACHE_PREFIX`). */
+  readonly cachePrefix: string
+  /** Budget of one Redis command before the read falls back to PostgreSQL (`REDIS_COMMAND_TIMEOUT`). */
+  readonly redisCommandTimeout: Duration.Duration
+  /** At most one "cache degraded" log line per interval (`CACHE_DEGRADED_LOG_INTERVAL`). */
+  readonly degradedLogInterval: Duration.Duration
+  /** `pg_trgm.strict_word_similarity_threshold` for typo-tolerant name matching (`SEARCH_SIMILARITY_THRESHOLD`). */
+  readonly similarityThreshold: number
+}
+
+/** Defaults; tests override single fields with `ProductConfig.layerWith`. */
+export const defaultSettings: ProductSettings = {
+  reservationTtl: Duration.minutes(15),
+  reservationMaxTtl: Duration.hours(24),
+  sweepInterval: Duration.seconds(10),
+  sweepBatchSize: 500,
+  cacheTtl: Duration.minutes(5),
+  redisUrl: Option.none(),
+  cachePrefix: "shop:product:",
+  redisCommandTimeout: Duration.millis(150),
+  degradedLogInterval: Duration.seconds(30),
+  // 0.35 lets "mose" reach "Mouse" (0.375) while "Mosaic" (0.33) stays out; the pg_trgm default 0.5 misses typos
+  similarityThreshold: 0.35
+}
+
+const duration = (name: string, fallback: Duration.Duration) => Config.Duration(name).pipe(Config.withDefault(fallback))
+
+/** The product service's configuration. */
+export class ProductConfig extends Context.Service<ProductConfig, ProductSettings>()("product/ProductConfig") {
+  static readonly layer = Layer.effect(
+    ProductConfig,
+    Effect.gen(function*() {
+      const d = defaultSettings
+      return ProductConfig.of({
+        reservationTtl: yield* duration("RESERVATION_TTL", d.reservationTtl),
+        reservationMaxTtl: yield* duration("RESERVATION_MAX_TTL", d.reservationMaxTtl),
+        sweepInterval: yield* duration("RESERVATION_SWEEP_INTERVAL", d.sweepInterval),
+        sweepBatchSize: yield* Config.Int("RESERVATION_SWEEP_BATCH").pipe(Config.withDefault(d.sweepBatchSize)),
+        cacheTtl: yield* duration("PRODUCT_CACHE_TTL", d.cacheTtl),
+        redisUrl: yield* Config.String("REDIS_URL").pipe(Config.option),
+        cachePrefix: yield* Config.String("PRODUCT_CACHE_PREFIX").pipe(Config.withDefault(d.cachePrefix)),
+        redisCommandTimeout: yield* duration("REDIS_COMMAND_TIMEOUT", d.redisCommandTimeout),
+        degradedLogInterval: yield* duration("CACHE_DEGRADED_LOG_INTERVAL", d.degradedLogInterval),
+        similarityThreshold: yield* Config.Number("SEARCH_SIMILARITY_THRESHOLD").pipe(
+          Config.withDefault(d.similarityThreshold)
+        )
+      })
+    })
+  )
+
+  /** The defaults with some fields replaced, without reading the environment. */
+  static readonly layerWith = (overrides: Partial<ProductSettings>) =>
+    Layer.succeed(ProductConfig, ProductConfig.of({ ...defaultSettings, ...overrides }))
+}

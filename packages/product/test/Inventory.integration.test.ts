@@ -1,0 +1,233 @@
+import { assert, describe, layer } from "@effect/vitest"
+import { Duration, Effect, Exit, Option, Schedule } from "effect"
+import { SqlClient } from "effect/sql"
+import { Inventory } from "../src/Inventory.ts"
+import { makeProduct, ProductTest, stockOf, unique } from "./fixtures/ProductTest.ts"
+
+/** Per product: reserved equals the sum of its pending reservation items, and no column is negative. */
+const assertConservation = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const broken = yield* sql<{ readonly id: string }>`
+    SELECT p.id FROM products p
+    LEFT JOIN (
+      SELECT i.product_id, sum(i.quantity)::int AS held FROM reservation_items i
+      JOIN reservations r ON r.order_id = i.order_id AND r.status = 'reserved' GROUP BY i.product_id
+    ) h ON h.product_id = p.id
+    WHERE p.reserved <> coalesce(h.held, 0) OR p.reserved < 0 OR p.on_hand < p.reserved OR p.sold < 0`.pipe(
+    Effect.orDie
+  )
+  assert.deepStrictEqual(broken, [])
+})
+
+describe("Inventory", () => {
+  layer(ProductTest("inventory", { reservationTtl: Duration.minutes(5), sweepInterval: Duration.millis(100) }), {
+    excludeTestServices: true
+  })((it) => {
+    it.effect("never oversells: 200 concurrent reservations of one unit on a stock of 50", () =>
+      Effect.gen(function*() {
+        const inventory = yield* Inventory
+        const product = yield* makeProduct({ inventory: 50 })
+        const results = yield* Effect.forEach(
+          Array.from({ length: 200 }, (_, i) => unique(`ord-race-${i}`)),
+          (orderId) => Effect.exit(inventory.reserve(orderId, [{ productId: product.id, quantity: 1 }])),
+          { concurrency: "unbounded" }
+        )
+        const succeeded = results.filter(Exit.isSuccess)
+        const failures = results.flatMap((exit) => Exit.isFailure(exit) ? [exit] : [])
+        assert.strictEqual(succeeded.length, 50)
+        assert.strictEqual(failures.length, 150)
+        for (const failure of failures) {
+          const error = Exit.findErrorOption(failure)
+          assert.isTrue(Option.isSome(error) && error.value._tag === "InsufficientStock", String(failure))
+        }
+        const stock = yield* stockOf(product.id)
+        assert.deepStrictEqual(stock, { on_hand: 50, reserved: 50, sold: 0 })
+        yield* assertConservation
+      }))
+
+    it.effect("reserves all items or none: a short second item leaves the first untouched", () =>
+      Effect.gen(function*() {
+        const inventory = yield* Inventory
+        const plenty = yield* makeProduct({ inventory: 10 })
+        const scarce = yield* makeProduct({ inventory: 1 })
+        const error = yield* Effect.flip(inventory.reserve(unique("ord-all"), [
+          { productId: plenty.id, quantity: 3 },
+          { productId: scarce.id, quantity: 2 }
+        ]))
+        assert.strictEqual(error._tag, "InsufficientStock")
+        if (error._tag === "InsufficientStock") {
+          assert.deepStrictEqual([error.productId, error.requested, error.available], [scarce.id, 2, 1])
+        }
+        assert.strictEqual((yield* stockOf(plenty.id)).reserved, 0)
+        assert.strictEqual((yield* stockOf(scarce.id)).reserved, 0)
+        const missing = yield* Effect.flip(inventory.reserve(unique("ord-missing"), [
+          { productId: plenty.id, quantity: 1 },
+          { productId: "prod_doesnotexist", quantity: 1 }
+        ]))
+        assert.strictEqual(missing._tag, "NotFound")
+        assert.strictEqual((yield* stockOf(plenty.id)).reserved, 0)
+        yield* assertConservation
+      }))
+
+    it.effect("two orders taking the same two products in opposite orders never deadlock", () =>
+      Effect.gen(function*() {
+        const inventory = yield* Inventory
+        const a = yield* makeProduct({ inventory: 1000 })
+        const b = yield* makeProduct({ inventory: 1000 })
+        const orders = Array.from({ length: 60 }, (_, i) => ({
+          orderId: unique(`ord-cross-${i}`),
+          items: i % 2 === 0
+            ? [{ productId: a.id, quantity: 1 }, { productId: b.id, quantity: 2 }]
+            : [{ productId: b.id, quantity: 2 }, { productId: a.id, quantity: 1 }]
+        }))
+        yield* Effect.forEach(orders, ({ items, orderId }) => inventory.reserve(orderId, items), {
+          concurrency: "unbounded"
+        })
+        yield* Effect.forEach(
+          orders,
+          ({ orderId }, i) =>
+            i % 3 === 0 ? Effect.asVoid(inventory.release(orderId)) : Effect.asVoid(inventory.commit(orderId)),
+          { concurrency: "unbounded" }
+        )
+        const committed = orders.filter((_, i) => i % 3 !== 0).length
+        assert.deepStrictEqual(yield* stockOf(a.id), { on_hand: 1000 - committed, reserved: 0, sold: committed })
+        assert.deepStrictEqual(yield* stockOf(b.id), {
+          on_hand: 1000 - 2 * committed,
+          reserved: 0,
+          sold: 2 * committed
+        })
+        yield* assertConservation
+      }))
+
+    it.effect("reserve, commit and release are idempotent per order id", () =>
+      Effect.gen(function*() {
+        const inventory = yield* Inventory
+        const product = yield* makeProduct({ inventory: 5, priceCents: 2999, name: "Priced Item" })
+        const orderId = unique("ord-idem")
+        const items = [{ productId: product.id, quantity: 2 }]
+        const first = yield* inventory.reserve(orderId, items)
+        assert.isFalse(first.replayed)
+        assert.strictEqual(first.reservation.status, "pending")
+        assert.deepStrictEqual(first.reservation.items, [{
+          productId: product.id,
+          quantity: 2,
+          unitPriceCents: 2999,
+          currency: "USD",
+          name: "Priced Item"
+        }])
+        const again = yield* inventory.reserve(orderId, items)
+        assert.isTrue(again.replayed)
+        assert.strictEqual((yield* stockOf(product.id)).reserved, 2)
+        const other = yield* Effect.flip(inventory.reserve(orderId, [{ productId: product.id, quantity: 3 }]))
+        assert.strictEqual(other._tag, "Conflict")
+
+        const committed = yield* inventory.commit(orderId)
+        assert.deepStrictEqual([committed.replayed, committed.reservation.status], [false, "committed"])
+        assert.isTrue(Option.isSome(committed.reservation.resolvedAt))
+        const recommitted = yield* inventory.commit(orderId)
+        assert.deepStrictEqual([recommitted.replayed, recommitted.reservation.status], [true, "committed"])
+        assert.deepStrictEqual(yield* stockOf(product.id), { on_hand: 3, reserved: 0, sold: 2 })
+        assert.isTrue((yield* inventory.reserve(orderId, items)).replayed)
+        assert.strictEqual((yield* Effect.flip(inventory.release(orderId)))._tag, "Conflict")
+
+        const releasedId = unique("ord-rel")
+        yield* inventory.reserve(releasedId, [{ productId: product.id, quantity: 1 }])
+        const released = yield* inventory.release(releasedId, "payment_declined")
+        assert.deepStrictEqual([released.found, released.replayed], [true, false])
+        const rereleased = yield* inventory.release(releasedId)
+        assert.deepStrictEqual([rereleased.found, rereleased.replayed], [true, true])
+        assert.deepStrictEqual(yield* stockOf(product.id), { on_hand: 3, reserved: 0, sold: 2 })
+        const late = yield* Effect.flip(inventory.commit(releasedId))
+        assert.strictEqual(late._tag, "Conflict")
+        assert.include(late.message, "released")
+        assert.strictEqual(
+          (yield* Effect.flip(inventory.reserve(releasedId, [{ productId: product.id, quantity: 1 }])))._tag,
+          "Conflict"
+        )
+        assert.strictEqual((yield* Effect.flip(inventory.commit(unique("ord-never"))))._tag, "NotFound")
+        yield* assertConservation
+      }))
+
+    it.effect("releasing an order that never reserved succeeds and blocks a late reservation", () =>
+      Effect.gen(function*() {
+        const inventory = yield* Inventory
+        const product = yield* makeProduct({ inventory: 5 })
+        const orderId = unique("ord-ghost")
+        const released = yield* inventory.release(orderId, "saga_timeout")
+        assert.deepStrictEqual([released.found, released.replayed, Option.isNone(released.reservation)], [
+          false,
+          false,
+          true
+        ])
+        assert.isFalse((yield* inventory.release(orderId)).found)
+        const late = yield* Effect.flip(inventory.reserve(orderId, [{ productId: product.id, quantity: 1 }]))
+        assert.strictEqual(late._tag, "Conflict")
+        assert.strictEqual((yield* stockOf(product.id)).reserved, 0)
+      }))
+
+    it.effect("the sweeper expires overdue reservations; committing one then fails with a Conflict", () =>
+      Effect.gen(function*() {
+        const inventory = yield* Inventory
+        const product = yield* makeProduct({ inventory: 4 })
+        const orderId = unique("ord-exp")
+        const kept = unique("ord-kept")
+        yield* inventory.reserve(orderId, [{ productId: product.id, quantity: 3 }], Duration.millis(300))
+        yield* inventory.reserve(kept, [{ productId: product.id, quantity: 1 }])
+        assert.strictEqual((yield* stockOf(product.id)).reserved, 4)
+        // the sweeper runs every 100 ms in this layer; wait until it has released the short-lived reservation
+        yield* Effect.repeat(stockOf(product.id), {
+          until: (stock) => stock.reserved === 1,
+          schedule: Schedule.spaced("50 millis")
+        }).pipe(Effect.timeout("20 seconds"))
+        const error = yield* Effect.flip(inventory.commit(orderId))
+        assert.strictEqual(error._tag, "Conflict")
+        assert.include(error.message, "reservation expired")
+        assert.strictEqual((yield* inventory.release(orderId)).replayed, true)
+        assert.strictEqual((yield* inventory.commit(kept)).reservation.status, "committed")
+        assert.deepStrictEqual(yield* stockOf(product.id), { on_hand: 3, reserved: 0, sold: 1 })
+        yield* assertConservation
+      }))
+
+    it.effect("checks availability without reserving", () =>
+      Effect.gen(function*() {
+        const inventory = yield* Inventory
+        const product = yield* makeProduct({ inventory: 7 })
+        yield* inventory.reserve(unique("ord-check"), [{ productId: product.id, quantity: 5 }])
+        const [level] = yield* inventory.checkInventory([{ productId: product.id, quantity: 3 }])
+        assert.deepStrictEqual(level, {
+          productId: product.id,
+          requested: 3,
+          inventory: 7,
+          reserved: 5,
+          available: 2,
+          sufficient: false
+        })
+        assert.strictEqual((yield* stockOf(product.id)).reserved, 5)
+        const invalid = yield* Effect.flip(
+          inventory.reserve(unique("ord-bad"), [{ productId: product.id, quantity: 0 }])
+        )
+        assert.strictEqual(invalid._tag, "ValidationError")
+      }))
+  })
+})
+
+describe("Inventory without a timely sweeper", () => {
+  layer(ProductTest("inventory_deadline", { sweepInterval: Duration.hours(1) }), { excludeTestServices: true })(
+    (it) => {
+      it.effect("a commit after the hold time expires the reservation itself and fails", () =>
+        Effect.gen(function*() {
+          const inventory = yield* Inventory
+          const product = yield* makeProduct({ inventory: 3 })
+          const orderId = unique("ord-late")
+          yield* inventory.reserve(orderId, [{ productId: product.id, quantity: 2 }], Duration.millis(1))
+          yield* Effect.sleep("50 millis")
+          const error = yield* Effect.flip(inventory.commit(orderId))
+          assert.strictEqual(error._tag, "Conflict")
+          assert.include(error.message, "reservation expired")
+          assert.deepStrictEqual(yield* stockOf(product.id), { on_hand: 3, reserved: 0, sold: 0 })
+          assert.strictEqual((yield* Effect.flip(inventory.commit(orderId)))._tag, "Conflict")
+          yield* assertConservation
+        }))
+    }
+  )
+})
