@@ -1,4 +1,4 @@
-import { type DomainError, InternalError } from "@shop/domain"
+import { type DomainError, InternalError, ServiceUnavailable } from "@shop/domain"
 import { Effect } from "effect"
 import { NotImplemented } from "../edge/NotImplemented.ts"
 
@@ -21,6 +21,15 @@ export const expose = <const Tag extends DomainError["_tag"]>(
   Effect.catch(effect, (error): Effect.Effect<never, Extract<DomainError, { readonly _tag: Tag }> | InternalError> => {
     if (error._tag === "InternalError" && error.detail.includes(unimplemented)) {
       return Effect.die(new NotImplemented({ service, method }))
+    }
+    if (error._tag === "ServiceUnavailable") {
+      // grpc-js details name internal addresses; the client only needs to know which service is down.
+      return Effect.fail(
+        new ServiceUnavailable({ service: error.service, detail: "the service did not answer" }) as Extract<
+          DomainError,
+          { readonly _tag: Tag }
+        >
+      )
     }
     if (error._tag !== "InternalError" && (tags as ReadonlyArray<string>).includes(error._tag)) {
       return Effect.fail(error as Extract<DomainError, { readonly _tag: Tag }>)

@@ -22,7 +22,7 @@ export const ProductsHandlers = HttpApiBuilder.group(ShopApi, "products", (handl
       .handle("create", ({ payload }) =>
         requireAdmin.pipe(
           Effect.andThen(products.create(payload)),
-          expose("product", "CreateProduct", ["ValidationError", "Conflict", ...unavailable])
+          expose("product", "CreateProduct", ["ValidationError", "Conflict", "Forbidden", ...unavailable])
         ))
       .handle("list", ({ query }) =>
         products.list(query).pipe(expose("product", "ListProducts", ["ValidationError", ...unavailable])))
@@ -33,6 +33,6 @@ export const ProductsHandlers = HttpApiBuilder.group(ShopApi, "products", (handl
       .handle("update", ({ params, payload }) =>
         requireAdmin.pipe(
           Effect.andThen(products.update(params.id, payload)),
-          expose("product", "UpdateProduct", ["NotFound", "ValidationError", "Conflict", ...unavailable])
+          expose("product", "UpdateProduct", ["NotFound", "ValidationError", "Conflict", "Forbidden", ...unavailable])
         ))
   }))
