@@ -1,0 +1,105 @@
+import { assert, describe, layer } from "@effect/vitest"
+import { ProductServiceService } from "@shop/proto/product/v1/product"
+import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
+import * as GrpcServer from "@shop/service-defaults/grpc/GrpcServer"
+import { Effect, Layer } from "effect"
+import { ProductGrpcServer } from "../../src/grpc/ProductGrpcServer.ts"
+import { ProductTest, unique } from "../fixtures/ProductTest.ts"
+
+const ServerLive = GrpcServer.layer(ProductGrpcServer, { host: "127.0.0.1", port: 0 }).pipe(
+  Layer.provideMerge(ProductTest("product_grpc"))
+)
+
+/** A client of the server under test, as the order service and the gateway make theirs. */
+const client = Effect.gen(function*() {
+  const server = yield* GrpcServer.GrpcServer
+  return yield* GrpcClient.make({ address: `127.0.0.1:${server.port}`, service: "product", deadline: "5 seconds" })
+})
+
+describe("ProductGrpcServer", () => {
+  layer(ServerLive, { excludeTestServices: true })((it) => {
+    it.effect("creates, reads and finds a product over gRPC, with exact cents and availability", () =>
+      Effect.gen(function*() {
+        const grpc = yield* client
+        const sku = unique("MOUSE")
+        const created = yield* grpc.unary(ProductServiceService.createProduct, {
+          name: "Wireless Mouse",
+          description: "Ergonomic wireless mouse with 3200 DPI",
+          priceCents: 2999,
+          currency: "",
+          sku,
+          category: "Electronics",
+          inventory: 100
+        })
+        const id = created.product!.id
+        assert.match(id, /^prod_/)
+        const { product } = yield* grpc.unary(ProductServiceService.getProduct, { id })
+        assert.strictEqual(product?.priceCents, 2999)
+        assert.strictEqual(product?.currency, "USD")
+        assert.strictEqual(product?.available, 100)
+
+        const found = yield* grpc.unary(ProductServiceService.searchProducts, {
+          q: "mose",
+          category: "Electronics",
+          minPriceCents: 2000,
+          maxPriceCents: 5000,
+          page: 0,
+          limit: 10,
+          sort: "PRODUCT_SORT_UNSPECIFIED"
+        })
+        assert.isTrue(found.products.some((p) => p.id === id))
+      }))
+
+    it.effect("reserves, commits and releases by order id; shortages and duplicates come back as typed errors", () =>
+      Effect.gen(function*() {
+        const grpc = yield* client
+        const { product } = yield* grpc.unary(ProductServiceService.createProduct, {
+          name: "Desk Lamp",
+          description: "",
+          priceCents: 1500,
+          currency: "USD",
+          sku: unique("LAMP"),
+          category: "Home",
+          inventory: 3
+        })
+        const productId = product!.id
+        const reserve = (orderId: string, quantity: number) =>
+          grpc.unary(ProductServiceService.reserveInventory, {
+            orderId,
+            items: [{ productId, quantity }],
+            ttlSeconds: 0
+          })
+        const first = yield* reserve("ord_grpc_a", 2)
+        assert.strictEqual(first.reservation?.status, "RESERVATION_STATUS_PENDING")
+        assert.strictEqual(first.reservation?.items[0]?.unitPriceCents, 1500)
+        assert.isTrue((yield* reserve("ord_grpc_a", 2)).replayed)
+
+        const short = yield* Effect.flip(reserve("ord_grpc_b", 2))
+        assert.strictEqual(short._tag, "InsufficientStock")
+
+        const committed = yield* grpc.unary(ProductServiceService.commitReservation, { orderId: "ord_grpc_a" })
+        assert.strictEqual(committed.reservation?.status, "RESERVATION_STATUS_COMMITTED")
+        const released = yield* grpc.unary(ProductServiceService.releaseReservation, {
+          orderId: "ord_grpc_never",
+          reason: "compensation"
+        })
+        assert.isFalse(released.found)
+
+        const after = yield* grpc.unary(ProductServiceService.getProduct, { id: productId })
+        assert.deepStrictEqual([after.product?.inventory, after.product?.reserved], [1, 0])
+
+        const duplicate = yield* Effect.flip(grpc.unary(ProductServiceService.createProduct, {
+          name: "Desk Lamp",
+          description: "",
+          priceCents: 1500,
+          currency: "USD",
+          sku: product!.sku.toLowerCase(),
+          category: "Home",
+          inventory: 1
+        }))
+        assert.strictEqual(duplicate._tag, "Conflict")
+        const missing = yield* Effect.flip(grpc.unary(ProductServiceService.getProduct, { id: "prod_missing" }))
+        assert.strictEqual(missing._tag, "NotFound")
+      }))
+  })
+})
