@@ -1,0 +1,99 @@
+import { assert, describe, it } from "@effect/vitest"
+import { readdirSync } from "node:fs"
+import { Topology } from "../../src/Topology.ts"
+import {
+  exportedSeries,
+  type Json,
+  promqlMetricNames,
+  readYaml,
+  recordingRules,
+  repoPath,
+  requireTool,
+  run,
+  unknownMetrics
+} from "./OpsAssets.ts"
+
+const ruleFiles = readdirSync(repoPath("ops/prometheus/rules")).map((file) => `ops/prometheus/rules/${file}`)
+const rules = ruleFiles.flatMap((file) =>
+  ((readYaml(file) as Json).groups as Array<Json>).flatMap((group) => group.rules as Array<Json>)
+)
+const alerts = new Map(rules.filter((rule) => rule.alert).map((rule) => [rule.alert as string, rule]))
+const services = ["gateway", "product", "order", "payment", "notification"] as const
+
+describe("Prometheus configuration", () => {
+  it("scrapes every service's admin port, under the service's name as job", () => {
+    const config = readYaml("ops/prometheus/prometheus.yml") as Json
+    const jobs = new Map((config.scrape_configs as Array<Json>).map((job) => [job.job_name as string, job]))
+    for (const service of services) {
+      const job = jobs.get(service)
+      assert.isDefined(job, `no scrape job for ${service}`)
+      assert.strictEqual(job!.metrics_path ?? "/metrics", "/metrics")
+      const targets = (job!.static_configs as Array<Json>).flatMap((c) => c.targets as Array<string>)
+      assert.deepStrictEqual(targets, [`${service}:${Topology[service].adminPort}`])
+      // a target label `service` would rename the gRPC metrics' own `service` label to exported_service
+      for (const c of job!.static_configs as Array<Json>) assert.notProperty(c.labels ?? {}, "service")
+    }
+    assert.deepStrictEqual(config.rule_files, ["rules/*.yml"])
+  })
+
+  it("has the alerts the runbook relies on, each with a severity and a summary", () => {
+    const required = [
+      "CheckoutSuccessBudgetBurnFast",
+      "CheckoutSuccessBudgetBurnMedium",
+      "CheckoutSuccessBudgetBurnSlow",
+      "CheckoutLatencyBudgetBurnFast",
+      "CheckoutLatencyBudgetBurnMedium",
+      "CheckoutLatencyBudgetBurnSlow",
+      "EventConsumerLagHigh",
+      "DeadLettersIncreasing",
+      "CircuitBreakerOpen",
+      "ServiceDown"
+    ]
+    for (const name of required) assert.isTrue(alerts.has(name), `missing alert ${name}`)
+    for (const [name, alert] of alerts) {
+      assert.include(["critical", "warning"], alert.labels?.severity, `${name} severity`)
+      assert.isString(alert.annotations?.summary, `${name} summary`)
+    }
+  })
+
+  it("burn-rate alerts pair a long and a short window over the SLO's own series", () => {
+    const fast = alerts.get("CheckoutSuccessBudgetBurnFast")!.expr as string
+    assert.deepStrictEqual([...promqlMetricNames(fast)].toSorted(), [
+      "slo:checkout_failed:ratio_rate1h",
+      "slo:checkout_failed:ratio_rate5m"
+    ])
+    const latency = recordingRules().get("slo:checkout_slow:ratio_rate1h")!
+    assert.include(latency, `route="/api/v1/orders"`)
+    assert.include(latency, `method="POST"`)
+    assert.include(latency, `le="0.1"`)
+    const success = recordingRules().get("slo:checkout_failed:ratio_rate1h")!
+    assert.deepStrictEqual([...promqlMetricNames(success)].toSorted(), [
+      "orders_confirmed_total",
+      "orders_failed_total"
+    ])
+  })
+
+  it("every rule queries only metrics the services export (or recording rules)", () => {
+    const recorded = new Set(recordingRules().keys())
+    const unknown = unknownMetrics(rules.map((rule) => rule.expr as string), { exported: exportedSeries(), recorded })
+    assert.deepStrictEqual(unknown, [])
+    // and the check itself catches a metric nobody exports
+    assert.deepStrictEqual(
+      unknownMetrics(["sum(rate(checkout_attempts_total[5m])) / sum(rate(grpc_server_handled_total[5m]))"], {
+        exported: exportedSeries(),
+        recorded
+      }),
+      ["checkout_attempts_total"]
+    )
+  })
+
+  it("promtool accepts the configuration and the rules, and the alert unit tests pass", (ctx) => {
+    if (!requireTool("promtool")) return ctx.skip()
+    const config = run("promtool", ["check", "config", "ops/prometheus/prometheus.yml"])
+    assert.strictEqual(config.status, 0, config.output)
+    const checked = run("promtool", ["check", "rules", ...ruleFiles])
+    assert.strictEqual(checked.status, 0, checked.output)
+    const tested = run("promtool", ["test", "rules", "ops/prometheus/tests/alerts.test.yml"])
+    assert.strictEqual(tested.status, 0, tested.output)
+  })
+})
