@@ -26,6 +26,9 @@ export interface Settlement {
 }
 
 type Rows = ReadonlyArray<Record<string, unknown>>
+
+/** failure_reason of a payment the processor never saw. */
+export const notProcessed = "not_processed"
 const unavailable = (error: SqlError.SqlError) =>
   new ServiceUnavailable({ service: "payment-database", detail: error.message })
 
@@ -37,15 +40,28 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
   ) => Effect.Effect<{ readonly payment: PaymentRecord; readonly created: boolean }, ServiceUnavailable>
   readonly findById: (id: string) => Effect.Effect<Option.Option<PaymentRecord>, ServiceUnavailable>
   readonly findByOrderId: (orderId: string) => Effect.Effect<Option.Option<PaymentRecord>, ServiceUnavailable>
-  /** Moves a pending or pending_unknown payment on; a payment already settled is returned unchanged. */
+  /**
+   * Moves a pending or pending_unknown payment on; a payment already settled is returned unchanged, except that the
+   * processor's word that a charge succeeded overrides an earlier "never processed" verdict: money taken is never
+   * hidden.
+   */
   readonly settle: (id: string, to: Settlement) => Effect.Effect<PaymentRecord, ServiceUnavailable>
   /** pending_unknown payments, and pending ones untouched for `idleFor` (their request died), oldest first. */
   readonly unsettled: (
     idleFor: Duration.Duration,
     limit: number
   ) => Effect.Effect<ReadonlyArray<PaymentRecord>, ServiceUnavailable>
-  /** Seconds since the payment's last change, by the database clock. */
-  readonly idleSeconds: (id: string) => Effect.Effect<number, ServiceUnavailable>
+  /**
+   * Marks the start of an attempt (updated_at = now) on an unsettled payment; None when it is settled already,
+   * in which case nothing may be sent. An attempt that started keeps the reconciler's `failIfIdle` away.
+   */
+  readonly beginAttempt: (id: string) => Effect.Effect<Option.Option<PaymentRecord>, ServiceUnavailable>
+  /** Fails an unsettled payment untouched for `idleFor`, in one statement with the idleness check. */
+  readonly failIfIdle: (
+    id: string,
+    idleFor: Duration.Duration,
+    reason: string
+  ) => Effect.Effect<Option.Option<PaymentRecord>, ServiceUnavailable>
   readonly refundsOf: (paymentId: string) => Effect.Effect<ReadonlyArray<RefundRecord>, ServiceUnavailable>
   readonly findRefund: (id: string) => Effect.Effect<Option.Option<RefundRecord>, ServiceUnavailable>
   /**
@@ -97,7 +113,8 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
           UPDATE payments SET status = ${to.status},
             provider_charge_id = COALESCE(${to.providerChargeId ?? null}, provider_charge_id),
             failure_reason = ${to.failureReason ?? null}, updated_at = now()
-          WHERE id = ${id} AND status IN ('pending', 'pending_unknown')
+          WHERE id = ${id} AND (status IN ('pending', 'pending_unknown')
+            OR (${to.status} = 'succeeded' AND status = 'failed' AND failure_reason = ${notProcessed}))
           RETURNING *`
         if (rows[0] !== undefined) return toPayment(rows[0])
         return yield* Effect.flatMap(
@@ -192,12 +209,16 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
             Effect.map((rows) => rows.map(toPayment)),
             Effect.mapError(unavailable)
           ),
-        idleSeconds: (id) =>
-          sql<{ idle: unknown }>`SELECT EXTRACT(EPOCH FROM now() - updated_at) AS idle FROM payments WHERE id = ${id}`
-            .pipe(
-              Effect.map((rows) => Number(rows[0]?.idle ?? 0)),
-              Effect.mapError(unavailable)
-            ),
+        beginAttempt: (id) =>
+          sql<Record<string, unknown>>`
+            UPDATE payments SET updated_at = now() WHERE id = ${id} AND status IN ('pending', 'pending_unknown')
+            RETURNING *`.pipe(Effect.map(one), Effect.mapError(unavailable)),
+        failIfIdle: (id, idleFor, reason) =>
+          sql<Record<string, unknown>>`
+            UPDATE payments SET status = 'failed', failure_reason = ${reason}, updated_at = now()
+            WHERE id = ${id} AND status IN ('pending', 'pending_unknown')
+              AND updated_at < now() - make_interval(secs => ${millis(idleFor) / 1000})
+            RETURNING *`.pipe(Effect.map(one), Effect.mapError(unavailable)),
         refundsOf: (paymentId) =>
           sql<Record<string, unknown>>`SELECT * FROM refunds WHERE payment_id = ${paymentId} ORDER BY seq`.pipe(
             Effect.map((rows) => rows.map(toRefund)),

@@ -3,7 +3,7 @@ import { Context, Duration, Effect, Layer, Option } from "effect"
 import { GuardedGateway } from "./GuardedGateway.ts"
 import { countPayment } from "./PaymentMetrics.ts"
 import type { PaymentRecord } from "./PaymentRecord.ts"
-import { PaymentRepo } from "./PaymentRepo.ts"
+import { notProcessed, PaymentRepo } from "./PaymentRepo.ts"
 import type { ProviderUnavailable } from "./ProviderError.ts"
 
 const toUnavailable = (error: ProviderUnavailable) =>
@@ -31,8 +31,12 @@ export class Settlement extends Context.Service<Settlement, {
       const repo = yield* PaymentRepo
       const gateway = yield* GuardedGateway
 
-      const charge = Effect.fn("Settlement.charge")(function*(payment: PaymentRecord) {
-        yield* Effect.annotateCurrentSpan({ "payment.id": payment.id, "order.id": payment.orderId })
+      const charge = Effect.fn("Settlement.charge")(function*(unsettled: PaymentRecord) {
+        yield* Effect.annotateCurrentSpan({ "payment.id": unsettled.id, "order.id": unsettled.orderId })
+        const started = yield* repo.beginAttempt(unsettled.id)
+        // Settled meanwhile (e.g. by the reconciler): nothing may be sent any more.
+        if (Option.isNone(started)) return Option.getOrElse(yield* repo.findById(unsettled.id), () => unsettled)
+        const payment = started.value
         const result = yield* gateway.charge({
           orderId: payment.orderId,
           amountCents: payment.amountCents,
@@ -104,11 +108,12 @@ export class Settlement extends Context.Service<Settlement, {
           return settled
         }
         if (Option.isNone(failAfter)) return payment
-        const idle = yield* repo.idleSeconds(payment.id)
-        if (idle < Duration.toSeconds(failAfter.value)) return payment
+        // Atomic with the idleness check, so an attempt that has just started is never failed under its feet.
+        const failed = yield* repo.failIfIdle(payment.id, failAfter.value, notProcessed)
+        if (Option.isNone(failed)) return payment
         yield* countPayment("failed")
         yield* Effect.logInfo(`reconciled payment ${payment.id}: never processed, failed`)
-        return yield* repo.settle(payment.id, { status: "failed", failureReason: "not_processed" })
+        return failed.value
       })
 
       return Settlement.of({ charge, reconcile })
