@@ -1,0 +1,151 @@
+import { PgClient } from "@effect/sql-pg"
+import { Config, Duration, Effect, Layer, Metric, Queue, Redacted, Schedule } from "effect"
+import { SqlClient } from "effect/sql"
+import { randomUUID } from "node:crypto"
+import { type DeliveredEvent, EventBus, EventBusError, type EventRecord, type Subscription } from "./EventBus.ts"
+import { ensureEventLogSchema, publishLockKey } from "./EventLogSchema.ts"
+import { consumerLag } from "./EventMetrics.ts"
+
+export interface PgEventLogOptions {
+  /** How often an idle consumer looks for new events when no NOTIFY arrives. */
+  readonly pollInterval?: Duration.Input | undefined
+  readonly batchSize?: number | undefined
+  /** How long a consumer instance owns its group without renewing; a crashed owner is replaced after this. */
+  readonly leaseDuration?: Duration.Input | undefined
+  /** LISTEN for wake-ups. Off on embedded PGlite, where a listener would hold the pool's only connection. */
+  readonly listen?: boolean | undefined
+}
+
+const channel = "event_log"
+
+interface LogRow {
+  readonly seq: string
+  readonly eventId: string
+  readonly topic: string
+  readonly key: string
+  readonly type: string
+  readonly version: number
+  readonly traceparent: string | null
+  readonly value: string
+}
+
+const make = (options: PgEventLogOptions) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const pg = yield* PgClient.PgClient
+    yield* ensureEventLogSchema.pipe(Effect.mapError((cause) => new EventBusError({ operation: "migrate", cause })))
+    const pollInterval = Duration.fromInputUnsafe(options.pollInterval ?? "500 millis")
+    const leaseSeconds = Duration.toSeconds(Duration.fromInputUnsafe(options.leaseDuration ?? "10 seconds"))
+    const batchSize = options.batchSize ?? 200
+    const listen = options.listen ?? true
+
+    const publish = Effect.fn("PgEventLog.publish")(function*(records: ReadonlyArray<EventRecord>) {
+      if (records.length === 0) return
+      const rows = records.map((r): Record<string, unknown> => ({
+        event_id: r.eventId,
+        topic: r.topic,
+        key: r.key,
+        type: r.type,
+        version: r.version,
+        traceparent: r.traceparent ?? null,
+        value: r.value
+      }))
+      yield* sql.withTransaction(Effect.gen(function*() {
+        yield* sql`SELECT pg_advisory_xact_lock(${publishLockKey})`
+        // Idempotent like Kafka's producer: a retried batch stores each event once.
+        yield* sql`INSERT INTO event_log ${
+          sql.insert(rows as [Record<string, unknown>, ...Array<Record<string, unknown>>])
+        } ON CONFLICT (event_id) DO NOTHING`
+        if (listen) yield* sql`SELECT pg_notify(${channel}, '')`
+      })).pipe(Effect.mapError((cause) => new EventBusError({ operation: "publish", cause })))
+    })
+
+    const subscribe = (subscription: Subscription) =>
+      Effect.scoped(Effect.gen(function*() {
+        const { group, handler, topics } = subscription
+        const owner = randomUUID()
+        const lag = Metric.withAttributes(consumerLag, { group })
+        const wake = listen ? yield* pg.listen(channel) : undefined
+        const idle = wake === undefined
+          ? Effect.sleep(pollInterval)
+          : Queue.take(wake).pipe(Effect.timeoutOption(pollInterval), Effect.asVoid, Effect.orDie)
+        yield* sql`INSERT INTO event_log_offsets (group_id) VALUES (${group}) ON CONFLICT (group_id) DO NOTHING`
+        yield* Effect.addFinalizer(() =>
+          sql`UPDATE event_log_offsets SET owner = NULL, lease_until = NULL WHERE group_id = ${group} AND owner = ${owner}`
+            .pipe(Effect.ignore)
+        )
+        const claim = sql<{ committedSeq: string }>`
+          UPDATE event_log_offsets SET owner = ${owner}, lease_until = now() + make_interval(secs => ${leaseSeconds})
+          WHERE group_id = ${group} AND (owner IS NULL OR owner = ${owner} OR lease_until < now())
+          RETURNING committed_seq::text AS "committedSeq"`
+        const commit = (seq: string) =>
+          Effect.gen(function*() {
+            const updated = yield* sql`
+              UPDATE event_log_offsets SET committed_seq = ${seq}::bigint
+              WHERE group_id = ${group} AND owner = ${owner} RETURNING group_id`
+            if (updated.length === 0) {
+              return yield* Effect.fail(new Error(`consumer of group ${group} lost its lease before committing`))
+            }
+          })
+        const step = Effect.gen(function*() {
+          const claimed = yield* claim
+          const committed = claimed[0]?.committedSeq
+          if (committed === undefined) return false // another instance owns the group
+          const rows = yield* sql<LogRow>`
+            SELECT seq::text AS seq, event_id AS "eventId", topic, key, type, version, traceparent, value FROM event_log
+            WHERE seq > ${committed}::bigint AND topic IN ${sql.in(topics)} ORDER BY event_log.seq LIMIT ${batchSize}`
+          const head = yield* sql<{ head: string }>`SELECT coalesce(max(seq), 0)::text AS head FROM event_log`
+          yield* Metric.update(lag, Math.max(0, Number(head[0]?.head ?? 0) - Number(committed)))
+          if (rows.length === 0) return false
+          let done: string | undefined
+          yield* Effect.forEach(
+            rows,
+            (row) => handler(toDelivered(row)).pipe(Effect.tap(() => Effect.sync(() => done = row.seq))),
+            { discard: true }
+          )
+            .pipe(Effect.onError(() => done === undefined ? Effect.void : Effect.ignore(commit(done))))
+          yield* commit(rows[rows.length - 1]!.seq)
+          return true
+        })
+        return yield* Effect.forever(Effect.flatMap(step, (busy) => busy ? Effect.void : idle))
+      })).pipe(
+        Effect.tapCause((cause) =>
+          Effect.logWarning("event consumer failed; retrying from the committed offset", cause)
+        ),
+        Effect.retry(Schedule.min([Schedule.exponential("100 millis"), Schedule.spaced("5 seconds")])),
+        Effect.mapError((cause) => new EventBusError({ operation: "subscribe", cause })),
+        Effect.withSpan("PgEventLog.subscribe", { attributes: { group: subscription.group } })
+      )
+
+    return EventBus.of({ publish, subscribe })
+  })
+
+const toDelivered = (row: LogRow): DeliveredEvent => ({
+  eventId: row.eventId,
+  topic: row.topic,
+  key: row.key,
+  type: row.type,
+  version: row.version,
+  ...(row.traceparent === null ? {} : { traceparent: row.traceparent }),
+  value: row.value,
+  position: row.seq
+})
+
+/** The event log on the given `PgClient` (tests, or a service that shares its database with the log). */
+export const layerNoDeps = (options: PgEventLogOptions = {}) => Layer.effect(EventBus, make(options))
+
+/**
+ * The event log in its own database, `EVENT_LOG_URL` (every producer and consumer points at the same one).
+ * `EVENT_LOG_POLL` is the polling fallback; `EVENT_LOG_LISTEN=false` turns LISTEN/NOTIFY off.
+ */
+export const layer = Layer.unwrap(Effect.gen(function*() {
+  const url = yield* Config.Redacted("EVENT_LOG_URL").pipe(
+    Config.withDefault(Redacted.make("postgres://postgres@127.0.0.1:5432/shop_events"))
+  )
+  const maxConnections = yield* Config.Int("EVENT_LOG_POOL_MAX").pipe(Config.withDefault(4))
+  const pollInterval = yield* Config.Duration("EVENT_LOG_POLL").pipe(Config.withDefault(Duration.millis(500)))
+  const listen = yield* Config.Boolean("EVENT_LOG_LISTEN").pipe(Config.withDefault(maxConnections > 1))
+  return layerNoDeps({ pollInterval, listen }).pipe(
+    Layer.provide(PgClient.layer({ url, maxConnections, applicationName: "event_log" }))
+  )
+}))
