@@ -31,7 +31,18 @@ export class ShopClient extends Context.Service<ShopClient, HttpApiClient.ForApi
 ) {
   /** Builds a client on the `HttpClient` of the environment (fetch, Node, or a test double). */
   static readonly make = (options: ShopClientOptions) =>
-    HttpApiClient.make(ShopApi, { baseUrl: options.baseUrl }).pipe(
+    HttpApiClient.make(ShopApi, {
+      baseUrl: options.baseUrl,
+      // Catalog reads carry no Authorization middleware, yet a gateway with CATALOG_PUBLIC=false needs the token.
+      transformClient: options.token === undefined
+        ? undefined
+        : HttpClient.mapRequest((request) =>
+          HttpClientRequest.bearerToken(
+            request,
+            Redacted.isRedacted(options.token) ? Redacted.value(options.token) : options.token!
+          )
+        )
+    }).pipe(
       Effect.provide(authorizationClient(options.token))
     )
 

@@ -146,6 +146,27 @@ describe("gateway contract through the SDK", () => {
     ))
 })
 
+describe("gateway with a private catalog", () => {
+  it.live("CATALOG_PUBLIC=false: catalog reads need a valid token", () =>
+    Effect.gen(function*() {
+      const backends = yield* Backends
+      const baseUrl = yield* startGateway({
+        PRODUCT_GRPC_ADDR: backends.address,
+        ORDER_GRPC_ADDR: backends.address,
+        CATALOG_PUBLIC: "false"
+      })
+      const anonymous = yield* fetchRaw(`${baseUrl}/api/v1/products`)
+      assert.strictEqual(anonymous.status, 401)
+      assert.strictEqual(anonymous.headers.get("content-type"), "application/problem+json")
+      const forged = yield* fetchRaw(`${baseUrl}/api/v1/products`, { headers: { authorization: "Bearer abc.def.ghi" } })
+      assert.strictEqual(forged.status, 401)
+      const token = yield* Effect.promise(() => sign("user_alice", []))
+      const customer = yield* sdk(baseUrl, token)
+      const list = yield* customer.products.list({ query: {} })
+      assert.strictEqual(list.total, 0)
+    }).pipe(Effect.scoped, Effect.provide(Layer.fresh(Backends.layer))))
+})
+
 describe("gateway with its backends down", () => {
   it.live("answers 503 problems quickly and /healthz reports every backend", () =>
     Effect.gen(function*() {
