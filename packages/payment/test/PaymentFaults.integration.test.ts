@@ -136,7 +136,7 @@ describe("payment service: processor faults (real storage, simulator, gRPC)", ()
         const threshold = 3
         const app = yield* startPaymentApp({
           faults: { error_rate: 1 },
-          config: { maxRetries: 1, breakerFailureThreshold: threshold, breakerCooldown: Duration.seconds(1) }
+          config: { maxRetries: 1, breakerFailureThreshold: threshold, breakerCooldown: Duration.seconds(5) }
         })
         const gauge = Metric.value(Metric.withAttributes(circuitBreakerState, { dependency: providerDependency }))
         for (let i = 0; i < threshold; i++) {
@@ -152,7 +152,7 @@ describe("payment service: processor faults (real storage, simulator, gRPC)", ()
         assert.strictEqual((yield* app.get({ orderId: rejected.orderId })).payment?.status, PaymentStatus.PENDING)
         yield* app.simulator.setFaults({})
         assert.strictEqual((yield* Effect.flip(app.process(rejected)))._tag, "ServiceUnavailable", "still open")
-        yield* Effect.sleep("1100 millis")
+        yield* Effect.sleep("5200 millis")
         const recovered = yield* app.process(rejected)
         assert.strictEqual(recovered.payment?.status, PaymentStatus.SUCCEEDED)
         yield* Effect.sleep("50 millis")
