@@ -116,6 +116,10 @@ describe("gateway contract through the SDK", () => {
         assert.strictEqual(route.headers.get("content-type"), "application/problem+json")
         const body = yield* Effect.promise(() => route.json() as Promise<{ status: number; title: string }>)
         assert.strictEqual(body.status, 404)
+        const method = yield* fetchRaw(`${baseUrl}/api/v1/orders/ord_1abc`, { method: "DELETE" })
+        assert.strictEqual(method.status, 405)
+        assert.strictEqual(method.headers.get("allow"), "GET")
+        assert.strictEqual(method.headers.get("content-type"), "application/problem+json")
       })
     ))
 
@@ -127,7 +131,7 @@ describe("gateway contract through the SDK", () => {
         )
         const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
           Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`)
-        ).sort()
+        ).toSorted()
         assert.deepStrictEqual(operations, [
           "GET /api/v1/orders",
           "GET /api/v1/orders/{id}",
@@ -185,7 +189,7 @@ describe("gateway with its backends down", () => {
       const report = yield* Effect.promise(() =>
         health.json() as Promise<{ services: Record<string, { status: string }> }>
       )
-      assert.deepStrictEqual(Object.keys(report.services).sort(), ["notification", "order", "payment", "product"])
+      assert.deepStrictEqual(Object.keys(report.services).toSorted(), ["notification", "order", "payment", "product"])
       assert.strictEqual(report.services.product?.status, "down")
     }).pipe(Effect.scoped))
 })

@@ -1,6 +1,7 @@
 import { type Cause, Effect, Metric, type Types } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { GatewayConfig } from "../GatewayConfig.ts"
+import { allowedMethods } from "./AllowedMethods.ts"
 import { requestDuration, requestsTotal, staticRoutes } from "./HttpMetrics.ts"
 import { NotImplemented } from "./NotImplemented.ts"
 import { problemBody, statusProblem } from "./Problems.ts"
@@ -29,7 +30,13 @@ const fromCause = (cause: Cause.Cause<unknown>, request: HttpServerRequest.HttpS
       if (reason._tag === "Fail" && HttpServerError.isHttpServerError(reason.error)) {
         const error = reason.error.reason
         if (error._tag === "RouteNotFound") {
-          return problemBody(statusProblem(404, `no route for ${request.method} ${pathOf(request.url)}`))
+          const path = pathOf(request.url)
+          const allowed = allowedMethods(path)
+          return allowed.length === 0
+            ? problemBody(statusProblem(404, `no route for ${request.method} ${path}`))
+            : problemBody(statusProblem(405, `${request.method} is not allowed on ${path}`), {
+              allow: allowed.join(", ")
+            })
         }
         if (error._tag === "RequestParseError") {
           return error.reason === "BodyTooLarge"

@@ -43,7 +43,7 @@ export const RateLimitLive = Layer.effect(
         }
         const caller = Option.match(user, {
           onNone: () => `ip:${clientAddress(request, trustProxy)}`,
-          onSome: (user) => `user:${user.userId}`
+          onSome: (caller) => `user:${caller.userId}`
         })
         const quota = quotas[routeClass]
         const consumed = yield* Effect.result(limiter.consume({

@@ -10,10 +10,10 @@ export const RateLimiterLive = Layer.unwrap(Effect.gen(function*() {
   const url = yield* RedisUrl
   return Option.match(url, {
     onNone: () => RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),
-    onSome: (url) =>
+    onSome: (redisUrl) =>
       RateLimiter.layer.pipe(
         Layer.provide(RateLimiter.layerStoreRedis({ prefix: "shop:gateway:ratelimit:" })),
-        Layer.provide(RedisLive(url))
+        Layer.provide(RedisLive(redisUrl))
       )
   })
 }))
