@@ -43,7 +43,7 @@ export const RateLimitLive = Layer.effect(
         }
         const caller = Option.match(user, {
           onNone: () => `ip:${clientAddress(request, trustProxy)}`,
-          onSome: (caller) => `user:${caller.userId}`
+          onSome: (verified) => `user:${verified.userId}`
         })
         const quota = quotas[routeClass]
         const consumed = yield* Effect.result(limiter.consume({
