@@ -27,6 +27,10 @@ export class JwtVerifier extends Context.Service<JwtVerifier, {
         yield* Effect.logWarning("JWT_SECRET is not set: HS256 tokens are verified with the development secret")
       }
       const secret = new TextEncoder().encode(Redacted.value(config.secret))
+      if (config.algorithms.includes("HS256") && secret.length < 32) {
+        // RFC 7518 3.2: an HS256 key must be at least as long as the hash; a short one can be brute-forced.
+        return yield* Effect.die(new Error("JWT_SECRET must be at least 32 bytes"))
+      }
       const jwks = Option.map(config.jwksUrl, (url) => jose.createRemoteJWKSet(new URL(url)))
       const algorithms: Array<string> = [...config.algorithms]
       const options: jose.JWTVerifyOptions = {
