@@ -1,0 +1,193 @@
+import { assert, layer } from "@effect/vitest"
+import { type CreateOrderRequest, OrderServiceService } from "@shop/proto/order/v1/order"
+import { PaymentStatus } from "@shop/proto/payment/v1/payment"
+import { Effect } from "effect"
+import { awaitTerminal, Harness } from "./fixtures/Harness.ts"
+
+const address = { street: "123 Main St", city: "San Francisco", state: "CA", zip: "94102" }
+let counter = 0
+const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${++counter}`
+
+const request = (overrides: Partial<CreateOrderRequest> & Pick<CreateOrderRequest, "items">): CreateOrderRequest => ({
+  userId: unique("user_"),
+  shippingAddress: address,
+  paymentMethod: "card_visa_ok",
+  idempotencyKey: unique("key_"),
+  ...overrides
+})
+
+const create = (req: CreateOrderRequest) => Harness.use((h) => h.client.unary(OrderServiceService.createOrder, req))
+
+const outboxTypes = (orderId: string) =>
+  Harness.use((h) =>
+    h.sql<{ readonly type: string; readonly headers: unknown }>`
+      SELECT type, headers FROM outbox WHERE aggregate_id = ${orderId} ORDER BY seq`.pipe(Effect.orDie)
+  )
+
+layer(Harness.layer("orders"), { timeout: 120_000, excludeTestServices: true })("order saga over gRPC", (it) => {
+  it.effect("confirms an order priced by the product service, with its events in the outbox", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness
+      const a = unique("prod_a")
+      const b = unique("prod_b")
+      h.product.add(a, 2999, 10)
+      h.product.add(b, 2999, 5)
+      const res = yield* create(request({ items: [{ productId: a, quantity: 2 }, { productId: b, quantity: 1 }] }))
+      const order = res.order!
+      assert.strictEqual(order.status, "ORDER_STATUS_PENDING")
+      assert.strictEqual(order.totalCents, 8997)
+      assert.isTrue(order.sagaId.startsWith("saga_"))
+      assert.isFalse(res.replayed)
+      const done = yield* awaitTerminal(h.client, order.orderId, order.userId)
+      assert.strictEqual(done.status, "ORDER_STATUS_CONFIRMED")
+      assert.match(done.trackingNumber, /^TRK\d+$/)
+      assert.strictEqual(done.paymentStatus, PaymentStatus.SUCCEEDED)
+      assert.notStrictEqual(done.confirmedAt, "")
+      assert.strictEqual(h.payment.charged(order.orderId), 8997)
+      assert.strictEqual(h.product.products.get(a)?.inventory, 8)
+      assert.strictEqual(h.product.available(b), 4)
+      const events = yield* outboxTypes(order.orderId)
+      assert.deepStrictEqual(events.map((e) => e.type), ["order.created", "order.confirmed"])
+    }))
+
+  it.effect("a declined payment releases the stock exactly and fails the order", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness
+      const a = unique("prod_d")
+      h.product.add(a, 1000, 3)
+      const res = yield* create(request({ items: [{ productId: a, quantity: 2 }], paymentMethod: "card_declined" }))
+      const done = yield* awaitTerminal(h.client, res.order!.orderId, res.order!.userId)
+      assert.strictEqual(done.status, "ORDER_STATUS_FAILED")
+      assert.strictEqual(done.failureReason, "payment_declined: card_declined")
+      assert.strictEqual(h.product.available(a), 3)
+      assert.strictEqual(h.product.products.get(a)?.inventory, 3)
+      assert.strictEqual(h.payment.charged(done.orderId), 0)
+      const events = yield* outboxTypes(done.orderId)
+      assert.deepStrictEqual(events.map((e) => e.type), ["order.created", "order.failed"])
+    }))
+
+  it.effect("not enough stock fails the order with the product named", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness
+      const a = unique("prod_s")
+      h.product.add(a, 500, 1)
+      const res = yield* create(request({ items: [{ productId: a, quantity: 2 }] }))
+      const done = yield* awaitTerminal(h.client, res.order!.orderId, res.order!.userId)
+      assert.strictEqual(done.failureReason, `insufficient_stock: ${a}`)
+      assert.strictEqual(h.payment.charged(done.orderId), 0)
+      assert.strictEqual(h.product.available(a), 1)
+    }))
+
+  it.effect("the same key twice at once makes one order and one saga; another body is IdempotencyKeyReused", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness
+      const a = unique("prod_i")
+      h.product.add(a, 700, 10)
+      const req = request({ items: [{ productId: a, quantity: 1 }] })
+      const [first, second] = yield* Effect.all([create(req), create(req)], { concurrency: 2 })
+      assert.strictEqual(first.order!.orderId, second.order!.orderId)
+      assert.isTrue(first.replayed !== second.replayed)
+      yield* awaitTerminal(h.client, first.order!.orderId, req.userId)
+      const sagas = yield* h.sql<{ readonly n: number }>`
+        SELECT count(*)::int AS n FROM sagas s JOIN orders o ON o.id = s.order_id
+        WHERE o.user_id = ${req.userId}`.pipe(Effect.orDie)
+      assert.strictEqual(sagas[0]?.n, 1)
+      assert.strictEqual(h.payment.captures(first.order!.orderId), 1)
+      assert.strictEqual(h.product.products.get(a)?.inventory, 9)
+      const reused = yield* create({ ...req, items: [{ productId: a, quantity: 2 }] }).pipe(Effect.flip)
+      assert.strictEqual(reused._tag, "IdempotencyKeyReused")
+    }))
+
+  it.effect("100 orders for 10 units: 10 confirmed, 90 failed for stock, none oversold", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness
+      const a = unique("prod_c")
+      h.product.add(a, 100, 10)
+      const created = yield* Effect.forEach(
+        Array.from({ length: 100 }, () => request({ items: [{ productId: a, quantity: 1 }] })),
+        create,
+        { concurrency: 20 }
+      )
+      const done = yield* Effect.forEach(
+        created,
+        (res) => awaitTerminal(h.client, res.order!.orderId, res.order!.userId),
+        { concurrency: 10 }
+      )
+      const confirmed = done.filter((o) => o.status === "ORDER_STATUS_CONFIRMED")
+      const failed = done.filter((o) => o.status === "ORDER_STATUS_FAILED")
+      assert.strictEqual(confirmed.length, 10)
+      assert.strictEqual(failed.length, 90)
+      assert.isTrue(failed.every((o) => o.failureReason === `insufficient_stock: ${a}`))
+      assert.strictEqual(h.product.products.get(a)?.inventory, 0)
+      assert.strictEqual(h.product.products.get(a)?.reserved, 0)
+      assert.strictEqual(done.reduce((sum, o) => sum + h.payment.charged(o.orderId), 0), 10 * 100)
+    }), { timeout: 180_000 })
+
+  it.effect("a payment left pending_unknown is waited for, not guessed", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness
+      const a = unique("prod_u")
+      h.product.add(a, 1500, 2)
+      const res = yield* create(request({ items: [{ productId: a, quantity: 1 }], paymentMethod: "card_unknown" }))
+      const orderId = res.order!.orderId
+      // Several polls pass while the outcome is unknown: the order must stay pending.
+      yield* Effect.sleep("1500 millis")
+      const waiting = yield* h.client.unary(OrderServiceService.getOrder, { orderId, userId: res.order!.userId })
+      assert.strictEqual(waiting.order?.status, "ORDER_STATUS_PENDING")
+      h.payment.settle(orderId, PaymentStatus.SUCCEEDED)
+      const done = yield* awaitTerminal(h.client, orderId, res.order!.userId)
+      assert.strictEqual(done.status, "ORDER_STATUS_CONFIRMED")
+      assert.strictEqual(h.payment.charged(orderId), 1500)
+    }))
+
+  it.effect("a reservation that expires before the commit refunds the charge and fails the order", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness
+      const a = unique("prod_x")
+      h.product.add(a, 2500, 2)
+      const res = yield* create(request({ items: [{ productId: a, quantity: 1 }], paymentMethod: "card_unknown" }))
+      const orderId = res.order!.orderId
+      yield* Effect.sleep("500 millis")
+      h.product.expire(orderId)
+      h.payment.settle(orderId, PaymentStatus.SUCCEEDED)
+      const done = yield* awaitTerminal(h.client, orderId, res.order!.userId)
+      assert.strictEqual(done.status, "ORDER_STATUS_FAILED")
+      assert.strictEqual(done.failureReason, "reservation_expired")
+      assert.strictEqual(done.paymentStatus, PaymentStatus.REFUNDED)
+      assert.strictEqual(h.payment.charged(orderId), 0)
+      assert.strictEqual(h.product.available(a), 2)
+    }))
+
+  it.effect("GetOrder hides other users' orders; ListOrders pages by number and by cursor", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness
+      const a = unique("prod_l")
+      h.product.add(a, 100, 100)
+      const userId = unique("user_")
+      const ids: Array<string> = []
+      for (let i = 0; i < 5; i++) {
+        ids.push((yield* create(request({ userId, items: [{ productId: a, quantity: 1 }] }))).order!.orderId)
+      }
+      const hidden = yield* h.client.unary(OrderServiceService.getOrder, { orderId: ids[0]!, userId: "user_other" })
+        .pipe(Effect.flip)
+      assert.strictEqual(hidden._tag, "NotFound")
+      const page1 = yield* h.client.unary(OrderServiceService.listOrders, { userId, page: 1, limit: 2, cursor: "" })
+      assert.strictEqual(page1.total, 5)
+      assert.deepStrictEqual(page1.orders.map((o) => o.orderId), [ids[4], ids[3]])
+      const page2 = yield* h.client.unary(OrderServiceService.listOrders, {
+        userId,
+        page: 0,
+        limit: 2,
+        cursor: page1.nextCursor
+      })
+      assert.deepStrictEqual(page2.orders.map((o) => o.orderId), [ids[2], ids[1]])
+      const page3 = yield* h.client.unary(OrderServiceService.listOrders, {
+        userId,
+        page: 0,
+        limit: 2,
+        cursor: page2.nextCursor
+      })
+      assert.deepStrictEqual(page3.orders.map((o) => o.orderId), [ids[0]])
+      assert.strictEqual(page3.nextCursor, "")
+    }))
+})
