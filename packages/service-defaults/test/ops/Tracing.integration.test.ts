@@ -1,0 +1,224 @@
+/**
+ * Distributed tracing across processes: the platform runs as separate processes exporting OTLP/HTTP JSON to a
+ * collector stand-in, an order goes in through the gateway, and one trace id must carry spans of the gateway and of
+ * every gRPC service the order touched.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Schedule } from "effect"
+import * as jose from "jose"
+import { type ChildProcess, spawn } from "node:child_process"
+import { createServer as createHttpServer } from "node:http"
+import { type AddressInfo, createServer } from "node:net"
+import { gunzipSync } from "node:zlib"
+import { acquireTestDatabase } from "../../src/TestDatabase.ts"
+import { repoPath, repoRoot } from "./OpsAssets.ts"
+
+const secret = "tracing-test-secret-0123456789abcdef"
+
+const freePort = Effect.callback<number>((resume) => {
+  const server = createServer().listen(0, "127.0.0.1", () => {
+    const port = (server.address() as AddressInfo).port
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+interface SpanRecord {
+  readonly service: string
+  readonly traceId: string
+  readonly name: string
+}
+
+/** An OTLP/HTTP JSON receiver on /v1/traces that keeps every span it is sent. */
+const collector = Effect.acquireRelease(
+  Effect.callback<{ readonly url: string; readonly spans: Array<SpanRecord>; readonly close: () => void }>(
+    (resume) => {
+      const spans: Array<SpanRecord> = []
+      const server = createHttpServer((request, response) => {
+        const chunks: Array<Buffer> = []
+        request.on("data", (chunk: Buffer) => chunks.push(chunk))
+        request.on("end", () => {
+          const raw = Buffer.concat(chunks)
+          const body = request.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw
+          if (request.url === "/v1/traces" && request.method === "POST") {
+            const payload = JSON.parse(body.toString("utf8")) as { resourceSpans?: Array<any> }
+            for (const resource of payload.resourceSpans ?? []) {
+              const service = (resource.resource?.attributes ?? []).find((a: any) => a.key === "service.name")?.value
+                ?.stringValue as string
+              for (const scope of resource.scopeSpans ?? []) {
+                for (const span of scope.spans ?? []) spans.push({ service, traceId: span.traceId, name: span.name })
+              }
+            }
+          }
+          response.writeHead(200, { "content-type": "application/json" }).end("{}")
+        })
+      })
+      server.listen(0, "127.0.0.1", () =>
+        resume(Effect.succeed({
+          url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          spans,
+          close: () => server.close()
+        })))
+    }
+  ),
+  (c) => Effect.sync(() => c.close())
+)
+
+/** One platform process; stopped with SIGTERM (then SIGKILL) when the scope closes. Its output explains failures. */
+const launch = (name: string, script: string, env: Record<string, string>, output: Array<string>) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const child = spawn(process.execPath, [repoPath(script)], {
+        cwd: repoRoot,
+        env: { ...process.env, LOG_LEVEL: "Warn", ...env },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      const keep = (chunk: Buffer) => output.push(`[${name}] ${chunk.toString("utf8").slice(0, 2000)}`)
+      child.stdout!.on("data", keep)
+      child.stderr!.on("data", keep)
+      return child
+    }),
+    (child: ChildProcess) =>
+      Effect.callback<void>((resume) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000)
+        child.once("exit", () => (clearTimeout(timer), resume(Effect.void)))
+        child.kill("SIGTERM")
+      })
+  )
+
+const waitReady = (url: string) =>
+  Effect.tryPromise(() => fetch(url).then((r) => r.ok ? undefined : Promise.reject(new Error(`${url}: ${r.status}`))))
+    .pipe(Effect.retry({ schedule: Schedule.spaced("250 millis"), times: 480 }))
+
+const post = (url: string, token: string, body: unknown) =>
+  Effect.tryPromise(async () => {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify(body)
+    })
+    const text = await response.text()
+    if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${text}`)
+    return JSON.parse(text) as Record<string, unknown>
+  })
+
+describe("distributed tracing", () => {
+  it.live("one trace id spans the gateway and every gRPC service an order touches", () => {
+    const output: Array<string> = []
+    return Effect.gen(function*() {
+      const otlp = yield* collector
+      const [product, order, payment, events] = yield* Effect.all([
+        acquireTestDatabase("trace_product"),
+        acquireTestDatabase("trace_order"),
+        acquireTestDatabase("trace_payment"),
+        acquireTestDatabase("trace_events")
+      ])
+      const [simPort, productGrpc, productAdmin, paymentGrpc, paymentAdmin, orderGrpc, orderAdmin, http, admin] =
+        yield* Effect.all(Array.from({ length: 9 }, () => freePort))
+      const common = {
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+        EVENT_LOG_URL: events.url,
+        EVENT_LOG_POOL_MAX: String(events.maxConnections),
+        KAFKA_BROKERS: "",
+        REDIS_URL: "",
+        GRPC_HOST: "127.0.0.1",
+        ADMIN_HOST: "127.0.0.1"
+      }
+      const db = (d: { url: string; maxConnections: number }) => ({
+        DATABASE_URL: d.url,
+        DATABASE_POOL_MAX: String(d.maxConnections)
+      })
+      yield* launch("simulator", "packages/payment/src/simulator/main.ts", {
+        SIMULATOR_HOST: "127.0.0.1",
+        SIMULATOR_PORT: String(simPort)
+      }, output)
+      yield* launch("product", "packages/product/src/main.ts", {
+        ...common,
+        ...db(product),
+        GRPC_PORT: String(productGrpc),
+        ADMIN_PORT: String(productAdmin)
+      }, output)
+      yield* launch("payment", "packages/payment/src/main.ts", {
+        ...common,
+        ...db(payment),
+        GRPC_PORT: String(paymentGrpc),
+        ADMIN_PORT: String(paymentAdmin),
+        PAYMENT_PROVIDER_URL: `http://127.0.0.1:${simPort}`
+      }, output)
+      yield* launch("order", "packages/order/src/main.ts", {
+        ...common,
+        ...db(order),
+        GRPC_PORT: String(orderGrpc),
+        ADMIN_PORT: String(orderAdmin),
+        PRODUCT_GRPC_ADDR: `127.0.0.1:${productGrpc}`,
+        PAYMENT_GRPC_ADDR: `127.0.0.1:${paymentGrpc}`
+      }, output)
+      yield* launch("gateway", "packages/gateway/src/main.ts", {
+        ...common,
+        HTTP_HOST: "127.0.0.1",
+        HTTP_PORT: String(http),
+        ADMIN_PORT: String(admin),
+        PRODUCT_GRPC_ADDR: `127.0.0.1:${productGrpc}`,
+        ORDER_GRPC_ADDR: `127.0.0.1:${orderGrpc}`,
+        PAYMENT_GRPC_ADDR: `127.0.0.1:${paymentGrpc}`,
+        JWT_SECRET: secret
+      }, output)
+      for (const port of [productAdmin, paymentAdmin, orderAdmin, admin]) {
+        yield* waitReady(`http://127.0.0.1:${port}/readyz`)
+      }
+
+      const key = new TextEncoder().encode(secret)
+      const token = yield* Effect.promise(() =>
+        new jose.SignJWT({ roles: ["admin"] }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setSubject("user_123")
+          .setIssuer("shop-mesh").setAudience("shop-mesh-api").setIssuedAt().setExpirationTime("10m").sign(key)
+      )
+      const base = `http://127.0.0.1:${http}/api/v1`
+      const created = yield* post(`${base}/products`, token, {
+        name: "Wireless Mouse",
+        description: "Ergonomic wireless mouse with 3200 DPI",
+        price: 29.99,
+        sku: `MOUSE-${Date.now()}`,
+        inventory: 100,
+        category: "Electronics"
+      })
+      const accepted = yield* post(`${base}/orders`, token, {
+        items: [{ product_id: created.id, quantity: 2 }],
+        shipping_address: { street: "123 Main St", city: "San Francisco", state: "CA", zip: "94102" },
+        payment_method: "credit_card",
+        idempotency_key: `trace-${Date.now()}`
+      })
+      assert.isString(accepted.order_id)
+
+      // Spans arrive within the exporters' 1 s interval; the saga's payment step may follow the response.
+      const wanted = ["gateway", "order", "product", "payment"]
+      const spanning = Effect.sync(() => {
+        const services = new Map<string, Set<string>>()
+        for (const span of otlp.spans) {
+          const set = services.get(span.traceId) ?? new Set<string>()
+          set.add(span.service)
+          services.set(span.traceId, set)
+        }
+        return [...services].find(([, set]) => wanted.every((service) => set.has(service)))
+      })
+      const found = yield* spanning.pipe(
+        Effect.flatMap((hit) =>
+          hit === undefined ? Effect.fail("no trace spans every service yet") : Effect.succeed(hit)
+        ),
+        Effect.retry({ schedule: Schedule.spaced("500 millis"), times: 120 }),
+        Effect.orElseSucceed(() => undefined)
+      )
+      const seen = new Map<string, Set<string>>()
+      for (const span of otlp.spans) seen.set(span.service, (seen.get(span.service) ?? new Set()).add(span.traceId))
+      assert.isDefined(
+        found,
+        `no trace id carries spans of ${wanted.join(", ")}; spans per service: ${
+          JSON.stringify([...seen].map(([service, ids]) => [service, ids.size]))
+        }`
+      )
+      assert.match(found![0], /^[0-9a-f]{32}$/)
+    }).pipe(
+      Effect.scoped,
+      Effect.tapCause(() => Effect.sync(() => process.stderr.write(output.join("").slice(-20_000))))
+    )
+  }, 240_000)
+})
