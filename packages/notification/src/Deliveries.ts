@@ -1,0 +1,122 @@
+import { Context, Duration, Effect, Layer } from "effect"
+import { SqlClient } from "effect/sql"
+import { randomUUID } from "node:crypto"
+import { Mailer } from "./Mailer.ts"
+import { NotificationConfig } from "./NotificationConfig.ts"
+import { countDeadLetter, countSent } from "./NotificationMetrics.ts"
+import { SmsClient } from "./SmsClient.ts"
+import { phoneOf } from "./Templates.ts"
+
+interface Due {
+  readonly id: string
+  readonly eventId: string
+  readonly orderId: string
+  readonly channel: "email" | "sms"
+  readonly recipient: string
+  readonly template: string
+  readonly subject: string
+  readonly body: string
+  readonly attempts: number
+}
+
+/** Leased while a send is in flight: a worker that dies mid-send leaves the row to be retried after this. */
+const leaseSeconds = 60
+
+/**
+ * Sends pending notifications: claims due rows (`SKIP LOCKED`, then leased), enforces the per-recipient hourly cap,
+ * retries with exponential backoff, falls back from email to SMS after `maxAttempts` failures, and parks an SMS
+ * that keeps failing in the dead letters (`npm run redrive` puts it back). A crash between the provider's
+ * acknowledgement and the `sent` update resends that one message after the lease: delivery to the provider is at
+ * least once, with the notification id as the mail's Message-ID so a copy is recognisable.
+ */
+export class Deliveries extends Context.Service<Deliveries, {
+  /** One pass over the due rows; the number handled. */
+  readonly runOnce: Effect.Effect<number, unknown>
+  readonly run: Effect.Effect<never>
+}>()("@shop/notification/Deliveries") {
+  static readonly layer = Layer.effect(
+    Deliveries,
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const config = yield* NotificationConfig
+      const mailer = yield* Mailer
+      const sms = yield* SmsClient
+
+      const claim = sql<Due>`
+        UPDATE notifications SET next_attempt_at = now() + make_interval(secs => ${leaseSeconds})
+        WHERE id IN (
+          SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= now()
+          ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
+        RETURNING id, event_id AS "eventId", order_id AS "orderId", channel, recipient, template, subject, body, attempts`
+
+      const capped = (recipient: string) =>
+        Effect.map(
+          sql<{ n: number }>`SELECT count(*)::int AS n FROM notifications
+            WHERE recipient = ${recipient} AND status = 'sent' AND sent_at > now() - interval '1 hour'`,
+          (rows) => (rows[0]?.n ?? 0) >= config.sendCapPerHour
+        )
+
+      const send = (due: Due) =>
+        due.channel === "email"
+          ? mailer.send({ id: due.id, to: due.recipient, subject: due.subject, text: due.body })
+          : sms.send(due.recipient, `${due.subject}. ${due.body.split("\n")[0] ?? ""}`)
+
+      const giveUp = (due: Due, error: string) =>
+        sql.withTransaction(Effect.gen(function*() {
+          const attempts = due.attempts + 1
+          if (due.channel === "email") {
+            yield* sql`UPDATE notifications SET status = 'failed', attempts = ${attempts}, last_error = ${error}
+              WHERE id = ${due.id}`
+            const userId = due.recipient.split("@")[0] ?? due.recipient
+            yield* sql`INSERT INTO notifications (id, event_id, order_id, channel, recipient, template, status, subject, body)
+              VALUES (${`ntf_${randomUUID()}`}, ${due.eventId}, ${due.orderId}, 'sms', ${phoneOf(userId)},
+                ${due.template}, 'pending', ${due.subject}, ${due.body})
+              ON CONFLICT (event_id, channel) DO NOTHING`
+            yield* countSent("email", "failed")
+            return
+          }
+          yield* sql`UPDATE notifications SET status = 'dead', attempts = ${attempts}, last_error = ${error}
+            WHERE id = ${due.id}`
+          const payload = JSON.stringify({ notificationId: due.id, orderId: due.orderId, recipient: due.recipient })
+          yield* sql`INSERT INTO dead_letters (event_id, type, payload, error, attempts, notification_id)
+            VALUES (${due.eventId}, ${`notification.${due.channel}`}, ${payload}::jsonb, ${error}, ${attempts}, ${due.id})`
+          yield* countSent("sms", "dead")
+          yield* countDeadLetter("delivery_failed")
+        }))
+
+      const deliver = (due: Due) =>
+        Effect.gen(function*() {
+          if (yield* capped(due.recipient)) {
+            yield* sql`UPDATE notifications SET next_attempt_at = now() + interval '5 minutes' WHERE id = ${due.id}`
+            return yield* countSent(due.channel, "capped")
+          }
+          const result = yield* Effect.result(send(due).pipe(Effect.timeout(config.sendTimeout)))
+          if (result._tag === "Success") {
+            yield* sql`UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1,
+              last_error = NULL WHERE id = ${due.id}`
+            return yield* countSent(due.channel, "sent")
+          }
+          const error = result.failure.message.slice(0, 500)
+          if (due.attempts + 1 >= config.maxAttempts) return yield* giveUp(due, error)
+          const delay = Duration.toSeconds(config.retryBase) * 2 ** due.attempts
+          yield* sql`UPDATE notifications SET attempts = attempts + 1, last_error = ${error},
+            next_attempt_at = now() + make_interval(secs => ${delay}) WHERE id = ${due.id}`
+          yield* countSent(due.channel, "retry")
+          yield* Effect.logWarning("notification send failed; will retry", { id: due.id, channel: due.channel, error })
+        })
+
+      const runOnce = Effect.flatMap(
+        claim,
+        (rows) => Effect.as(Effect.forEach(rows, deliver, { concurrency: 4, discard: true }), rows.length)
+      )
+
+      const run = Effect.forever(
+        runOnce.pipe(
+          Effect.catchCause((cause) => Effect.as(Effect.logWarning("delivery pass failed", cause), 0)),
+          Effect.flatMap((n) => n === 0 ? Effect.sleep(config.pollInterval) : Effect.void)
+        )
+      )
+      return Deliveries.of({ runOnce, run })
+    })
+  )
+}

@@ -1,0 +1,65 @@
+import { Context, Effect, Layer, Option, Schema } from "effect"
+import { createTransport } from "nodemailer"
+import { NotificationConfig } from "./NotificationConfig.ts"
+import { SmtpSink } from "./SmtpSink.ts"
+
+export class SendError extends Schema.TaggedError<SendError>()("SendError", {
+  channel: Schema.String,
+  cause: Schema.Defect()
+}) {
+  override get message() {
+    return this.cause instanceof Error ? this.cause.message : `${this.channel} send failed`
+  }
+}
+
+export interface Mail {
+  readonly id: string
+  readonly to: string
+  readonly subject: string
+  readonly text: string
+}
+
+/** Sends email over SMTP with nodemailer. The notification id is the Message-ID, so a copy can be recognised. */
+export class Mailer extends Context.Service<Mailer, {
+  readonly send: (mail: Mail) => Effect.Effect<void, SendError>
+}>()("@shop/notification/Mailer") {
+  static readonly make = (transportOptions: string | { host: string; port: number; secure: false; ignoreTLS: true }) =>
+    Effect.gen(function*() {
+      const config = yield* NotificationConfig
+      const transport = yield* Effect.acquireRelease(
+        Effect.sync(() => createTransport(transportOptions as never)),
+        (t) => Effect.sync(() => t.close())
+      )
+      return Mailer.of({
+        send: Effect.fn("Mailer.send")(function*(mail: Mail) {
+          yield* Effect.tryPromise({
+            try: () =>
+              transport.sendMail({
+                from: config.from,
+                to: mail.to,
+                subject: mail.subject,
+                text: mail.text,
+                messageId: `<${mail.id}@shop-mesh.local>`
+              }),
+            catch: (cause) => new SendError({ channel: "email", cause })
+          })
+        })
+      })
+    })
+
+  /** `SMTP_URL` when set; otherwise the local sink, started here, on `SMTP_SINK_PORT`. */
+  static readonly layer = Layer.unwrap(Effect.gen(function*() {
+    const config = yield* NotificationConfig
+    if (Option.isSome(config.smtpUrl)) return Layer.effect(Mailer, Mailer.make(config.smtpUrl.value))
+    const sink = SmtpSink.layer({ port: config.smtpSinkPort })
+    const viaSink = Layer.effect(
+      Mailer,
+      Effect.flatMap(SmtpSink, ({ port }) =>
+        Effect.andThen(
+          Effect.logInfo(`no SMTP_URL: mail goes to the local sink on 127.0.0.1:${port} (GET /mail)`),
+          Mailer.make({ host: "127.0.0.1", port, secure: false, ignoreTLS: true })
+        ))
+    )
+    return Layer.provideMerge(viaSink, sink)
+  }))
+}

@@ -1,0 +1,37 @@
+import { Config, Context, Duration, Effect, Layer, Option } from "effect"
+
+/** Settings of the notification service, all from the environment with local-development defaults. */
+export class NotificationConfig extends Context.Service<NotificationConfig, {
+  /** Real SMTP server (`smtp://user:pass@host:587`); when unset, a local sink on `smtpSinkPort` receives the mail. */
+  readonly smtpUrl: Option.Option<string>
+  readonly smtpSinkPort: number
+  readonly smsProviderUrl: string
+  readonly from: string
+  /** Port of the small HTTP API: GET /notifications?order_id=, GET /mail, GET /mail/:id. */
+  readonly httpPort: number
+  /** Sends per channel before giving up (email then falls back to SMS; SMS goes to the dead letters). */
+  readonly maxAttempts: number
+  readonly retryBase: Duration.Duration
+  /** Messages sent to one recipient per rolling hour; more wait for the window. */
+  readonly sendCapPerHour: number
+  readonly sendTimeout: Duration.Duration
+  readonly pollInterval: Duration.Duration
+}>()("@shop/notification/NotificationConfig") {
+  static readonly layer = Layer.effect(
+    NotificationConfig,
+    Effect.gen(function*() {
+      return NotificationConfig.of({
+        smtpUrl: yield* Config.String("SMTP_URL").pipe(Config.option),
+        smtpSinkPort: yield* Config.Port("SMTP_SINK_PORT").pipe(Config.withDefault(2525)),
+        smsProviderUrl: yield* Config.String("SMS_PROVIDER_URL").pipe(Config.withDefault("http://127.0.0.1:8082")),
+        from: yield* Config.String("NOTIFICATION_FROM").pipe(Config.withDefault("Shop Mesh <orders@shop-mesh.local>")),
+        httpPort: yield* Config.Port("NOTIFICATION_HTTP_PORT").pipe(Config.withDefault(8083)),
+        maxAttempts: yield* Config.Int("NOTIFICATION_MAX_ATTEMPTS").pipe(Config.withDefault(5)),
+        retryBase: yield* Config.Duration("NOTIFICATION_RETRY_BASE").pipe(Config.withDefault(Duration.seconds(1))),
+        sendCapPerHour: yield* Config.Int("NOTIFICATION_CAP_PER_HOUR").pipe(Config.withDefault(20)),
+        sendTimeout: yield* Config.Duration("NOTIFICATION_SEND_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10))),
+        pollInterval: yield* Config.Duration("NOTIFICATION_POLL").pipe(Config.withDefault(Duration.millis(250)))
+      })
+    })
+  )
+}

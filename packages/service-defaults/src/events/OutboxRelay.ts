@@ -1,0 +1,142 @@
+import { PgClient } from "@effect/sql-pg"
+import { Topics } from "@shop/domain/EventEnvelope"
+import { Config, Duration, Effect, Layer, Metric, Queue } from "effect"
+import { SqlClient } from "effect/sql"
+import { EventBus, type EventRecord } from "./EventBus.ts"
+import { outboxPending, outboxPublished } from "./EventMetrics.ts"
+
+export interface OutboxRelayOptions {
+  readonly batchSize?: number | undefined
+  /** How often the relay looks for rows when no NOTIFY on channel `outbox` woke it. */
+  readonly pollInterval?: Duration.Input | undefined
+  /** LISTEN on `outbox`. Off on embedded PGlite, where a listener would hold the pool's only connection. */
+  readonly listen?: boolean | undefined
+}
+
+interface OutboxRow {
+  readonly seq: string
+  readonly eventId: string
+  readonly aggregateId: string
+  readonly type: string
+  readonly version: number
+  readonly payload: unknown
+  readonly headers: { readonly traceparent?: string } | null
+  readonly occurredAt: Date
+}
+
+const families: Record<string, string> = { order: Topics.orders, payment: Topics.payments, inventory: Topics.inventory }
+
+/** The topic of an event type: one topic per family (`order.confirmed` -> `shop.orders`). */
+export const topicOfType = (type: string): string => {
+  const family = type.split(".")[0] ?? type
+  return families[family] ?? `shop.${family}`
+}
+
+const toRecord = (row: OutboxRow): EventRecord => {
+  const traceparent = row.headers?.traceparent
+  const occurredAt = row.occurredAt instanceof Date ? row.occurredAt.toISOString() : String(row.occurredAt)
+  const envelope = {
+    eventId: row.eventId,
+    type: row.type,
+    version: row.version,
+    occurredAt,
+    key: row.aggregateId,
+    ...(traceparent === undefined ? {} : { traceparent }),
+    payload: row.payload
+  }
+  return {
+    eventId: row.eventId,
+    topic: topicOfType(row.type),
+    key: row.aggregateId,
+    type: row.type,
+    version: row.version,
+    traceparent,
+    value: JSON.stringify(envelope)
+  }
+}
+
+type Outcome = "published" | "idle" | "failed"
+
+/**
+ * Publishes the `outbox` table of the current database through the EventBus, forever. Each round claims the oldest
+ * unpublished rows with `FOR UPDATE SKIP LOCKED` (several relays can run) and publishes them in `seq` order; a row is
+ * marked published only after the transport acknowledged it. Per-aggregate order: an aggregate whose earlier row is
+ * held by another relay is left for later, so seq n+1 never overtakes n. A failed publish records attempts and
+ * last_error on the rows, which stay pending and are retried with backoff; nothing is ever dropped.
+ */
+export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const pg = yield* PgClient.PgClient
+    const bus = yield* EventBus
+    const batchSize = options.batchSize ?? 200
+    const pollInterval = Duration.fromInputUnsafe(options.pollInterval ?? "500 millis")
+    const wake = options.listen ?? true ? yield* pg.listen("outbox") : undefined
+    const idle = wake === undefined
+      ? Effect.sleep(pollInterval)
+      : Queue.take(wake).pipe(Effect.timeoutOption(pollInterval), Effect.asVoid, Effect.orDie)
+
+    const round: Effect.Effect<Outcome, unknown> = sql.withTransaction(Effect.gen(function*() {
+      const claimed = yield* sql<OutboxRow>`
+        SELECT seq::text AS seq, event_id AS "eventId", aggregate_id AS "aggregateId", type, version, payload, headers,
+          occurred_at AS "occurredAt"
+        FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`
+      if (claimed.length === 0) return "idle" as const
+      const firstOf = new Map<string, bigint>()
+      for (const row of claimed) if (!firstOf.has(row.aggregateId)) firstOf.set(row.aggregateId, BigInt(row.seq))
+      const heads = yield* sql<{ aggregateId: string; head: string }>`
+        SELECT aggregate_id AS "aggregateId", min(seq)::text AS head FROM outbox
+        WHERE published_at IS NULL AND aggregate_id IN ${sql.in([...firstOf.keys()])} GROUP BY aggregate_id`
+      const blocked = new Set(
+        heads.filter((h) => BigInt(h.head) < firstOf.get(h.aggregateId)!).map((h) => h.aggregateId)
+      )
+      const rows = claimed.filter((row) => !blocked.has(row.aggregateId))
+      if (rows.length === 0) return "idle" as const
+      const seqs = rows.map((row) => row.seq)
+      const result = yield* Effect.result(bus.publish(rows.map(toRecord)))
+      if (result._tag === "Success") {
+        yield* sql`UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL
+          WHERE seq IN ${sql.in(seqs)}`
+        yield* Metric.update(Metric.withAttributes(outboxPublished, { outcome: "published" }), rows.length)
+        return "published" as const
+      }
+      const error = result.failure.message.slice(0, 1000)
+      yield* sql`UPDATE outbox SET attempts = attempts + 1, last_error = ${error} WHERE seq IN ${sql.in(seqs)}`
+      yield* Metric.update(Metric.withAttributes(outboxPublished, { outcome: "failed" }), rows.length)
+      yield* Effect.logWarning("outbox publish failed; the rows stay pending", error)
+      return "failed" as const
+    }))
+
+    const pending = sql<{ n: string }>`SELECT count(*)::text AS n FROM outbox WHERE published_at IS NULL`.pipe(
+      Effect.flatMap((r) => Metric.update(outboxPending, Number(r[0]?.n ?? 0)))
+    )
+
+    let failures = 0
+    const backoff = () => Duration.millis(Math.min(10_000, 100 * 2 ** Math.min(failures, 7)))
+    return yield* Effect.forever(Effect.gen(function*() {
+      const outcome = yield* round.pipe(
+        Effect.tapCause((cause) => Effect.logWarning("outbox relay round failed", cause)),
+        Effect.orElseSucceed((): Outcome => "failed")
+      )
+      yield* Effect.ignore(pending)
+      if (outcome === "failed") {
+        failures++
+        return yield* Effect.sleep(backoff())
+      }
+      failures = 0
+      if (outcome === "idle") yield* idle
+    }))
+  }).pipe(Effect.scoped, Effect.withSpan("OutboxRelay.run"))
+
+/**
+ * The relay as a scoped layer for a producing service: it runs while the layer lives. Configuration:
+ * `OUTBOX_BATCH_SIZE`, `OUTBOX_POLL` (polling fallback), `OUTBOX_LISTEN` (default on unless the pool has one
+ * connection, as on embedded PGlite).
+ */
+export const OutboxRelayLive = Layer.effectDiscard(Effect.gen(function*() {
+  const batchSize = yield* Config.Int("OUTBOX_BATCH_SIZE").pipe(Config.withDefault(200))
+  const pollInterval = yield* Config.Duration("OUTBOX_POLL").pipe(Config.withDefault(Duration.millis(500)))
+  const pool = yield* Config.Int("DATABASE_POOL_MAX").pipe(Config.withDefault(10))
+  const listen = yield* Config.Boolean("OUTBOX_LISTEN").pipe(Config.withDefault(pool > 1))
+  yield* Effect.forkScoped(runOutboxRelay({ batchSize, pollInterval, listen }))
+}))
