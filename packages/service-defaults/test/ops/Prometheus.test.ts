@@ -6,6 +6,7 @@ import {
   type Json,
   promqlMetricNames,
   readYaml,
+  readYamlDocuments,
   recordingRules,
   repoPath,
   requireTool,
@@ -85,6 +86,27 @@ describe("Prometheus configuration", () => {
       }),
       ["checkout_attempts_total"]
     )
+  })
+
+  it("in Kubernetes, scrapes the annotated pods' admin ports under their app name as job", () => {
+    const config = readYaml("ops/prometheus/prometheus-kubernetes.yml") as Json
+    assert.deepStrictEqual(config.rule_files, ["rules/*.yml"])
+    const [job] = config.scrape_configs as Array<Json>
+    assert.deepStrictEqual(job!.kubernetes_sd_configs[0].namespaces.names, ["ecommerce"])
+    const relabel = job!.relabel_configs as Array<Json>
+    const keep = relabel.find((r) => r.action === "keep")
+    assert.deepStrictEqual(keep?.source_labels, ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"])
+    const jobLabel = relabel.find((r) => r.target_label === "job")
+    assert.deepStrictEqual(jobLabel?.source_labels, ["__meta_kubernetes_pod_label_app_kubernetes_io_name"])
+    const address = relabel.find((r) => r.target_label === "__address__")!
+    assert.strictEqual("10.0.0.7:50051;9101".replace(new RegExp(`^${address.regex}$`), "$1:$2"), "10.0.0.7:9101")
+    for (const service of services) {
+      const [deployment] = readYamlDocuments(`ops/k8s/base/${service}.yaml`) as Array<Json>
+      const annotations = deployment!.spec.template.metadata.annotations
+      assert.strictEqual(annotations["prometheus.io/scrape"], "true")
+      assert.strictEqual(annotations["prometheus.io/port"], String(Topology[service].adminPort))
+      assert.strictEqual(deployment!.spec.template.metadata.labels["app.kubernetes.io/name"], service)
+    }
   })
 
   it("promtool accepts the configuration and the rules, and the alert unit tests pass", (ctx) => {
