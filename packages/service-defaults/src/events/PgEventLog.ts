@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { Config, Duration, Effect, Layer, Metric, Queue, Redacted, Schedule } from "effect"
+import { Cause, Config, Duration, Effect, Layer, Metric, Queue, Redacted, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomUUID } from "node:crypto"
 import { type DeliveredEvent, EventBus, EventBusError, type EventRecord, type Subscription } from "./EventBus.ts"
@@ -103,7 +103,13 @@ const make = (options: PgEventLogOptions) =>
             (row) => handler(toDelivered(row)).pipe(Effect.tap(() => Effect.sync(() => done = row.seq))),
             { discard: true }
           )
-            .pipe(Effect.onError(() => done === undefined ? Effect.void : Effect.ignore(commit(done))))
+            .pipe(
+              // A failed handler keeps the progress before it; an interrupted consumer writes nothing more, like a
+              // crashed one, and its whole batch comes again.
+              Effect.onError((cause) =>
+                done === undefined || Cause.hasInterrupts(cause) ? Effect.void : Effect.ignore(commit(done))
+              )
+            )
           yield* commit(rows[rows.length - 1]!.seq)
           return true
         })
