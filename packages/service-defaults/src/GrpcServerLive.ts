@@ -21,7 +21,7 @@ export const GrpcServerLive = <E, R>(defaultPort: number, services: Layer.Layer<
   })).pipe(
     Layer.provideMerge(GrpcServer.layerConfig(services, {
       host: Config.String("GRPC_HOST").pipe(Config.withDefault("0.0.0.0")),
-      port: Config.Port("GRPC_PORT").pipe(Config.withDefault(defaultPort)),
+      port: Config.Int("GRPC_PORT").pipe(Config.withDefault(defaultPort)), // 0 picks a free port
       shutdownTimeout: Config.Duration("GRPC_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10)))
     }))
   )

@@ -1,0 +1,42 @@
+import { assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Layer, Ref, Schedule } from "effect"
+import { checkHealth } from "../src/grpc/GrpcHealth.ts"
+import * as GrpcServer from "../src/grpc/GrpcServer.ts"
+import { GrpcServerLive } from "../src/GrpcServerLive.ts"
+import { HealthChecks } from "../src/HealthChecks.ts"
+
+/** The server as a service builds it: port and host from configuration, readiness checks from its layers. */
+const server = (databaseUp: Ref.Ref<boolean>) =>
+  GrpcServerLive(50_999, Layer.empty).pipe(
+    Layer.provideMerge(Layer.effectDiscard(Effect.gen(function*() {
+      const checks = yield* HealthChecks
+      yield* checks.register(
+        "postgres",
+        Effect.flatMap(Ref.get(databaseUp), (up) => up ? Effect.void : Effect.fail("connection refused"))
+      )
+    }))),
+    Layer.provideMerge(HealthChecks.layer),
+    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ GRPC_HOST: "127.0.0.1", GRPC_PORT: "0" })))
+  )
+
+const waitFor = <A>(check: Effect.Effect<A>, expected: A) =>
+  check.pipe(
+    Effect.repeat({ schedule: Schedule.spaced("100 millis"), until: (value) => value === expected, times: 100 })
+  )
+
+describe("GrpcServerLive", () => {
+  it.live("binds the configured port and makes grpc.health.v1 follow the service's readiness", () =>
+    Effect.gen(function*() {
+      const databaseUp = yield* Ref.make(true)
+      yield* Effect.gen(function*() {
+        const { port } = yield* GrpcServer.GrpcServer
+        assert.notStrictEqual(port, 50_999) // GRPC_PORT=0 from configuration won over the default
+        const health = checkHealth(`127.0.0.1:${port}`)
+        assert.strictEqual(yield* waitFor(health, "SERVING"), "SERVING")
+        yield* Ref.set(databaseUp, false)
+        assert.strictEqual(yield* waitFor(health, "NOT_SERVING"), "NOT_SERVING")
+        yield* Ref.set(databaseUp, true)
+        assert.strictEqual(yield* waitFor(health, "SERVING"), "SERVING")
+      }).pipe(Effect.provide(server(databaseUp)))
+    }))
+})
