@@ -8,7 +8,7 @@
  * Every service runs as its own process, talking gRPC on loopback; a service that dies is restarted. Ctrl-C stops
  * everything (SIGTERM, then SIGKILL after a grace period).
  */
-import { databaseServices, Topology } from "@shop/service-defaults/Topology"
+import { type DatabaseService, databaseServices, Topology } from "@shop/service-defaults/Topology"
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdirSync } from "node:fs"
 import { createConnection } from "node:net"
@@ -18,7 +18,18 @@ import { createInterface } from "node:readline"
 const root = resolve(import.meta.dirname, "..")
 const dataDir = resolve(root, process.env.DATA_DIR ?? ".data")
 const postgresUrl = process.env.POSTGRES_URL
-const embeddedPortBase = Number(process.env.EMBEDDED_PG_PORT_BASE ?? 54330)
+// PORT_OFFSET shifts every port, so a second platform (a test run, a bench) can run beside the first.
+const offset = Number(process.env.PORT_OFFSET ?? 0)
+const embeddedPortBase = Number(process.env.EMBEDDED_PG_PORT_BASE ?? 54330) + offset
+const port = {
+  gatewayHttp: Topology.gateway.httpPort + offset,
+  gatewayAdmin: Topology.gateway.adminPort + offset,
+  productGrpc: Topology.product.grpcPort + offset,
+  orderGrpc: Topology.order.grpcPort + offset,
+  paymentGrpc: Topology.payment.grpcPort + offset,
+  simulator: Topology.paymentSimulator.httpPort + offset,
+  admin: (name: DatabaseService) => Topology[name].adminPort + offset
+}
 const pretty = process.stdout.isTTY && process.env.LOG_FORMAT !== "json"
 
 interface Proc {
@@ -130,48 +141,61 @@ if (postgresUrl) {
 } else {
   mkdirSync(dataDir, { recursive: true })
   databaseServices.forEach((name, index) => {
-    const port = embeddedPortBase + index + 1
-    start(`pg-${name}`, [join(root, "scripts/embedded-postgres.ts"), join(dataDir, "pg", name), String(port)], {
+    const pgPort = embeddedPortBase + index + 1
+    start(`pg-${name}`, [join(root, "scripts/embedded-postgres.ts"), join(dataDir, "pg", name), String(pgPort)], {
       EMBEDDED_PG_NAME: name
     })
-    databaseUrl[name] = `postgres://postgres@127.0.0.1:${port}/postgres`
+    databaseUrl[name] = `postgres://postgres@127.0.0.1:${pgPort}/postgres`
   })
   await Promise.all(databaseServices.map((_, index) => waitForPort(embeddedPortBase + index + 1, 120_000)))
 }
 
 const addresses = {
-  PRODUCT_GRPC_ADDR: `127.0.0.1:${Topology.product.grpcPort}`,
-  ORDER_GRPC_ADDR: `127.0.0.1:${Topology.order.grpcPort}`,
-  PAYMENT_GRPC_ADDR: `127.0.0.1:${Topology.payment.grpcPort}`
+  PRODUCT_GRPC_ADDR: `127.0.0.1:${port.productGrpc}`,
+  ORDER_GRPC_ADDR: `127.0.0.1:${port.orderGrpc}`,
+  PAYMENT_GRPC_ADDR: `127.0.0.1:${port.paymentGrpc}`,
+  NOTIFICATION_ADMIN_URL: `http://127.0.0.1:${port.admin("notification")}`
+}
+const grpcPort: Partial<Record<DatabaseService, number>> = {
+  product: port.productGrpc,
+  order: port.orderGrpc,
+  payment: port.paymentGrpc
 }
 const startedAt = Date.now()
-const paymentProviderUrl = `http://127.0.0.1:${Topology.paymentSimulator.httpPort}`
-start("payment-sim", [join(services, "payment/src/simulator/main.ts")])
+const paymentProviderUrl = `http://127.0.0.1:${port.simulator}`
+start("payment-sim", [join(services, "payment/src/simulator/main.ts")], { SIMULATOR_PORT: String(port.simulator) })
 for (const name of databaseServices) {
+  const grpc = grpcPort[name]
   start(name, [join(services, name, "src/main.ts")], {
     ...addresses,
     ...poolMax,
+    ...(grpc === undefined ? {} : { GRPC_PORT: String(grpc) }),
+    ADMIN_PORT: String(port.admin(name)),
     PAYMENT_PROVIDER_URL: paymentProviderUrl,
     DATABASE_URL: databaseUrl[name]!
   })
 }
-start("gateway", [join(services, "gateway/src/main.ts")], addresses)
+start("gateway", [join(services, "gateway/src/main.ts")], {
+  ...addresses,
+  HTTP_PORT: String(port.gatewayHttp),
+  ADMIN_PORT: String(port.gatewayAdmin)
+})
 
 const endpoints = [
-  ["gateway", `http://127.0.0.1:${Topology.gateway.adminPort}/healthz`],
-  ...databaseServices.map((name) => [name, `http://127.0.0.1:${Topology[name].adminPort}/healthz`]),
+  ["gateway", `http://127.0.0.1:${port.gatewayAdmin}/healthz`],
+  ...databaseServices.map((name) => [name, `http://127.0.0.1:${port.admin(name)}/healthz`]),
   ["payment-sim", `${paymentProviderUrl}/healthz`],
-  ["platform", `http://127.0.0.1:${Topology.gateway.httpPort}/healthz`]
+  ["platform", `http://127.0.0.1:${port.gatewayHttp}/healthz`]
 ] as const
 const results = await Promise.all(endpoints.map(([, url]) => waitForHealth(url, 90_000)))
 const seconds = ((Date.now() - startedAt) / 1000).toFixed(1)
 if (results.every(Boolean)) {
   console.log(`
 Shop Mesh is up (${postgresUrl ? "distributed" : "embedded"} mode, healthy in ${seconds} s)
-  REST API       http://127.0.0.1:${Topology.gateway.httpPort}/api/v1
-  health         http://127.0.0.1:${Topology.gateway.httpPort}/healthz
-  gateway admin  http://127.0.0.1:${Topology.gateway.adminPort}/metrics
-${databaseServices.map((name) => `  ${name.padEnd(14)} http://127.0.0.1:${Topology[name].adminPort}/readyz`).join("\n")}
+  REST API       http://127.0.0.1:${port.gatewayHttp}/api/v1   (docs: /docs, OpenAPI: /openapi.json)
+  health         http://127.0.0.1:${port.gatewayHttp}/healthz
+  gateway admin  http://127.0.0.1:${port.gatewayAdmin}/metrics
+${databaseServices.map((name) => `  ${name.padEnd(14)} http://127.0.0.1:${port.admin(name)}/readyz`).join("\n")}
   card processor ${paymentProviderUrl}  (simulator; faults at /admin/faults)
   data           ${postgresUrl ? postgresUrl : dataDir}
 Press Ctrl-C to stop.

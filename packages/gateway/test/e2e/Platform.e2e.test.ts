@@ -1,0 +1,86 @@
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { execFileSync } from "node:child_process"
+import { type Platform, startPlatform } from "./Platform.ts"
+
+// The platform exactly as a new user starts it (`npm start`, embedded mode), on ports shifted by 1000 so that it can
+// run beside a platform already started on this machine.
+const offset = 1000
+let platform: Platform
+
+const json = async (response: Response) => ({ status: response.status, body: await response.json() as any })
+
+describe("npm start (embedded)", () => {
+  beforeAll(async () => {
+    platform = await startPlatform(offset)
+  }, 180_000)
+  afterAll(async () => {
+    await platform?.stop()
+  }, 60_000)
+
+  it("brings all six health endpoints to green, and the gateway sees every backend serving", async () => {
+    for (const port of [9091, 9101, 9102, 9103, 9104]) {
+      const response = await fetch(`${platform.admin(port)}/healthz`)
+      assert.strictEqual(response.status, 200, `admin :${port + offset}`)
+    }
+    const health = await json(await fetch(`${platform.gateway}/healthz`))
+    assert.strictEqual(health.status, 200, JSON.stringify(health.body))
+    for (const port of [9101, 9102, 9103, 9104]) {
+      const ready = await fetch(`${platform.admin(port)}/readyz`)
+      assert.strictEqual(ready.status, 200, `readyz :${port + offset}`)
+    }
+  })
+
+  it("serves the spec's catalog examples: an admin creates a product, a search finds it, a repeat is a cache hit", async () => {
+    const admin = await platform.token("admin_1", ["admin"])
+    const sku = `MOUSE-E2E-${Date.now()}`
+    const created = await json(
+      await fetch(`${platform.gateway}/api/v1/products`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          name: "Wireless Mouse",
+          description: "Ergonomic wireless mouse with 3200 DPI",
+          price: 29.99,
+          sku,
+          inventory: 100,
+          category: "Electronics"
+        })
+      })
+    )
+    assert.strictEqual(created.status, 201, JSON.stringify(created.body))
+    assert.match(created.body.id, /^prod_/)
+    assert.strictEqual(created.body.price, 29.99)
+
+    const url =
+      `${platform.gateway}/api/v1/products/search?q=mouse&category=Electronics&min_price=20&max_price=50&limit=10`
+    const first = await json(await fetch(url))
+    assert.strictEqual(first.status, 200)
+    assert.isTrue(first.body.products.some((p: { id: string }) => p.id === created.body.id))
+    const second = await json(await fetch(url))
+    assert.isTrue(second.body.cache_hit)
+
+    const typo = await json(await fetch(`${platform.gateway}/api/v1/products/search?q=mose`))
+    assert.isTrue(typo.body.products.some((p: { id: string }) => p.id === created.body.id))
+  })
+
+  it("refuses bad input with problem+json and loses nothing", async () => {
+    const admin = await platform.token("admin_1", ["admin"])
+    const response = await fetch(`${platform.gateway}/api/v1/products`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "X", price: 29.999, sku: "BAD-1", inventory: 1, category: "Electronics", id: "x" })
+    })
+    assert.strictEqual(response.status, 400)
+    assert.match(response.headers.get("content-type") ?? "", /application\/problem\+json/)
+    const anonymous = await fetch(`${platform.gateway}/api/v1/orders`)
+    assert.strictEqual(anonymous.status, 401)
+  })
+
+  it("stops every process on Ctrl-C", async () => {
+    const code = await platform.stop()
+    assert.strictEqual(code, 0)
+    const leftovers = execFileSync("ps", ["-eo", "args"]).toString().split("\n")
+      .filter((line) => line.includes("shop-mesh-e2e-") || line.includes(`${9101 + offset}`))
+    assert.deepStrictEqual(leftovers, [])
+  }, 60_000)
+})
