@@ -1,0 +1,168 @@
+import { assert, layer } from "@effect/vitest"
+import { type CreateOrderRequest, OrderServiceService } from "@shop/proto/order/v1/order"
+import { ProductServiceService } from "@shop/proto/product/v1/product"
+import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
+import { acquireTestDatabase } from "@shop/service-defaults/TestDatabase"
+import { Context, Deferred, Effect, Layer } from "effect"
+import { awaitTerminal } from "./fixtures/Harness.ts"
+import { spawnOrderProcess } from "./fixtures/OrderProcess.ts"
+import { spawnService } from "./fixtures/ServiceProcess.ts"
+
+interface LedgerSnapshot {
+  readonly charges: ReadonlyArray<{ readonly id: string; readonly order_id: string; readonly status: string }>
+  readonly refunds: ReadonlyArray<{ readonly charge: string; readonly amount: number }>
+}
+
+/** Real product and payment processes with the payment simulator, each on its own test database. */
+class RealPeers extends Context.Service<RealPeers, {
+  readonly env: Record<string, string>
+  readonly products: GrpcClient.GrpcClient
+  readonly ledger: Effect.Effect<LedgerSnapshot>
+}>()("test/RealPeers") {
+  static readonly layer = Layer.effect(
+    RealPeers,
+    Effect.gen(function*() {
+      const simulator = yield* spawnService({ main: "packages/payment/src/simulator/main.ts", env: {}, kind: "http" })
+      const productDb = yield* acquireTestDatabase("order_real_product")
+      const paymentDb = yield* acquireTestDatabase("order_real_payment")
+      const orderDb = yield* acquireTestDatabase("order_real_order")
+      const product = yield* spawnService({
+        main: "packages/product/src/main.ts",
+        env: { DATABASE_URL: productDb.url, DATABASE_POOL_MAX: String(productDb.maxConnections) },
+        kind: "grpc"
+      })
+      const payment = yield* spawnService({
+        main: "packages/payment/src/main.ts",
+        env: {
+          DATABASE_URL: paymentDb.url,
+          DATABASE_POOL_MAX: String(paymentDb.maxConnections),
+          SIMULATOR_URL: `http://${simulator.address}`
+        },
+        kind: "grpc"
+      })
+      const products = yield* GrpcClient.make({ address: product.address, service: "product", deadline: "10 seconds" })
+      const ledger = Effect.promise(() =>
+        fetch(`http://${simulator.address}/v1/ledger`).then((r) => r.json() as Promise<LedgerSnapshot>)
+      )
+      return {
+        env: {
+          DATABASE_URL: orderDb.url,
+          DATABASE_POOL_MAX: String(orderDb.maxConnections),
+          PRODUCT_GRPC_ADDR: product.address,
+          PAYMENT_GRPC_ADDR: payment.address,
+          SAGA_POLL_INTERVAL: "100 millis",
+          SAGA_LEASE: "2 seconds",
+          SAGA_RETRY_BASE: "50 millis",
+          SAGA_RETRY_CAP: "500 millis"
+        },
+        products,
+        ledger
+      }
+    })
+  )
+}
+
+/** Captured minus refunded, in cents, and the number of captures, for one order. */
+const money = (ledger: LedgerSnapshot, orderId: string) => {
+  const charges = ledger.charges.filter((c) => c.order_id === orderId && c.status === "succeeded")
+  const ids = new Set(charges.map((c) => c.id))
+  const refunds = ledger.refunds.filter((r) => ids.has(r.charge))
+  return { captures: charges.length, refunds: refunds.length }
+}
+
+const newProduct = (inventory: number) =>
+  RealPeers.use(({ products }) =>
+    products.unary(ProductServiceService.createProduct, {
+      name: "Real Widget",
+      description: "",
+      priceCents: 1250,
+      currency: "USD",
+      sku: `REAL-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`.toUpperCase(),
+      category: "Test",
+      inventory
+    })
+  ).pipe(Effect.map((res) => res.product!.id))
+
+const stock = (id: string) =>
+  RealPeers.use(({ products }) => products.unary(ProductServiceService.getProduct, { id }))
+    .pipe(Effect.map((res) => res.product!))
+
+const order = (productId: string, paymentMethod: string, key: string): CreateOrderRequest => ({
+  userId: "user_real",
+  items: [{ productId, quantity: 2 }],
+  shippingAddress: { street: "1 Real Rd", city: "Berkeley", state: "CA", zip: "94704" },
+  paymentMethod,
+  idempotencyKey: key
+})
+
+layer(RealPeers.layer, { timeout: 180_000, excludeTestServices: true })("order saga with the real peers", (it) => {
+  it.effect(
+    "confirms against the real product and payment services; a decline restores the stock",
+    () =>
+      Effect.gen(function*() {
+        const peers = yield* RealPeers
+        const orders = yield* spawnOrderProcess(peers.env)
+        const productId = yield* newProduct(5)
+        const ok = yield* orders.client.unary(
+          OrderServiceService.createOrder,
+          order(productId, "credit_card", "real-ok")
+        )
+        assert.strictEqual(ok.order!.totalCents, 2500)
+        const confirmed = yield* awaitTerminal(orders.client, ok.order!.orderId, "user_real")
+        assert.strictEqual(confirmed.status, "ORDER_STATUS_CONFIRMED")
+        assert.deepStrictEqual(money(yield* peers.ledger, confirmed.orderId), { captures: 1, refunds: 0 })
+        const afterSale = yield* stock(productId)
+        assert.strictEqual(afterSale.inventory, 3)
+        assert.strictEqual(afterSale.reserved, 0)
+
+        const declined = yield* orders.client.unary(
+          OrderServiceService.createOrder,
+          order(productId, "pm_card_chargeDeclined", "real-declined")
+        )
+        const failed = yield* awaitTerminal(orders.client, declined.order!.orderId, "user_real")
+        assert.strictEqual(failed.status, "ORDER_STATUS_FAILED")
+        assert.match(failed.failureReason, /^payment_declined/)
+        assert.deepStrictEqual(money(yield* peers.ledger, failed.orderId), { captures: 0, refunds: 0 })
+        const afterDecline = yield* stock(productId)
+        assert.strictEqual(afterDecline.inventory, 3)
+        assert.strictEqual(afterDecline.available, 3)
+      }).pipe(Effect.scoped),
+    { timeout: 180_000 }
+  )
+
+  const crashes = [
+    { failpoint: "after_reserve", method: "credit_card", confirmed: true },
+    { failpoint: "after_charge", method: "credit_card", confirmed: true },
+    { failpoint: "after_commit", method: "credit_card", confirmed: true },
+    { failpoint: "after_release", method: "pm_card_chargeDeclined", confirmed: false }
+  ] as const
+  for (const crash of crashes) {
+    it.effect(
+      `an order process killed at ${crash.failpoint} reaches a consistent end after a restart`,
+      () =>
+        Effect.gen(function*() {
+          const peers = yield* RealPeers
+          const productId = yield* newProduct(5)
+          const request = order(productId, crash.method, `real-crash-${crash.failpoint}`)
+          const first = yield* spawnOrderProcess({ ...peers.env, FAILPOINTS: crash.failpoint })
+          const answer = yield* first.client.unary(OrderServiceService.createOrder, request)
+          const signal = yield* Deferred.await(first.exited).pipe(Effect.timeout("60 seconds"), Effect.orDie)
+          assert.strictEqual(signal, "SIGKILL")
+          const second = yield* spawnOrderProcess(peers.env)
+          const done = yield* awaitTerminal(second.client, answer.order!.orderId, "user_real")
+          const after = yield* stock(productId)
+          assert.strictEqual(after.reserved, 0)
+          if (crash.confirmed) {
+            assert.strictEqual(done.status, "ORDER_STATUS_CONFIRMED")
+            assert.deepStrictEqual(money(yield* peers.ledger, done.orderId), { captures: 1, refunds: 0 })
+            assert.strictEqual(after.inventory, 3)
+          } else {
+            assert.strictEqual(done.status, "ORDER_STATUS_FAILED")
+            assert.deepStrictEqual(money(yield* peers.ledger, done.orderId), { captures: 0, refunds: 0 })
+            assert.strictEqual(after.inventory, 5)
+          }
+        }).pipe(Effect.scoped),
+      { timeout: 180_000 }
+    )
+  }
+})
