@@ -1,4 +1,4 @@
-import { Context, Duration, Effect, Layer } from "effect"
+import { Cause, Context, Duration, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomUUID } from "node:crypto"
 import { Mailer } from "./Mailer.ts"
@@ -112,7 +112,9 @@ export class Deliveries extends Context.Service<Deliveries, {
 
       const run = Effect.forever(
         runOnce.pipe(
-          Effect.catchCause((cause) => Effect.as(Effect.logWarning("delivery pass failed", cause), 0)),
+          Effect.catchCause((cause) =>
+            Cause.hasInterrupts(cause) ? Effect.interrupt : Effect.as(Effect.logWarning("delivery pass failed", cause), 0)
+          ),
           Effect.flatMap((n) => n === 0 ? Effect.sleep(config.pollInterval) : Effect.void)
         )
       )
