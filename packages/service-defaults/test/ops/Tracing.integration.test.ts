@@ -90,6 +90,7 @@ const waitReady = (url: string) =>
   Effect.tryPromise(() => fetch(url).then((r) => r.ok ? undefined : Promise.reject(new Error(`${url}: ${r.status}`))))
     .pipe(Effect.retry({ schedule: Schedule.spaced("250 millis"), times: 480 }))
 
+/** A POST that retries while the platform answers 502/503/504 (a peer still connecting on a slow machine). */
 const post = (url: string, token: string, body: unknown) =>
   Effect.tryPromise(async () => {
     const response = await fetch(url, {
@@ -98,9 +99,15 @@ const post = (url: string, token: string, body: unknown) =>
       body: JSON.stringify(body)
     })
     const text = await response.text()
-    if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${text}`)
+    if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${text}`, { cause: response.status })
     return JSON.parse(text) as Record<string, unknown>
-  })
+  }).pipe(
+    Effect.retry({
+      schedule: Schedule.spaced("500 millis"),
+      times: 20,
+      while: (error) => [502, 503, 504].includes((error.cause as Error).cause as number)
+    })
+  )
 
 describe("distributed tracing", () => {
   it.live("one trace id spans the gateway and every gRPC service an order touches", () => {
