@@ -123,6 +123,11 @@ describe("Kubernetes manifests", () => {
   it("autoscales every service on CPU and memory from 2 to 10 pods, with a disruption budget", () => {
     for (const [dir, manifests] of builds) {
       for (const name of platform) {
+        assert.notProperty(
+          named(manifests, "Deployment", name)!.spec,
+          "replicas",
+          `${dir}: the HPA owns ${name}'s replicas`
+        )
         const hpa = named(manifests, "HorizontalPodAutoscaler", name)
         assert.isDefined(hpa, `${dir}: no HPA for ${name}`)
         assert.strictEqual(hpa!.apiVersion, "autoscaling/v2")
