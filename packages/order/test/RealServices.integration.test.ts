@@ -3,9 +3,9 @@ import { type CreateOrderRequest, OrderServiceService } from "@shop/proto/order/
 import { ProductServiceService } from "@shop/proto/product/v1/product"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
 import { acquireTestDatabase } from "@shop/service-defaults/TestDatabase"
-import { Context, Deferred, Effect, Layer } from "effect"
+import { Context, Deferred, Effect, Exit, Layer, Scope } from "effect"
 import { awaitTerminal } from "./fixtures/Harness.ts"
-import { spawnOrderProcess } from "./fixtures/OrderProcess.ts"
+import { freePort, spawnOrderProcess } from "./fixtures/OrderProcess.ts"
 import { spawnService } from "./fixtures/ServiceProcess.ts"
 
 interface LedgerSnapshot {
@@ -17,6 +17,7 @@ interface LedgerSnapshot {
 class RealPeers extends Context.Service<RealPeers, {
   readonly env: Record<string, string>
   readonly products: GrpcClient.GrpcClient
+  readonly simulatorUrl: string
   readonly ledger: Effect.Effect<LedgerSnapshot>
 }>()("test/RealPeers") {
   static readonly layer = Layer.effect(
@@ -56,6 +57,7 @@ class RealPeers extends Context.Service<RealPeers, {
           SAGA_RETRY_CAP: "500 millis"
         },
         products,
+        simulatorUrl: `http://${simulator.address}`,
         ledger
       }
     })
@@ -165,4 +167,50 @@ layer(RealPeers.layer, { timeout: 180_000, excludeTestServices: true })("order s
       { timeout: 180_000 }
     )
   }
+
+  it.effect(
+    "the payment service killed with -9: the saga retries the charge and confirms once it is back",
+    () =>
+      Effect.gen(function*() {
+        const peers = yield* RealPeers
+        const db = yield* acquireTestDatabase("order_real_payment_restart")
+        const port = yield* freePort
+        const startPayment = (scope: Scope.Scope) =>
+          spawnService({
+            main: "packages/payment/src/main.ts",
+            env: {
+              DATABASE_URL: db.url,
+              DATABASE_POOL_MAX: String(db.maxConnections),
+              SIMULATOR_URL: peers.simulatorUrl
+            },
+            kind: "grpc",
+            port
+          }).pipe(Scope.provide(scope))
+        const firstScope = yield* Scope.make()
+        const payment = yield* startPayment(firstScope)
+        const orders = yield* spawnOrderProcess({
+          ...peers.env,
+          PAYMENT_GRPC_ADDR: `127.0.0.1:${port}`,
+          SAGA_MAX_ATTEMPTS: "1000"
+        })
+        payment.child.kill("SIGKILL")
+        yield* Scope.close(firstScope, Exit.void)
+        const productId = yield* newProduct(5)
+        const created = yield* orders.client.unary(
+          OrderServiceService.createOrder,
+          order(productId, "credit_card", "real-payment-down")
+        )
+        const orderId = created.order!.orderId
+        yield* Effect.sleep("2 seconds")
+        const waiting = yield* orders.client.unary(OrderServiceService.getOrder, { orderId, userId: "user_real" })
+        assert.strictEqual(waiting.order!.status, "ORDER_STATUS_PENDING")
+        assert.strictEqual(money(yield* peers.ledger, orderId).captures, 0)
+        yield* startPayment(yield* Effect.scope)
+        const done = yield* awaitTerminal(orders.client, orderId, "user_real")
+        assert.strictEqual(done.status, "ORDER_STATUS_CONFIRMED")
+        assert.deepStrictEqual(money(yield* peers.ledger, orderId), { captures: 1, refunds: 0 })
+        assert.strictEqual((yield* stock(productId)).inventory, 3)
+      }).pipe(Effect.scoped),
+    { timeout: 180_000 }
+  )
 })
