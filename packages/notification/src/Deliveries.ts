@@ -113,7 +113,9 @@ export class Deliveries extends Context.Service<Deliveries, {
       const run = Effect.forever(
         runOnce.pipe(
           Effect.catchCause((cause) =>
-            Cause.hasInterrupts(cause) ? Effect.interrupt : Effect.as(Effect.logWarning("delivery pass failed", cause), 0)
+            Cause.hasInterrupts(cause)
+              ? Effect.interrupt
+              : Effect.as(Effect.logWarning("delivery pass failed", cause), 0)
           ),
           Effect.flatMap((n) => n === 0 ? Effect.sleep(config.pollInterval) : Effect.void)
         )
