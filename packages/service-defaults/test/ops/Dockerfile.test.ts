@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
-import { existsSync } from "node:fs"
+import { existsSync, readdirSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { type Json, readText, repoPath, repoRoot } from "./OpsAssets.ts"
@@ -80,7 +80,11 @@ describe("Dockerfile", () => {
   it("copies every workspace manifest before npm ci, so the lock file resolves", () => {
     const manifest = JSON.parse(readText("package.json")) as Json
     const workspaces = (manifest.workspaces as Array<string>).flatMap((pattern) =>
-      pattern.endsWith("/*") ? platform.concat(["domain", "service-defaults"]).map((p) => `packages/${p}`) : [pattern]
+      pattern.endsWith("/*")
+        ? readdirSync(repoPath(pattern.slice(0, -2))).filter((dir) =>
+          existsSync(repoPath(pattern.slice(0, -2), dir, "package.json"))
+        ).map((dir) => `${pattern.slice(0, -2)}/${dir}`)
+        : [pattern]
     )
     const ci = instructions.findIndex((i) => i.keyword === "RUN" && i.args.startsWith("npm ci"))
     const copiedBefore = instructions.slice(0, ci).filter((i) => i.keyword === "COPY").map((i) => i.args)
