@@ -105,10 +105,18 @@ export class Deliveries extends Context.Service<Deliveries, {
           yield* Effect.logWarning("notification send failed; will retry", { id: due.id, channel: due.channel, error })
         })
 
-      const runOnce = Effect.flatMap(
-        claim,
-        (rows) => Effect.as(Effect.forEach(rows, deliver, { concurrency: 4, discard: true }), rows.length)
-      )
+      // Recipients in parallel, each recipient's messages one after another, so that the cap check sees every send.
+      const runOnce = Effect.flatMap(claim, (rows) => {
+        const byRecipient = new Map<string, Array<Due>>()
+        for (const row of rows) byRecipient.set(row.recipient, [...(byRecipient.get(row.recipient) ?? []), row])
+        return Effect.as(
+          Effect.forEach(byRecipient.values(), (group) => Effect.forEach(group, deliver, { discard: true }), {
+            concurrency: 4,
+            discard: true
+          }),
+          rows.length
+        )
+      })
 
       const run = Effect.forever(
         runOnce.pipe(

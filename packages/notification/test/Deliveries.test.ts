@@ -1,0 +1,109 @@
+import { assert, describe, it } from "@effect/vitest"
+import type { DeliveredEvent } from "@shop/service-defaults/events/EventBus"
+import { Effect } from "effect"
+import { SqlClient } from "effect/sql"
+import { redrive } from "../src/DeadLetters.ts"
+import { Deliveries } from "../src/Deliveries.ts"
+import { NotificationInbox } from "../src/NotificationInbox.ts"
+import { SmsSimulator } from "../src/sms-simulator/SmsSimulator.ts"
+import { SmtpSink } from "../src/SmtpSink.ts"
+import { confirmedRecord, NotificationTest } from "./fixtures.ts"
+
+const delivered = (record: Omit<DeliveredEvent, "position">): DeliveredEvent => ({ ...record, position: "1" })
+
+/** Passes until nothing is due (retries are scheduled 20 ms apart and doubling in these tests). */
+const drain = Effect.gen(function*() {
+  const deliveries = yield* Deliveries
+  const sql = yield* SqlClient.SqlClient
+  for (let i = 0; i < 400; i++) {
+    yield* deliveries.runOnce
+    const pending = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM notifications WHERE status = 'pending'`
+    if (pending[0]?.n === 0) return
+    yield* Effect.sleep("25 millis")
+  }
+})
+
+const smsLedger = (baseUrl: string) =>
+  Effect.promise(() =>
+    fetch(`${baseUrl}/v1/messages`).then((r) => r.json() as Promise<{ data: Array<{ to: string }> }>)
+  )
+const setSmsFaults = (baseUrl: string, faults: { failNext: number; failRate: number }) =>
+  Effect.promise(() =>
+    fetch(`${baseUrl}/admin/faults`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(faults)
+    })
+  )
+
+describe("Deliveries", () => {
+  it.live(
+    "falls back to SMS when email keeps failing, dead-letters a failing SMS, and redrives it",
+    () =>
+      Effect.gen(function*() {
+        const inbox = yield* NotificationInbox
+        const sql = yield* SqlClient.SqlClient
+        const { baseUrl } = yield* SmsSimulator
+        const { event, record } = yield* confirmedRecord("user_fallback")
+        assert.strictEqual(yield* inbox.handle(delivered(record)), "recorded")
+        assert.strictEqual(yield* inbox.handle(delivered(record)), "duplicate")
+        yield* setSmsFaults(baseUrl, { failNext: 3, failRate: 0 })
+        yield* drain
+        const rows = yield* sql<{ channel: string; status: string; attempts: number }>`
+        SELECT channel, status, attempts FROM notifications WHERE order_id = ${event.payload.orderId} ORDER BY channel`
+        assert.deepStrictEqual(rows.map((r) => [r.channel, r.status, r.attempts]), [["email", "failed", 3], [
+          "sms",
+          "dead",
+          3
+        ]])
+        const dead = yield* sql<{ notification_id: string }>`SELECT notification_id FROM dead_letters`
+        assert.strictEqual(dead.length, 1)
+        assert.strictEqual((yield* smsLedger(baseUrl)).data.length, 0)
+
+        const { redriven } = yield* redrive()
+        assert.strictEqual(redriven.length, 1)
+        yield* drain
+        const ledger = (yield* smsLedger(baseUrl)).data
+        assert.strictEqual(ledger.length, 1)
+        assert.match(ledger[0]!.to, /^\+1555\d{7}$/)
+        const sms = yield* sql<{ status: string }>`
+        SELECT status FROM notifications WHERE order_id = ${event.payload.orderId} AND channel = 'sms'`
+        assert.strictEqual(sms[0]?.status, "sent")
+        assert.strictEqual((yield* redrive()).redriven.length, 0, "a redriven letter is not redriven twice")
+      }).pipe(Effect.provide(NotificationTest({ smtpUrl: { _tag: "Some", value: "smtp://127.0.0.1:1" } as never }))),
+    120_000
+  )
+
+  it.live("sends at most the hourly cap to one recipient; the rest wait", () =>
+    Effect.gen(function*() {
+      const inbox = yield* NotificationInbox
+      const sink = yield* SmtpSink
+      const sql = yield* SqlClient.SqlClient
+      for (let i = 0; i < 5; i++) {
+        const { record } = yield* confirmedRecord("user_busy")
+        yield* inbox.handle(delivered(record))
+      }
+      yield* (yield* Deliveries).runOnce
+      yield* (yield* Deliveries).runOnce
+      assert.strictEqual((yield* sink.list).length, 3)
+      const rows = yield* sql<{ status: string; n: number }>`
+        SELECT status, count(*)::int AS n FROM notifications GROUP BY status ORDER BY status`
+      assert.deepStrictEqual(rows.map((r) => [r.status, r.n]), [["pending", 2], ["sent", 3]])
+    }).pipe(Effect.provide(NotificationTest({ sendCapPerHour: 3 }))), 120_000)
+
+  it.live("dead-letters an undecodable order event instead of blocking the stream", () =>
+    Effect.gen(function*() {
+      const inbox = yield* NotificationInbox
+      const sql = yield* SqlClient.SqlClient
+      const { record } = yield* confirmedRecord("user_bad")
+      const broken = delivered({
+        ...record,
+        value: "{\"eventId\":\"evt_x\",\"type\":\"order.confirmed\",\"version\":1}"
+      })
+      assert.strictEqual(yield* inbox.handle(broken), "dead_letter")
+      assert.strictEqual(yield* inbox.handle(broken), "duplicate")
+      const dead = yield* sql<{ type: string }>`SELECT type FROM dead_letters`
+      assert.deepStrictEqual(dead.map((d) => d.type), ["order.confirmed"])
+      assert.strictEqual((yield* redrive()).skipped.length, 1)
+    }).pipe(Effect.provide(NotificationTest())), 120_000)
+})
