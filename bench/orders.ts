@@ -2,7 +2,7 @@
  * Order benchmark through the gateway: creates orders (POST /api/v1/orders) and polls each one
  * (GET /api/v1/orders/{id}) until its saga ends, so it measures both the create call and time-to-confirmed.
  *
- *   npm start                  # in another terminal (gateway, product, order, payment, simulator)
+ *   RATE_LIMIT_ORDER_WRITE=100000/1m RATE_LIMIT_ORDER_READ=1000000/1m npm start   # in another terminal
  *   node bench/orders.ts [--count 300] [--concurrency 16] [--max-seconds 90]
  *
  * Bounded by --count orders and --max-seconds. Prints orders/s, p50/p95/p99 of the create call and of
@@ -81,8 +81,9 @@ const placeOne = async (i: number) => {
   let status = created.json.status as string
   const id = created.json.order_id as string
   while (status === "pending" && performance.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 5))
-    status = (await call("GET", `/api/v1/orders/${id}`)).json.status as string
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    const polled = await call("GET", `/api/v1/orders/${id}`)
+    if (polled.status === 200) status = polled.json.status as string
   }
   if (status === "confirmed") confirmLatencies.push(performance.now() - t0)
   outcomes[status] = (outcomes[status] ?? 0) + 1

@@ -72,8 +72,8 @@ const toRecord = (row: OrderRow, items: ReadonlyArray<ItemRow>): OrderRecord => 
 
 /** Orders and their lines in PostgreSQL. */
 export class OrderRepo extends Context.Service<OrderRepo, {
-  /** Inserts the order, or does nothing when (user, idempotency key) exists; true when inserted. */
-  readonly insert: (order: OrderRecord) => Effect.Effect<boolean, SqlError, never>
+  /** Inserts the order, or does nothing when (user, idempotency key) exists; the stored order when inserted. */
+  readonly insert: (order: OrderRecord) => Effect.Effect<Option.Option<OrderRecord>, SqlError, never>
   readonly findById: (id: string) => Effect.Effect<Option.Option<OrderRecord>, SqlError>
   readonly findByKey: (userId: string, key: string) => Effect.Effect<Option.Option<OrderRecord>, SqlError>
   readonly list: (userId: string, request: PageRequest) => Effect.Effect<OrderPage, SqlError>
@@ -103,15 +103,16 @@ export class OrderRepo extends Context.Service<OrderRepo, {
         Effect.map(withItems(rows), (records) => Option.fromNullishOr(records[0]))
 
       const insert = Effect.fn("OrderRepo.insert")(function*(order: OrderRecord) {
-        const inserted = yield* sql`
+        const inserted = yield* sql<{ readonly created_at: string }>`
           INSERT INTO orders (id, user_id, idempotency_key, request_fingerprint, status, saga_id, total_cents,
             currency, payment_method, shipping_address, payment_status)
           VALUES (${order.id}, ${order.userId}, ${order.idempotencyKey}, ${order.fingerprint}, 'pending',
             ${order.sagaId}, ${order.totalCents}, ${order.currency}, ${order.paymentMethod},
             ${JSON.stringify(order.shippingAddress)}::jsonb, 'pending')
           ON CONFLICT (user_id, idempotency_key) DO NOTHING
-          RETURNING id`
-        if (inserted.length === 0) return false
+          RETURNING ${iso("created_at")} AS created_at`
+        const createdAt = inserted[0]?.created_at
+        if (createdAt === undefined) return Option.none()
         const items = order.items
         if (!Arr.isReadonlyArrayNonEmpty(items)) return yield* Effect.die(new Error("an order without lines"))
         yield* sql`INSERT INTO order_items ${
@@ -123,7 +124,7 @@ export class OrderRepo extends Context.Service<OrderRepo, {
             unit_price_cents: item.unitPriceCents
           })))
         }`
-        return true
+        return Option.some({ ...order, createdAt, updatedAt: createdAt })
       })
       const findById = Effect.fn("OrderRepo.findById")(function*(id: string) {
         return yield* first(yield* sql<OrderRow>`${select} WHERE id = ${id}`)

@@ -91,13 +91,13 @@ export class Orders extends Context.Service<Orders, {
         }
         // The unique (user, key) index decides a race between two identical requests: the loser inserts nothing.
         const inserted = yield* sql.withTransaction(Effect.gen(function*() {
-          if (!(yield* repo.insert(draft))) return false
+          const stored = yield* repo.insert(draft)
+          if (Option.isNone(stored)) return stored
           yield* store.create(orderId, sagaId, traceparent)
           yield* appendToOutbox(yield* orderCreated(draft, traceparent))
-          return true
+          return stored
         })).pipe(Effect.provideService(SqlClient.SqlClient, sql), Effect.orDie)
-        const stored = yield* repo.findById(inserted ? orderId : "").pipe(Effect.orDie)
-        if (!inserted || Option.isNone(stored)) {
+        if (Option.isNone(inserted)) {
           const winner = yield* repo.findByKey(input.userId, input.idempotencyKey).pipe(Effect.orDie)
           if (Option.isNone(winner)) return yield* Effect.die(new Error("order vanished after a key conflict"))
           return yield* replay(winner.value, digest)
@@ -116,7 +116,7 @@ export class Orders extends Context.Service<Orders, {
           traceparent
         }
         yield* runner.start(state)
-        return { order: stored.value, replayed: false } satisfies Created
+        return { order: inserted.value, replayed: false } satisfies Created
       })
 
       const get = Effect.fn("Orders.get")(function*(orderId: string, userId: string) {

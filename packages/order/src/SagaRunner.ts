@@ -6,7 +6,7 @@ import type { Failpoints } from "./Failpoints.ts"
 import { OrderConfig } from "./OrderConfig.ts"
 import * as OrderMetrics from "./OrderMetrics.ts"
 import { OrderRepo } from "./OrderRepo.ts"
-import { type SagaState, terminalSteps, type Transition } from "./SagaState.ts"
+import { type OrderRecord, type SagaState, terminalSteps, type Transition } from "./SagaState.ts"
 import { advance } from "./SagaSteps.ts"
 import { SagaStore } from "./SagaStore.ts"
 
@@ -35,10 +35,8 @@ export class SagaRunner extends Context.Service<SagaRunner, {
       const permits = yield* Semaphore.make(config.concurrency)
       const running = new Set<string>()
 
-      const runStep = (state: SagaState) =>
+      const runStep = (state: SagaState, order: OrderRecord) =>
         Effect.gen(function*() {
-          const order = yield* repo.findById(state.orderId).pipe(Effect.map(Option.getOrUndefined))
-          if (order === undefined) return yield* Effect.die(new Error(`saga of unknown order ${state.orderId}`))
           const started = yield* Clock.currentTimeMillis
           const transition: Transition = yield* advance(state, order).pipe(Effect.provideContext(context))
           const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
@@ -58,9 +56,12 @@ export class SagaRunner extends Context.Service<SagaRunner, {
 
       const drive = (initial: SagaState) =>
         Effect.gen(function*() {
+          // What the steps read of the order (lines, total, payment method) never changes: read it once.
+          const order = yield* repo.findById(initial.orderId).pipe(Effect.map(Option.getOrUndefined))
+          if (order === undefined) return yield* Effect.die(new Error(`saga of unknown order ${initial.orderId}`))
           let state: SagaState | undefined = initial
           while (state !== undefined && !terminalSteps.includes(state.step)) {
-            state = yield* runStep(state)
+            state = yield* runStep(state, order)
           }
         }).pipe(
           Effect.withSpan("SagaRunner.drive", {
