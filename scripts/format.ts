@@ -1,0 +1,58 @@
+/**
+ * `npm run format` rewrites, `npm run format -- --check` reports: dprint's own WebAssembly plugins driven from
+ * Node with the settings of dprint.json. The dprint CLI ships as per-platform binary packages, several of which this
+ * project's registry cannot serve, which would leave package-lock.json unusable for `npm ci`.
+ */
+import { createContext } from "@dprint/formatter"
+import * as json from "@dprint/json"
+import * as typescript from "@dprint/typescript"
+import { readFileSync, writeFileSync } from "node:fs"
+import { globSync } from "node:fs"
+import { resolve } from "node:path"
+
+const root = resolve(import.meta.dirname, "..")
+const config = JSON.parse(readFileSync(resolve(root, "dprint.json"), "utf8")) as {
+  readonly lineWidth: number
+  readonly indentWidth: number
+  readonly typescript: Record<string, unknown>
+  readonly json: Record<string, unknown>
+  readonly includes: ReadonlyArray<string>
+  readonly excludes: ReadonlyArray<string>
+}
+const check = process.argv.includes("--check")
+
+const context = createContext({ lineWidth: config.lineWidth, indentWidth: config.indentWidth })
+context.addPlugin(readFileSync(typescript.getPath()), config.typescript)
+context.addPlugin(readFileSync(json.getPath()), config.json)
+
+const excluded = (path: string) =>
+  config.excludes.some((pattern) => path.startsWith(pattern.replace(/^\*\*\//, "").replace(/\/\*\*.*$/, "")))
+  || path.split("/").includes("node_modules")
+  || config.excludes.some((pattern) => pattern.includes("*") && path.match(globToRegExp(pattern)))
+
+function globToRegExp(glob: string) {
+  const source = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*\//g, "(.*/)?").replace(/\*/g, "[^/]*")
+  return new RegExp(`^${source}$`)
+}
+
+const files = config.includes.flatMap((pattern) =>
+  globSync(pattern, { cwd: root, exclude: (p) => p === "node_modules" })
+)
+  .filter((path) => !excluded(path))
+const unformatted: Array<string> = []
+for (const path of new Set(files)) {
+  const text = readFileSync(resolve(root, path), "utf8")
+  const formatted = context.formatText({ filePath: path, fileText: text })
+  if (formatted === text) continue
+  unformatted.push(path)
+  if (!check) writeFileSync(resolve(root, path), formatted)
+}
+if (check && unformatted.length > 0) {
+  console.error(`not formatted (run npm run format):\n${unformatted.map((path) => `  ${path}`).join("\n")}`)
+  process.exit(1)
+}
+console.log(
+  `${files.length} files ${check ? "checked" : "formatted"}${
+    unformatted.length ? `, ${unformatted.length} rewritten` : ""
+  }`
+)
