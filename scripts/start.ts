@@ -85,15 +85,15 @@ const start = (name: string, args: ReadonlyArray<string>, env: Record<string, st
   launch(proc)
 }
 
-const waitForPort = (port: number, timeoutMs: number) =>
+const waitForPort = (tcpPort: number, timeoutMs: number) =>
   new Promise<void>((resolvePort, reject) => {
     const deadline = Date.now() + timeoutMs
     const attempt = () => {
-      const socket = createConnection({ host: "127.0.0.1", port })
+      const socket = createConnection({ host: "127.0.0.1", port: tcpPort })
       socket.once("connect", () => (socket.destroy(), resolvePort()))
       socket.once("error", () => {
         socket.destroy()
-        if (Date.now() > deadline) reject(new Error(`port ${port} did not open within ${timeoutMs} ms`))
+        if (Date.now() > deadline) reject(new Error(`port ${tcpPort} did not open within ${timeoutMs} ms`))
         else setTimeout(attempt, 200)
       })
     }

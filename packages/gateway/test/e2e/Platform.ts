@@ -37,8 +37,13 @@ export const startPlatform = async (offset: number, env: Record<string, string> 
   await new Promise<void>((ready, failed) => {
     const timer = setTimeout(() => failed(new Error(`platform not up after 150 s:\n${output.slice(-4000)}`)), 150_000)
     const check = () => {
-      if (output.includes("Shop Mesh is up")) (clearTimeout(timer), ready())
-      else if (output.includes("not healthy after")) (clearTimeout(timer), failed(new Error(output.slice(-4000))))
+      if (output.includes("Shop Mesh is up")) {
+        clearTimeout(timer)
+        ready()
+      } else if (output.includes("not healthy after")) {
+        clearTimeout(timer)
+        failed(new Error(output.slice(-4000)))
+      }
     }
     launcher.stdout!.on("data", check)
     launcher.on("exit", (code) => failed(new Error(`launcher exited with ${code}:\n${output.slice(-4000)}`)))
