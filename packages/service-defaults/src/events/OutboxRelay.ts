@@ -80,7 +80,7 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
       const claimed = yield* sql<OutboxRow>`
         SELECT seq::text AS seq, event_id AS "eventId", aggregate_id AS "aggregateId", type, version, payload, headers,
           occurred_at AS "occurredAt"
-        FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`
+        FROM outbox WHERE published_at IS NULL ORDER BY outbox.seq LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`
       if (claimed.length === 0) return "idle" as const
       const firstOf = new Map<string, bigint>()
       for (const row of claimed) if (!firstOf.has(row.aggregateId)) firstOf.set(row.aggregateId, BigInt(row.seq))

@@ -1,0 +1,96 @@
+import { PgClient } from "@effect/sql-pg"
+import { assert, describe, it } from "@effect/vitest"
+import { decodeEventJson, encodeEvent, OrderCancelled } from "@shop/domain/Events"
+import { OrderId, UserId } from "@shop/domain/Ids"
+import { Effect, Fiber, Layer, Redacted, Ref } from "effect"
+import { SqlClient } from "effect/sql"
+import { EventBus, EventBusError, type EventRecord } from "../../src/events/EventBus.ts"
+import { runOutboxRelay, topicOfType } from "../../src/events/OutboxRelay.ts"
+import { acquireTestDatabase } from "../../src/TestDatabase.ts"
+import { eventually } from "./EventBusContract.ts"
+
+const OutboxDatabase = Layer.unwrap(
+  Effect.map(
+    acquireTestDatabase("outbox"),
+    ({ maxConnections, url }) =>
+      Layer.effectDiscard(SqlClient.SqlClient.use((sql) =>
+        sql`CREATE TABLE outbox (
+      seq bigserial PRIMARY KEY, event_id text NOT NULL UNIQUE, aggregate_id text NOT NULL, type text NOT NULL,
+      version integer NOT NULL, payload jsonb NOT NULL, headers jsonb NOT NULL DEFAULT '{}',
+      occurred_at timestamptz NOT NULL DEFAULT now(), published_at timestamptz, attempts integer NOT NULL DEFAULT 0,
+      last_error text)`
+      )).pipe(Layer.provideMerge(PgClient.layer({ url: Redacted.make(url), maxConnections })))
+  )
+)
+
+/** A transport that stores what it acknowledged and refuses the first `failures` batches. */
+const FlakyBus = (failures: number, stored: Ref.Ref<Array<EventRecord>>) =>
+  Layer.effect(
+    EventBus,
+    Effect.gen(function*() {
+      const refused = yield* Ref.make(0)
+      return EventBus.of({
+        publish: (records) =>
+          Effect.gen(function*() {
+            if ((yield* Ref.getAndUpdate(refused, (n) => n + 1)) < failures) {
+              return yield* new EventBusError({ operation: "publish", cause: new Error("broker unavailable") })
+            }
+            yield* Ref.update(stored, (all) => [...all, ...records])
+          }),
+        subscribe: () => Effect.die(new Error("unused")).pipe(Effect.andThen(Effect.never))
+      })
+    })
+  )
+
+describe("OutboxRelay", () => {
+  it.live(
+    "publishes every row once acknowledged, in per-aggregate order, retrying failures without dropping",
+    () =>
+      Effect.gen(function*() {
+        const stored = yield* Ref.make<Array<EventRecord>>([])
+        return yield* Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          const orders = yield* Effect.forEach([1, 2, 3], () => OrderId.generate)
+          for (let i = 0; i < 20; i++) {
+            for (const orderId of orders) {
+              const event = yield* OrderCancelled.create({ orderId, userId: UserId.make("user_1"), reason: `r${i}` }, {
+                traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+              })
+              const e = yield* encodeEvent(event)
+              yield* sql`INSERT INTO outbox (event_id, aggregate_id, type, version, payload, headers, occurred_at)
+            VALUES (${e.eventId}, ${e.key}, ${e.type}, ${e.version}, ${JSON.stringify(e.payload)}::jsonb,
+              ${JSON.stringify({ traceparent: e.traceparent })}::jsonb, ${e.occurredAt}::timestamptz)`
+            }
+          }
+          const relays = yield* Effect.forEach(
+            [1, 2],
+            () => Effect.forkChild(runOutboxRelay({ batchSize: 7, pollInterval: "20 millis", listen: false }))
+          )
+          const published = yield* eventually(Ref.get(stored), (s) => s.length >= 60)
+          yield* Effect.forEach(relays, Fiber.interrupt)
+
+          const rows = yield* sql<
+            { event_id: string; aggregate_id: string; published: boolean; attempts: number; last_error: string | null }
+          >`
+        SELECT event_id, aggregate_id, published_at IS NOT NULL AS published, attempts, last_error FROM outbox ORDER BY seq`
+          assert.isTrue(rows.every((r) => r.published))
+          assert.isTrue(rows.some((r) => r.attempts >= 2), "the refused batches were retried and counted")
+          assert.isTrue(rows.every((r) => r.last_error === null))
+          assert.strictEqual(new Set(published.map((p) => p.eventId)).size, 60)
+          for (const orderId of orders) {
+            assert.deepStrictEqual(
+              published.filter((p) => p.key === orderId).map((p) => p.eventId),
+              rows.filter((r) => r.aggregate_id === orderId).map((r) => r.event_id)
+            )
+          }
+          const first = published[0]!
+          assert.strictEqual(first.topic, topicOfType("order.cancelled"))
+          assert.strictEqual(first.traceparent, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+          const decoded = yield* decodeEventJson(first.value)
+          assert.strictEqual(decoded.type, "order.cancelled")
+          assert.strictEqual(decoded.eventId, first.eventId)
+        }).pipe(Effect.provide(Layer.merge(OutboxDatabase, FlakyBus(3, stored))))
+      }),
+    120_000
+  )
+})
