@@ -48,6 +48,12 @@ layer(Harness.layer("orders"), { timeout: 120_000, excludeTestServices: true })(
       assert.strictEqual(h.product.available(b), 4)
       const events = yield* outboxTypes(order.orderId)
       assert.deepStrictEqual(events.map((e) => e.type), ["order.created", "order.confirmed"])
+      for (const event of events) {
+        const headers = (typeof event.headers === "string" ? JSON.parse(event.headers) : event.headers) as {
+          readonly traceparent?: string
+        }
+        assert.match(headers.traceparent ?? "", /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/)
+      }
     }))
 
   it.effect("a declined payment releases the stock exactly and fails the order", () =>
