@@ -92,11 +92,21 @@ export class SagaStore extends Context.Service<SagaStore, {
         return rows[0] === undefined ? undefined : toState(rows[0])
       })
 
+      // Optimistic guard: a transition applies only to the state it was computed from. Another runner that took
+      // the saga over (an expired lease) and moved it first makes this one stop, so no event is written twice.
+      const current = (state: SagaState) =>
+        sql`order_id = ${state.orderId} AND step = ${state.step} AND attempts = ${state.attempts}`
+      const lost = (state: SagaState) =>
+        Effect.logWarning("saga moved on by another runner; stopping", state.orderId, state.step).pipe(
+          Effect.as(undefined)
+        )
+
       const confirm = (state: SagaState, order: OrderRecord, paymentId: string) =>
         Effect.gen(function*() {
           const tracking = trackingNumber()
-          yield* sql`UPDATE sagas SET step = 'confirmed', locked_until = NULL, last_error = NULL, updated_at = now(),
-            payment_id = ${paymentId} WHERE order_id = ${state.orderId}`
+          const won = yield* sql`UPDATE sagas SET step = 'confirmed', locked_until = NULL, last_error = NULL,
+            updated_at = now(), payment_id = ${paymentId} WHERE ${current(state)} RETURNING order_id`
+          if (won.length === 0) return yield* lost(state)
           yield* sql`UPDATE orders SET status = 'confirmed', payment_status = 'completed', payment_id = ${paymentId},
             tracking_number = ${tracking}, confirmed_at = now(), updated_at = now() WHERE id = ${order.id}`
           yield* appendToOutbox(
@@ -115,8 +125,10 @@ export class SagaStore extends Context.Service<SagaStore, {
       const fail = (state: SagaState, order: OrderRecord) =>
         Effect.gen(function*() {
           const failure = state.failure ?? { reason: "internal", detail: "internal" }
-          yield* sql`UPDATE sagas SET step = 'failed', locked_until = NULL, last_error = NULL, updated_at = now()
-            WHERE order_id = ${state.orderId}`
+          const won =
+            yield* sql`UPDATE sagas SET step = 'failed', locked_until = NULL, last_error = NULL, updated_at = now()
+            WHERE ${current(state)} RETURNING order_id`
+          if (won.length === 0) return yield* lost(state)
           yield* sql`UPDATE orders SET status = 'failed', failure_reason = ${failure.detail},
             payment_status = ${state.refunded ? "refunded" : "failed"}, payment_id = ${state.paymentId ?? null},
             updated_at = now() WHERE id = ${order.id}`
@@ -136,7 +148,7 @@ export class SagaStore extends Context.Service<SagaStore, {
             const delay = retryDelay(state.attempts, config.retryBase, config.retryCap)
             yield* sql`UPDATE sagas SET attempts = attempts + 1, last_error = ${t.error.slice(0, 500)},
               next_attempt_at = now() + (${delay} * interval '1 millisecond'), locked_until = NULL, updated_at = now()
-              WHERE order_id = ${state.orderId}`
+              WHERE ${current(state)}`
             return undefined
           }
           case "Confirmed":
@@ -155,19 +167,21 @@ export class SagaStore extends Context.Service<SagaStore, {
               reservationExpiresAt: t.reservationExpiresAt ?? state.reservationExpiresAt,
               refunded: state.refunded || t.refunded === true
             }
-            yield* sql.withTransaction(Effect.gen(function*() {
-              yield* sql`UPDATE sagas SET step = ${next.step}, attempts = 0, next_attempt_at = now(),
+            const won = yield* sql.withTransaction(Effect.gen(function*() {
+              const updated = yield* sql`UPDATE sagas SET step = ${next.step}, attempts = 0, next_attempt_at = now(),
                 locked_until = ${leaseUntil}, last_error = NULL, updated_at = now(),
                 failure_reason = ${next.failure?.reason ?? null}, failure_detail = ${next.failure?.detail ?? null},
                 payment_id = ${next.paymentId ?? null}, refunded = ${next.refunded},
                 reservation_expires_at = ${next.reservationExpiresAt?.toISOString() ?? null}::timestamptz
-                WHERE order_id = ${state.orderId}`
+                WHERE ${current(state)} RETURNING order_id`
+              if (updated.length === 0) return false
               if (next.paymentId !== state.paymentId) {
                 yield* sql`UPDATE orders SET payment_id = ${next.paymentId ?? null}, updated_at = now()
                   WHERE id = ${order.id}`
               }
+              return true
             }))
-            return next
+            return won ? next : yield* lost(state)
           }
         }
       }, Effect.provideService(SqlClient.SqlClient, sql))
