@@ -3,7 +3,7 @@
  * (GET /api/v1/orders/{id}) until its saga ends, so it measures both the create call and time-to-confirmed.
  *
  *   RATE_LIMIT_ORDER_WRITE=100000/1m RATE_LIMIT_ORDER_READ=1000000/1m npm start   # in another terminal
- *   node bench/orders.ts [--count 300] [--concurrency 16] [--max-seconds 90]
+ *   npm run bench:orders [-- --count 300 --concurrency 16 --max-seconds 90]
  *
  * Bounded by --count orders and --max-seconds. Prints orders/s, p50/p95/p99 of the create call and of
  * time-to-confirmed, and compares them with the targets (create p95 < 100 ms, confirmed p95 < 500 ms).
