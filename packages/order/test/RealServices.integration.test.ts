@@ -213,4 +213,58 @@ layer(RealPeers.layer, { timeout: 180_000, excludeTestServices: true })("order s
       }).pipe(Effect.scoped),
     { timeout: 180_000 }
   )
+
+  it.effect(
+    "the product service killed with -9 mid-saga: the saga waits for it and confirms once it is back",
+    () =>
+      Effect.gen(function*() {
+        const peers = yield* RealPeers
+        const db = yield* acquireTestDatabase("order_real_product_restart")
+        const port = yield* freePort
+        const startProduct = (scope: Scope.Scope) =>
+          spawnService({
+            main: "packages/product/src/main.ts",
+            env: { DATABASE_URL: db.url, DATABASE_POOL_MAX: String(db.maxConnections) },
+            kind: "grpc",
+            port
+          }).pipe(Scope.provide(scope))
+        const firstScope = yield* Scope.make()
+        const product = yield* startProduct(firstScope)
+        const products = yield* GrpcClient.make({ address: `127.0.0.1:${port}`, service: "product" })
+        const created = yield* products.unary(ProductServiceService.createProduct, {
+          name: "Restart Widget",
+          description: "",
+          priceCents: 1250,
+          currency: "USD",
+          sku: `RESTART-${Date.now().toString(36)}`.toUpperCase(),
+          category: "Test",
+          inventory: 5
+        })
+        const productId = created.product!.id
+        const env = { ...peers.env, PRODUCT_GRPC_ADDR: `127.0.0.1:${port}`, SAGA_MAX_ATTEMPTS: "1000" }
+        // The order process stops right after the reservation; then the product service dies too.
+        const first = yield* spawnOrderProcess({ ...env, FAILPOINTS: "after_reserve" })
+        const answer = yield* first.client.unary(
+          OrderServiceService.createOrder,
+          order(productId, "credit_card", "real-product-down")
+        )
+        yield* Deferred.await(first.exited).pipe(Effect.timeout("60 seconds"), Effect.orDie)
+        product.child.kill("SIGKILL")
+        yield* Scope.close(firstScope, Exit.void)
+        const orderId = answer.order!.orderId
+        const second = yield* spawnOrderProcess(env)
+        yield* Effect.sleep("3 seconds")
+        const waiting = yield* second.client.unary(OrderServiceService.getOrder, { orderId, userId: "user_real" })
+        assert.strictEqual(waiting.order!.status, "ORDER_STATUS_PENDING")
+        assert.strictEqual(money(yield* peers.ledger, orderId).captures, 0)
+        yield* startProduct(yield* Effect.scope)
+        const done = yield* awaitTerminal(second.client, orderId, "user_real")
+        assert.strictEqual(done.status, "ORDER_STATUS_CONFIRMED")
+        assert.deepStrictEqual(money(yield* peers.ledger, orderId), { captures: 1, refunds: 0 })
+        const after = yield* products.unary(ProductServiceService.getProduct, { id: productId })
+        assert.strictEqual(after.product!.inventory, 3)
+        assert.strictEqual(after.product!.reserved, 0)
+      }).pipe(Effect.scoped),
+    { timeout: 180_000 }
+  )
 })
