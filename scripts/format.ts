@@ -1,5 +1,5 @@
 /**
- * `npm run format` rewrites, `npm run format -- --check` reports: dprint's own WebAssembly plugins driven from
+ * `npm run format [-- files]` rewrites, `npm run format -- --check` reports: dprint's own WebAssembly plugins driven from
  * Node with the settings of dprint.json. The dprint CLI ships as per-platform binary packages, several of which this
  * project's registry cannot serve, which would leave package-lock.json unusable for `npm ci`.
  */
@@ -20,6 +20,8 @@ const config = JSON.parse(readFileSync(resolve(root, "dprint.json"), "utf8")) as
   readonly excludes: ReadonlyArray<string>
 }
 const check = process.argv.includes("--check")
+// Paths given on the command line narrow the run to those files.
+const only = process.argv.slice(2).filter((arg) => !arg.startsWith("--"))
 
 const context = createContext({ lineWidth: config.lineWidth, indentWidth: config.indentWidth })
 context.addPlugin(readFileSync(typescript.getPath()), config.typescript)
@@ -39,6 +41,7 @@ const files = config.includes.flatMap((pattern) =>
   globSync(pattern, { cwd: root, exclude: (p) => p === "node_modules" })
 )
   .filter((path) => !excluded(path))
+  .filter((path) => only.length === 0 || only.some((given) => resolve(root, given) === resolve(root, path)))
 const unformatted: Array<string> = []
 for (const path of new Set(files)) {
   const text = readFileSync(resolve(root, path), "utf8")
