@@ -1,6 +1,6 @@
 import { Topics } from "@shop/domain/EventEnvelope"
 import { EventBus } from "@shop/service-defaults/events/EventBus"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schedule } from "effect"
 import { Deliveries } from "./Deliveries.ts"
 import { NotificationInbox } from "./NotificationInbox.ts"
 
@@ -17,7 +17,8 @@ export const consumeOrderEvents = Effect.gen(function*() {
 /** The consumer and the delivery worker, running while the layer lives. */
 export const NotificationWorkersLive = Layer.effectDiscard(Effect.gen(function*() {
   yield* Effect.forkScoped(consumeOrderEvents.pipe(
-    Effect.tapCause((cause) => Effect.logError("order event consumer stopped", cause))
+    Effect.tapCause((cause) => Effect.logError("order event consumer stopped; restarting", cause)),
+    Effect.retry(Schedule.spaced("5 seconds"))
   ))
   yield* Effect.forkScoped((yield* Deliveries).run)
 }))
