@@ -1,4 +1,4 @@
-import { Config, Effect, Layer, Metric } from "effect"
+import { Config, Effect, Fiber, Layer, Metric } from "effect"
 import { type IHeaders, Kafka, type KafkaConfig, logLevel, type Message } from "kafkajs"
 import { type DeliveredEvent, EventBus, EventBusError, type EventRecord, type Subscription } from "./EventBus.ts"
 import { consumerLag } from "./EventMetrics.ts"
@@ -28,7 +28,11 @@ const make = (config: KafkaConfig) =>
     const producer = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: async () => {
-          const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true })
+          const p = kafka.producer({
+            idempotent: true,
+            maxInFlightRequests: 1,
+            allowAutoTopicCreation: true
+          })
           await p.connect()
           return p
         },
@@ -59,6 +63,10 @@ const make = (config: KafkaConfig) =>
       Effect.gen(function*() {
         const context = yield* Effect.context<never>()
         const run = Effect.runPromiseWith(context)
+        const runFork = Effect.runForkWith(context)
+        // Handlers run on fibers of their own (kafkajs calls back into a promise); the release interrupts them first,
+        // since kafkajs' disconnect waits for the batch in progress and a hung handler would hold it forever.
+        const running = new Set<Fiber.Fiber<void, unknown>>()
         const lag = Metric.withAttributes(consumerLag, { group: subscription.group })
         const consumer = yield* Effect.acquireRelease(
           Effect.tryPromise({
@@ -70,7 +78,11 @@ const make = (config: KafkaConfig) =>
             },
             catch: (cause) => new EventBusError({ operation: "subscribe", cause })
           }),
-          (c) => Effect.promise(() => c.disconnect())
+          (c) =>
+            Effect.andThen(
+              Effect.forEach([...running], Fiber.interrupt, { discard: true }),
+              Effect.promise(() => c.disconnect())
+            )
         )
         return yield* Effect.callback<never, EventBusError>((resume) => {
           consumer.on(consumer.events.CRASH, (event) => {
@@ -96,7 +108,13 @@ const make = (config: KafkaConfig) =>
                   value: message.value?.toString() ?? "",
                   position: `${batch.topic}/${batch.partition}/${message.offset}`
                 }
-                await run(subscription.handler(delivered))
+                const handling = runFork(subscription.handler(delivered))
+                running.add(handling)
+                try {
+                  await Effect.runPromise(Fiber.join(handling))
+                } finally {
+                  running.delete(handling)
+                }
                 resolveOffset(message.offset)
                 const next = (BigInt(message.offset) + 1n).toString()
                 await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }])
