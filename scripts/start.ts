@@ -28,6 +28,9 @@ const port = {
   orderGrpc: Topology.order.grpcPort + offset,
   paymentGrpc: Topology.payment.grpcPort + offset,
   simulator: Topology.paymentSimulator.httpPort + offset,
+  smsSimulator: 8082 + offset,
+  notificationHttp: 8083 + offset,
+  smtpSink: 2525 + offset,
   admin: (name: DatabaseService) => Topology[name].adminPort + offset
 }
 const pretty = process.stdout.isTTY && process.env.LOG_FORMAT !== "json"
@@ -131,13 +134,23 @@ process.on("SIGINT", stopAll)
 process.on("SIGTERM", stopAll)
 
 const services = join(root, "packages")
+
+/** The URL of `database` on the server of `serverUrl` (whatever database that URL names). */
+const databaseOn = (serverUrl: string, database: string) => {
+  const url = new URL(serverUrl)
+  url.pathname = `/${database}`
+  return url.toString()
+}
 const databaseUrl: Record<string, string> = {}
 const poolMax = postgresUrl ? {} : { DATABASE_POOL_MAX: "1" }
+// The PostgreSQL-backed event log lives in a database of its own, shared by producers and consumers.
+let eventLog: Record<string, string>
 
 if (postgresUrl) {
   for (const name of databaseServices) {
-    databaseUrl[name] = `${postgresUrl.replace(/\/[^/]*$/, "").replace(/\/$/, "")}/${Topology[name].database}`
+    databaseUrl[name] = databaseOn(postgresUrl, Topology[name].database)
   }
+  eventLog = { EVENT_LOG_URL: databaseOn(postgresUrl, "shop_events") }
 } else {
   mkdirSync(dataDir, { recursive: true })
   databaseServices.forEach((name, index) => {
@@ -147,7 +160,23 @@ if (postgresUrl) {
     })
     databaseUrl[name] = `postgres://postgres@127.0.0.1:${pgPort}/postgres`
   })
-  await Promise.all(databaseServices.map((_, index) => waitForPort(embeddedPortBase + index + 1, 120_000)))
+  const eventLogPort = embeddedPortBase + databaseServices.length + 1
+  start(
+    "pg-events",
+    [join(root, "scripts/embedded-postgres.ts"), join(dataDir, "pg", "events"), String(eventLogPort)],
+    {
+      EMBEDDED_PG_NAME: "events"
+    }
+  )
+  // One connection per process to PGlite: LISTEN is off, so consumers poll briskly instead.
+  eventLog = {
+    EVENT_LOG_URL: `postgres://postgres@127.0.0.1:${eventLogPort}/postgres`,
+    EVENT_LOG_POOL_MAX: "1",
+    EVENT_LOG_POLL: "200 millis"
+  }
+  await Promise.all(
+    [...databaseServices, "events"].map((_, index) => waitForPort(embeddedPortBase + index + 1, 120_000))
+  )
 }
 
 const addresses = {
@@ -164,6 +193,10 @@ const grpcPort: Partial<Record<DatabaseService, number>> = {
 const startedAt = Date.now()
 const paymentProviderUrl = `http://127.0.0.1:${port.simulator}`
 start("payment-sim", [join(services, "payment/src/simulator/main.ts")], { SIMULATOR_PORT: String(port.simulator) })
+const smsProviderUrl = `http://127.0.0.1:${port.smsSimulator}`
+start("sms-sim", [join(services, "notification/src/sms-simulator/main.ts")], {
+  SMS_SIMULATOR_PORT: String(port.smsSimulator)
+})
 for (const name of databaseServices) {
   const grpc = grpcPort[name]
   start(name, [join(services, name, "src/main.ts")], {
@@ -171,7 +204,11 @@ for (const name of databaseServices) {
     ...poolMax,
     ...(grpc === undefined ? {} : { GRPC_PORT: String(grpc) }),
     ADMIN_PORT: String(port.admin(name)),
+    ...eventLog,
     PAYMENT_PROVIDER_URL: paymentProviderUrl,
+    SMS_PROVIDER_URL: smsProviderUrl,
+    NOTIFICATION_HTTP_PORT: String(port.notificationHttp),
+    SMTP_SINK_PORT: String(port.smtpSink),
     DATABASE_URL: databaseUrl[name]!
   })
 }
@@ -197,6 +234,9 @@ Shop Mesh is up (${postgresUrl ? "distributed" : "embedded"} mode, healthy in ${
   gateway admin  http://127.0.0.1:${port.gatewayAdmin}/metrics
 ${databaseServices.map((name) => `  ${name.padEnd(14)} http://127.0.0.1:${port.admin(name)}/readyz`).join("\n")}
   card processor ${paymentProviderUrl}  (simulator; faults at /admin/faults)
+  mail           http://127.0.0.1:${port.notificationHttp}/mail  (local SMTP sink on :${port.smtpSink})
+  notifications  http://127.0.0.1:${port.notificationHttp}/notifications?order_id=...
+  sms            ${smsProviderUrl}/v1/messages  (simulator)
   data           ${postgresUrl ? postgresUrl : dataDir}
 Press Ctrl-C to stop.
 `)

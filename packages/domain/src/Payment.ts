@@ -4,10 +4,14 @@ import { Currency } from "./Money.ts"
 import { Price } from "./Product.ts"
 import { Timestamp } from "./Timestamp.ts"
 
-/** How the customer pays. */
-export const PaymentMethod = Schema.Literals(["credit_card", "debit_card", "bank_transfer", "wallet"]).annotate({
-  identifier: "PaymentMethod"
-})
+/**
+ * How the customer pays: the spec's `credit_card`, or a payment-method token from the card processor
+ * (`pm_card_visa`, `pm_card_chargeDeclined`, ...). Whether a token is good is the processor's call, not ours.
+ */
+export const PaymentMethod = Schema.Union([
+  Schema.Literal("credit_card"),
+  Schema.String.check(Schema.isPattern(/^pm_[A-Za-z0-9_]{1,64}$/u))
+]).annotate({ identifier: "PaymentMethod" })
 export type PaymentMethod = typeof PaymentMethod.Type
 
 /**

@@ -3,7 +3,7 @@ import { DateTime, Exit, Schema } from "effect"
 import { IdempotencyKey, OrderId, ProductId, SagaId, UserId } from "../src/Ids.ts"
 import { Cents, DefaultCurrency } from "../src/Money.ts"
 import { Order, OrderLine, ShippingAddress } from "../src/Order.ts"
-import { Payment, PaymentStatus } from "../src/Payment.ts"
+import { Payment, PaymentMethod, PaymentStatus } from "../src/Payment.ts"
 import { Product, Sku } from "../src/Product.ts"
 
 const decodeProduct = Schema.decodeUnknownExit(Product)
@@ -153,5 +153,17 @@ describe("Payment", () => {
     assert.isTrue(Exit.isSuccess(Schema.decodeUnknownExit(Payment)(payment)))
     assert.isTrue(Exit.isFailure(Schema.decodeUnknownExit(Payment)({ ...payment, status: "completed" })))
     assert.isTrue(Exit.isFailure(Schema.decodeUnknownExit(Payment)({ ...payment, amountCents: 0 })))
+  })
+})
+
+describe("PaymentMethod", () => {
+  it("accepts the spec's credit_card and processor tokens, and nothing else", () => {
+    const accepts = (value: string) => Exit.isSuccess(Schema.decodeUnknownExit(PaymentMethod)(value))
+    for (const ok of ["credit_card", "pm_card_visa", "pm_card_chargeDeclined", "pm_card_insufficientFunds"]) {
+      assert.isTrue(accepts(ok), ok)
+    }
+    for (const bad of ["", "wallet", "pm_", "pm_card visa", "PM_CARD_VISA", `pm_${"x".repeat(65)}`]) {
+      assert.isFalse(accepts(bad), bad)
+    }
   })
 })

@@ -169,7 +169,7 @@ describe("ShopApi over HTTP", () => {
     const done = await request(
       "POST",
       "/api/v1/orders",
-      { ...Spec.createOrderRequest, payment_method: "wallet" },
+      { ...Spec.createOrderRequest, payment_method: "pm_card_visa" },
       "customer"
     )
     assert.strictEqual(done.status, 201)

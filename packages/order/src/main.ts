@@ -1,4 +1,6 @@
 import { DatabaseLive } from "@shop/service-defaults/Database"
+import { EventBusLive } from "@shop/service-defaults/events/EventBusLive"
+import { OutboxRelayLive } from "@shop/service-defaults/events/OutboxRelay"
 import { GrpcServerLive } from "@shop/service-defaults/GrpcServerLive"
 import { runService } from "@shop/service-defaults/ServiceMain"
 import { Topology } from "@shop/service-defaults/Topology"
@@ -9,7 +11,10 @@ import { OrderServicesLive } from "./OrderServices.ts"
 
 runService(
   { name: "order", adminPort: Topology.order.adminPort },
-  GrpcServerLive(Topology.order.grpcPort, OrderGrpcServer.pipe(Layer.provide(OrderServicesLive))).pipe(
+  Layer.mergeAll(
+    GrpcServerLive(Topology.order.grpcPort, OrderGrpcServer.pipe(Layer.provide(OrderServicesLive))),
+    OutboxRelayLive.pipe(Layer.provide(EventBusLive))
+  ).pipe(
     Layer.provide(DatabaseLive({ database: Topology.order.database, migrations }))
   )
 )

@@ -19,7 +19,7 @@ const runMigrations = Migrator.make({})
  * It connects to the server's `postgres` database to do so; on a server where the role may not create databases,
  * the service's database has to exist already (`DATABASE_AUTO_CREATE=false`).
  */
-const ensureDatabase = (url: Redacted.Redacted) =>
+export const ensureDatabase = (url: Redacted.Redacted) =>
   Effect.gen(function*() {
     const target = new URL(Redacted.value(url))
     const name = decodeURIComponent(target.pathname.slice(1))

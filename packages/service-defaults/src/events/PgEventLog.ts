@@ -2,6 +2,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Cause, Config, Duration, Effect, Layer, Metric, Queue, Redacted, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomUUID } from "node:crypto"
+import { ensureDatabase } from "../Database.ts"
 import { type DeliveredEvent, EventBus, EventBusError, type EventRecord, type Subscription } from "./EventBus.ts"
 import { ensureEventLogSchema, publishLockKey } from "./EventLogSchema.ts"
 import { consumerLag } from "./EventMetrics.ts"
@@ -151,6 +152,7 @@ export const layer = Layer.unwrap(Effect.gen(function*() {
   const maxConnections = yield* Config.Int("EVENT_LOG_POOL_MAX").pipe(Config.withDefault(4))
   const pollInterval = yield* Config.Duration("EVENT_LOG_POLL").pipe(Config.withDefault(Duration.millis(500)))
   const listen = yield* Config.Boolean("EVENT_LOG_LISTEN").pipe(Config.withDefault(maxConnections > 1))
+  if (yield* Config.Boolean("DATABASE_AUTO_CREATE").pipe(Config.withDefault(true))) yield* ensureDatabase(url)
   return layerNoDeps({ pollInterval, listen }).pipe(
     Layer.provide(PgClient.layer({ url, maxConnections, applicationName: "event_log" }))
   )
