@@ -1,6 +1,6 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
-import { type Platform, startPlatform } from "./Platform.ts"
+import { eventually, type Platform, startPlatform } from "./Platform.ts"
 
 // The platform exactly as a new user starts it (`npm start`, embedded mode), on ports shifted by 1000 so that it can
 // run beside a platform already started on this machine.
@@ -75,6 +75,75 @@ describe("npm start (embedded)", () => {
     const anonymous = await fetch(`${platform.gateway}/api/v1/orders`)
     assert.strictEqual(anonymous.status, 401)
   })
+
+  it(
+    "runs the spec's order example to confirmed and mails one confirmation; a declined card fails the order and gives the stock back",
+    async () => {
+      const admin = await platform.token("admin_1", ["admin"])
+      const customer = await platform.token("user_123")
+      const createProduct = async (sku: string, price: number) =>
+        (await json(
+          await fetch(`${platform.gateway}/api/v1/products`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+            body: JSON.stringify({ name: `Item ${sku}`, price, sku, inventory: 10, category: "Electronics" })
+          })
+        )).body.id as string
+      const stamp = Date.now()
+      const mouse = await createProduct(`E2E-MOUSE-${stamp}`, 29.99)
+      const cable = await createProduct(`E2E-CABLE-${stamp}`, 29.99)
+      const placeOrder = (paymentMethod: string, key: string, items: ReadonlyArray<[string, number]>) =>
+        fetch(`${platform.gateway}/api/v1/orders`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${customer}`, "content-type": "application/json" },
+          body: JSON.stringify({
+            user_id: "user_123",
+            items: items.map(([product_id, quantity]) => ({ product_id, quantity })),
+            shipping_address: { street: "123 Main St", city: "San Francisco", state: "CA", zip: "94102" },
+            payment_method: paymentMethod,
+            idempotency_key: key
+          })
+        }).then(json)
+      const orderOf = (id: string) =>
+        fetch(`${platform.gateway}/api/v1/orders/${id}`, { headers: { authorization: `Bearer ${customer}` } }).then(
+          json
+        )
+      const settled = (id: string) =>
+        eventually(async () => {
+          const order = await orderOf(id)
+          return order.body.status === "pending" ? undefined : order.body
+        })
+
+      const placed = await placeOrder("credit_card", `e2e-${stamp}`, [[mouse, 2], [cable, 1]])
+      assert.include([201, 202], placed.status, JSON.stringify(placed.body))
+      assert.strictEqual(placed.body.total_amount, 89.97)
+      assert.match(placed.body.saga_id, /^saga_/)
+      const confirmed = await settled(placed.body.order_id)
+      assert.strictEqual(confirmed.status, "confirmed")
+      assert.strictEqual(confirmed.payment_status, "completed")
+      assert.match(confirmed.tracking_number, /^TRK/)
+      const again = await placeOrder("credit_card", `e2e-${stamp}`, [[mouse, 2], [cable, 1]])
+      assert.strictEqual(again.body.order_id, placed.body.order_id)
+
+      const mails = await eventually(async () => {
+        const mailbox = await json(await fetch(`http://127.0.0.1:${8083 + offset}/mail`))
+        const forOrder = mailbox.body.data.filter((mail: { subject: string }) =>
+          mail.subject.includes(placed.body.order_id)
+        )
+        return forOrder.length > 0 ? forOrder : undefined
+      })
+      assert.strictEqual(mails.length, 1)
+
+      const before = (await json(await fetch(`${platform.gateway}/api/v1/products/${mouse}`))).body.available
+      const declined = await placeOrder("pm_card_chargeDeclined", `e2e-declined-${stamp}`, [[mouse, 3]])
+      const failed = await settled(declined.body.order_id)
+      assert.strictEqual(failed.status, "failed")
+      assert.match(failed.failure_reason, /payment_declined/)
+      const after = (await json(await fetch(`${platform.gateway}/api/v1/products/${mouse}`))).body.available
+      assert.strictEqual(after, before)
+    },
+    90_000
+  )
 
   it("stops every process on Ctrl-C", async () => {
     const code = await platform.stop()
