@@ -17,7 +17,7 @@ export const GrpcServerLive = <E, R>(defaultPort: number, services: Layer.Layer<
         yield* server.setServingStatus(name, ready ? "SERVING" : "NOT_SERVING")
       }
     })
-    yield* follow.pipe(Effect.repeat(Schedule.spaced("2 seconds")), Effect.forkScoped)
+    yield* follow.pipe(Effect.repeat(Schedule.spaced("1 second")), Effect.forkScoped)
   })).pipe(
     Layer.provideMerge(GrpcServer.layerConfig(services, {
       host: Config.String("GRPC_HOST").pipe(Config.withDefault("0.0.0.0")),

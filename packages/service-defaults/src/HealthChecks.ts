@@ -14,12 +14,16 @@ export interface CheckResult {
  */
 export class HealthChecks extends Context.Service<HealthChecks, {
   readonly register: (name: string, check: Effect.Effect<unknown, unknown>) => Effect.Effect<void>
+  /** Declares start-up finished; until then the process is not ready, whatever its checks say. */
+  readonly markStarted: Effect.Effect<void>
   readonly run: Effect.Effect<ReadonlyArray<CheckResult>>
 }>()("service-defaults/HealthChecks") {
   static readonly layer = Layer.effect(
     HealthChecks,
     Effect.gen(function*() {
-      const checks = yield* Ref.make(new Map<string, Effect.Effect<unknown, unknown>>())
+      const started = yield* Ref.make(false)
+      const startup = Effect.flatMap(Ref.get(started), (done) => done ? Effect.void : Effect.fail("starting"))
+      const checks = yield* Ref.make(new Map<string, Effect.Effect<unknown, unknown>>([["startup", startup]]))
       const runOne = (name: string, check: Effect.Effect<unknown, unknown>) =>
         check.pipe(
           Effect.timeout(Duration.seconds(2)),
@@ -31,6 +35,7 @@ export class HealthChecks extends Context.Service<HealthChecks, {
         )
       return HealthChecks.of({
         register: (name, check) => Ref.update(checks, (map) => new Map(map).set(name, check)),
+        markStarted: Ref.set(started, true),
         run: Effect.flatMap(
           Ref.get(checks),
           (map) => Effect.forEach(map, ([name, check]) => runOne(name, check), { concurrency: "unbounded" })

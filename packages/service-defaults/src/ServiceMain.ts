@@ -16,7 +16,11 @@ export interface ServiceIdentity {
  * pool closes).
  */
 export const runService = <E>(identity: ServiceIdentity, app: Layer.Layer<never, E, HealthChecks>) => {
-  const main = Layer.mergeAll(AdminServerLive(identity.name, identity.adminPort), app).pipe(
+  // Ready only once every layer of the service is built: the gRPC port bound, migrations applied.
+  const started = Layer.effectDiscard(HealthChecks.use((checks) => checks.markStarted)).pipe(
+    Layer.provide(app)
+  )
+  const main = Layer.mergeAll(AdminServerLive(identity.name, identity.adminPort), started).pipe(
     Layer.provide(HealthChecks.layer)
   )
   Layer.launch(main).pipe(

@@ -40,6 +40,9 @@ describe("AdminServer", () => {
           assert.strictEqual(live.status, 200)
           assert.deepStrictEqual(yield* live.json, { status: "ok", service: "widgets" })
 
+          const starting = yield* client.get(`${base}/readyz`)
+          assert.strictEqual(starting.status, 503, "not ready before start-up has finished")
+          yield* checks.markStarted
           const ready = yield* client.get(`${base}/readyz`)
           assert.strictEqual(ready.status, 200)
 
@@ -48,7 +51,11 @@ describe("AdminServer", () => {
           const body = (yield* notReady.json) as { status: string; checks: Array<{ name: string; ok: boolean }> }
           assert.strictEqual(notReady.status, 503)
           assert.strictEqual(body.status, "not_ready")
-          assert.deepStrictEqual(body.checks.map((c) => [c.name, c.ok]), [["always-up", true], ["database", false]])
+          assert.deepStrictEqual(body.checks.map((c) => [c.name, c.ok]), [
+            ["startup", true],
+            ["always-up", true],
+            ["database", false]
+          ])
 
           yield* Metric.update(Metric.counter("widgets_made_total"), 3)
           const metrics = yield* Effect.flatMap(client.get(`${base}/metrics`), (r) => r.text)

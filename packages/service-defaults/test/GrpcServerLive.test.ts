@@ -10,6 +10,7 @@ const server = (databaseUp: Ref.Ref<boolean>) =>
   GrpcServerLive(50_999, Layer.empty).pipe(
     Layer.provideMerge(Layer.effectDiscard(Effect.gen(function*() {
       const checks = yield* HealthChecks
+      yield* checks.markStarted
       yield* checks.register(
         "postgres",
         Effect.flatMap(Ref.get(databaseUp), (up) => up ? Effect.void : Effect.fail("connection refused"))
