@@ -23,7 +23,10 @@ export const reconcileOnce = Effect.fn("PaymentReconciler.reconcileOnce")(functi
     if (after.status !== payment.status) settled++
   }
   for (const refund of yield* repo.pendingRefunds(config.reconcileGrace, config.reconcileBatch)) {
-    yield* refunds.send(refund).pipe(Effect.ignore)
+    // A refund that fails now stays pending; the next pass sends it again under the same key.
+    yield* refunds.send(refund).pipe(
+      Effect.catchCause((cause) => Effect.logWarning("pending refund not sent yet; retrying next pass", cause))
+    )
   }
   return { examined: payments.length, settled }
 })
