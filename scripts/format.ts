@@ -6,9 +6,8 @@
 import { createContext } from "@dprint/formatter"
 import * as json from "@dprint/json"
 import * as typescript from "@dprint/typescript"
-import { readFileSync, writeFileSync } from "node:fs"
-import { globSync } from "node:fs"
-import { resolve } from "node:path"
+import { globSync, readFileSync, writeFileSync } from "node:fs"
+import { matchesGlob, resolve } from "node:path"
 
 const root = resolve(import.meta.dirname, "..")
 const config = JSON.parse(readFileSync(resolve(root, "dprint.json"), "utf8")) as {
@@ -27,15 +26,9 @@ const context = createContext({ lineWidth: config.lineWidth, indentWidth: config
 context.addPlugin(readFileSync(typescript.getPath()), config.typescript)
 context.addPlugin(readFileSync(json.getPath()), config.json)
 
+/** A path is excluded when it matches an exclude pattern or lies below one. */
 const excluded = (path: string) =>
-  config.excludes.some((pattern) => path.startsWith(pattern.replace(/^\*\*\//, "").replace(/\/\*\*.*$/, "")))
-  || path.split("/").includes("node_modules")
-  || config.excludes.some((pattern) => pattern.includes("*") && path.match(globToRegExp(pattern)))
-
-function globToRegExp(glob: string) {
-  const source = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*\//g, "(.*/)?").replace(/\*/g, "[^/]*")
-  return new RegExp(`^${source}$`)
-}
+  config.excludes.some((pattern) => matchesGlob(path, pattern) || matchesGlob(path, `${pattern}/**`))
 
 const files = config.includes.flatMap((pattern) =>
   globSync(pattern, { cwd: root, exclude: (p) => p === "node_modules" })
