@@ -1,27 +1,12 @@
-import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
-import { decodeEventJson, encodeEvent, OrderCancelled } from "@shop/domain/Events"
-import { OrderId, UserId } from "@shop/domain/Ids"
-import { Effect, Fiber, Layer, Redacted, Ref } from "effect"
+import { decodeEventJson } from "@shop/domain/Events"
+import { OrderId } from "@shop/domain/Ids"
+import { Effect, Fiber, Layer, Ref } from "effect"
 import { SqlClient } from "effect/sql"
 import { EventBus, EventBusError, type EventRecord } from "../../src/events/EventBus.ts"
 import { runOutboxRelay, topicOfType } from "../../src/events/OutboxRelay.ts"
-import { acquireTestDatabase } from "../../src/TestDatabase.ts"
 import { eventually } from "./EventBusContract.ts"
-
-const OutboxDatabase = Layer.unwrap(
-  Effect.map(
-    acquireTestDatabase("outbox"),
-    ({ maxConnections, url }) =>
-      Layer.effectDiscard(SqlClient.SqlClient.use((sql) =>
-        sql`CREATE TABLE outbox (
-      seq bigserial PRIMARY KEY, event_id text NOT NULL UNIQUE, aggregate_id text NOT NULL, type text NOT NULL,
-      version integer NOT NULL, payload jsonb NOT NULL, headers jsonb NOT NULL DEFAULT '{}',
-      occurred_at timestamptz NOT NULL DEFAULT now(), published_at timestamptz, attempts integer NOT NULL DEFAULT 0,
-      last_error text)`
-      )).pipe(Layer.provideMerge(PgClient.layer({ url: Redacted.make(url), maxConnections })))
-  )
-)
+import { insertCancellations, OutboxDatabase, traceparent } from "./OutboxFixture.ts"
 
 /** A transport that stores what it acknowledged and refuses the first `failures` batches. */
 const FlakyBus = (failures: number, stored: Ref.Ref<Array<EventRecord>>) =>
@@ -51,17 +36,7 @@ describe("OutboxRelay", () => {
         return yield* Effect.gen(function*() {
           const sql = yield* SqlClient.SqlClient
           const orders = yield* Effect.forEach([1, 2, 3], () => OrderId.generate)
-          for (let i = 0; i < 20; i++) {
-            for (const orderId of orders) {
-              const event = yield* OrderCancelled.create({ orderId, userId: UserId.make("user_1"), reason: `r${i}` }, {
-                traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-              })
-              const e = yield* encodeEvent(event)
-              yield* sql`INSERT INTO outbox (event_id, aggregate_id, type, version, payload, headers, occurred_at)
-            VALUES (${e.eventId}, ${e.key}, ${e.type}, ${e.version}, ${JSON.stringify(e.payload)}::jsonb,
-              ${JSON.stringify({ traceparent: e.traceparent })}::jsonb, ${e.occurredAt}::timestamptz)`
-            }
-          }
+          for (let i = 0; i < 20; i++) yield* insertCancellations(orders, `r${i}`)
           const relays = yield* Effect.forEach(
             [1, 2],
             () => Effect.forkChild(runOutboxRelay({ batchSize: 7, pollInterval: "20 millis", listen: false }))
@@ -85,7 +60,7 @@ describe("OutboxRelay", () => {
           }
           const first = published[0]!
           assert.strictEqual(first.topic, topicOfType("order.cancelled"))
-          assert.strictEqual(first.traceparent, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+          assert.strictEqual(first.traceparent, traceparent)
           const decoded = yield* decodeEventJson(first.value)
           assert.strictEqual(decoded.type, "order.cancelled")
           assert.strictEqual(decoded.eventId, first.eventId)

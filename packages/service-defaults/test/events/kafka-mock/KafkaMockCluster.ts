@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
+import type { ConsumerTimings } from "../../../src/events/KafkaEventBus.ts"
 
 /**
  * librdkafka's mock Kafka cluster (Debian's librdkafka-dev), run by a small C program next to this file that the
@@ -15,6 +16,17 @@ export interface KafkaMockCluster {
   /** Disconnects the broker and refuses new connections; -1 for every broker. */
   readonly down: (brokerId: number) => Effect.Effect<void>
   readonly up: (brokerId: number) => Effect.Effect<void>
+}
+
+/**
+ * Short group timings for tests: the mock cluster waits a session timeout for a member that left before it completes
+ * the next rebalance, and a disconnect waits for the fetch in flight.
+ */
+export const testTimings: ConsumerTimings = {
+  sessionTimeout: 6_000,
+  rebalanceTimeout: 6_000,
+  heartbeatInterval: 500,
+  maxWaitTimeInMs: 250
 }
 
 const here = dirname(fileURLToPath(import.meta.url))
