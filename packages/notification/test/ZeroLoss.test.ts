@@ -1,9 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { encodeEvent } from "@shop/domain/Events"
 import { EventBus } from "@shop/service-defaults/events/EventBus"
+import * as KafkaEventBus from "@shop/service-defaults/events/KafkaEventBus"
 import { runOutboxRelay } from "@shop/service-defaults/events/OutboxRelay"
+import * as KafkaMockCluster from "@shop/service-defaults/kafka-mock/KafkaMockCluster"
 import { Context, Effect, Fiber, Layer, Ref } from "effect"
 import { SqlClient } from "effect/sql"
+import { logLevel } from "kafkajs"
 import { notificationGroup } from "../src/NotificationConsumer.ts"
 import { NotificationInbox } from "../src/NotificationInbox.ts"
 import { confirmedRecord, EventLogTest, freshDatabase, NotificationTest } from "./fixtures.ts"
@@ -25,94 +28,114 @@ const createOutbox = SqlClient.SqlClient.use((sql) =>
 /** The outbox side: its own database, with the relay reading it and publishing into the shared event log. */
 const OrderSide = Layer.effectDiscard(createOutbox).pipe(Layer.provideMerge(freshDatabase("outbox")))
 
-describe("zero loss: outbox -> relay -> event log -> consumer", () => {
-  it.live(
-    `delivers ${N} events exactly once after dedup while relay and consumer are killed repeatedly`,
-    () =>
-      Effect.gen(function*() {
-        const bus = yield* EventBus
-        const outbox = yield* Layer.build(OrderSide)
-        const notification = yield* Layer.build(NotificationTest())
-        const inbox = Context.get(notification, NotificationInbox)
-        const outboxSql = Context.get(outbox, SqlClient.SqlClient)
-        const notificationSql = Context.get(notification, SqlClient.SqlClient)
-        const handled = yield* Ref.make(0)
+/** Every transport passes the same check; `killEvery` spaces the kills so that a consumer group can make progress. */
+const zeroLoss = (
+  transport: string,
+  bus: Layer.Layer<EventBus, unknown>,
+  killEvery: { base: number; spread: number }
+) =>
+  describe(`zero loss: outbox -> relay -> ${transport} -> consumer`, () => {
+    it.live(
+      `delivers ${N} events exactly once after dedup while relay and consumer are killed repeatedly`,
+      () =>
+        Effect.gen(function*() {
+          const bus = yield* EventBus
+          const outbox = yield* Layer.build(OrderSide)
+          const notification = yield* Layer.build(NotificationTest())
+          const inbox = Context.get(notification, NotificationInbox)
+          const outboxSql = Context.get(outbox, SqlClient.SqlClient)
+          const notificationSql = Context.get(notification, SqlClient.SqlClient)
+          const handled = yield* Ref.make(0)
 
-        const relay = () =>
-          Effect.forkChild(
-            runOutboxRelay({ batchSize: 250, pollInterval: "30 millis", listen: false })
-              .pipe(Effect.provide(outbox), Effect.provideService(EventBus, bus))
+          const relay = () =>
+            Effect.forkChild(
+              runOutboxRelay({ batchSize: 250, pollInterval: "30 millis", listen: false })
+                .pipe(Effect.provide(outbox), Effect.provideService(EventBus, bus))
+            )
+          const consumer = () =>
+            Effect.forkChild(bus.subscribe({
+              group: notificationGroup,
+              topics: ["shop.orders"],
+              handler: (event) => Effect.andThen(inbox.handle(event), Ref.update(handled, (n) => n + 1))
+            }))
+
+          // Writes the outbox in chunks, as orders complete, while the chaos below runs.
+          const writer = yield* Effect.forkChild(Effect.forEach(Array.from({ length: 20 }, (_, i) => i), (chunk) =>
+            Effect.gen(function*() {
+              const rows = yield* Effect.forEach(Array.from({ length: N / 20 }, (_, i) => i), (i) =>
+                Effect.gen(function*() {
+                  const { event } = yield* confirmedRecord(`user_${chunk}_${i}`)
+                  const encoded = yield* encodeEvent(event)
+                  return {
+                    event_id: encoded.eventId,
+                    aggregate_id: encoded.key,
+                    type: encoded.type,
+                    version: encoded.version,
+                    payload: JSON.stringify(encoded.payload),
+                    occurred_at: encoded.occurredAt
+                  }
+                }))
+              yield* outboxSql`INSERT INTO outbox ${outboxSql.insert(rows as never)}`
+              yield* Effect.sleep("100 millis")
+            }), { discard: true }))
+
+          let relayFiber = yield* relay()
+          let consumerFiber = yield* consumer()
+          let kills = 0
+          const applied = notificationSql<{ n: number }>`SELECT count(*)::int AS n FROM inbox`.pipe(
+            Effect.map((r) => r[0]?.n ?? 0),
+            Effect.orDie
           )
-        const consumer = () =>
-          Effect.forkChild(bus.subscribe({
-            group: notificationGroup,
-            topics: ["shop.orders"],
-            handler: (event) => Effect.andThen(inbox.handle(event), Ref.update(handled, (n) => n + 1))
-          }))
-
-        // Writes the outbox in chunks, as orders complete, while the chaos below runs.
-        const writer = yield* Effect.forkChild(Effect.forEach(Array.from({ length: 20 }, (_, i) => i), (chunk) =>
-          Effect.gen(function*() {
-            const rows = yield* Effect.forEach(Array.from({ length: N / 20 }, (_, i) => i), (i) =>
-              Effect.gen(function*() {
-                const { event } = yield* confirmedRecord(`user_${chunk}_${i}`)
-                const encoded = yield* encodeEvent(event)
-                return {
-                  event_id: encoded.eventId,
-                  aggregate_id: encoded.key,
-                  type: encoded.type,
-                  version: encoded.version,
-                  payload: JSON.stringify(encoded.payload),
-                  occurred_at: encoded.occurredAt
-                }
-              }))
-            yield* outboxSql`INSERT INTO outbox ${outboxSql.insert(rows as never)}`
-            yield* Effect.sleep("100 millis")
-          }), { discard: true }))
-
-        let relayFiber = yield* relay()
-        let consumerFiber = yield* consumer()
-        let kills = 0
-        const applied = notificationSql<{ n: number }>`SELECT count(*)::int AS n FROM inbox`.pipe(
-          Effect.map((r) =>
-            r[0]?.n ?? 0
-          ),
-          Effect.orDie
-        )
-        const deadline = Date.now() + 90_000
-        // Kill the relay and the consumer in turn, at uneven intervals, until every event is applied.
-        while ((yield* applied) < N && Date.now() < deadline) {
-          yield* Effect.sleep(`${150 + (kills * 137) % 400} millis`)
-          if (kills % 2 === 0) {
-            yield* Fiber.interrupt(relayFiber)
-            relayFiber = yield* relay()
-          } else {
-            yield* Fiber.interrupt(consumerFiber)
-            consumerFiber = yield* consumer()
+          const deadline = Date.now() + 150_000
+          // Kill the relay and the consumer in turn, at uneven intervals, until every event is applied.
+          while ((yield* applied) < N && Date.now() < deadline) {
+            yield* Effect.sleep(`${killEvery.base + (kills * 137) % killEvery.spread} millis`)
+            if (kills % 2 === 0) {
+              yield* Fiber.interrupt(relayFiber)
+              relayFiber = yield* relay()
+            } else {
+              yield* Fiber.interrupt(consumerFiber)
+              consumerFiber = yield* consumer()
+            }
+            kills++
           }
-          kills++
-        }
-        yield* Fiber.join(writer)
-        const appliedCount = yield* applied
-        const distinct = yield* notificationSql<
-          { n: number }
-        >`SELECT count(DISTINCT event_id)::int AS n FROM notifications`
-        const published = yield* outboxSql<
-          { n: number }
-        >`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`
-        const invocations = yield* Ref.get(handled)
-        const lost = N - (distinct[0]?.n ?? 0)
-        yield* Effect.logInfo(
-          `zero-loss: N=${N} kills=${kills} lost=${lost} duplicated-before-dedup=${invocations - appliedCount} ` +
-            `applied=${appliedCount} unpublished=${published[0]?.n}`
-        )
-        yield* Fiber.interrupt(relayFiber)
-        yield* Fiber.interrupt(consumerFiber)
-        assert.isAtLeast(kills, 4, "the relay and the consumer were killed several times")
-        assert.strictEqual(lost, 0)
-        assert.strictEqual(appliedCount, N)
-        assert.strictEqual(distinct[0]?.n, N)
-      }).pipe(Effect.provide(EventLogTest), Effect.scoped),
-    180_000
-  )
-})
+          yield* Fiber.join(writer)
+          const appliedCount = yield* applied
+          const distinct = yield* notificationSql<
+            { n: number }
+          >`SELECT count(DISTINCT event_id)::int AS n FROM notifications`
+          const published = yield* outboxSql<
+            { n: number }
+          >`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`
+          const invocations = yield* Ref.get(handled)
+          const lost = N - (distinct[0]?.n ?? 0)
+          yield* Effect.logInfo(
+            `zero-loss (${transport}): N=${N} kills=${kills} lost=${lost} duplicated-before-dedup=${
+              invocations - appliedCount
+            } ` +
+              `applied=${appliedCount} unpublished=${published[0]?.n}`
+          )
+          yield* Fiber.interrupt(relayFiber)
+          yield* Fiber.interrupt(consumerFiber)
+          assert.isAtLeast(kills, 4, "the relay and the consumer were killed several times")
+          assert.strictEqual(lost, 0)
+          assert.strictEqual(appliedCount, N)
+          assert.strictEqual(distinct[0]?.n, N)
+        }).pipe(Effect.provide(bus), Effect.scoped),
+      240_000
+    )
+  })
+
+zeroLoss("event log", EventLogTest, { base: 150, spread: 400 })
+
+// A Kafka consumer that restarts rejoins its group, which takes the mock cluster about three seconds: kills come
+// every few seconds, each one still in the middle of the stream.
+const KafkaOnMockCluster = Layer.unwrap(Effect.map(
+  KafkaMockCluster.make(3),
+  (cluster) =>
+    KafkaEventBus.layerConfig(
+      { clientId: "zero-loss", brokers: [...cluster.brokers], logLevel: logLevel.NOTHING },
+      KafkaMockCluster.testTimings
+    )
+))
+zeroLoss("Kafka (librdkafka mock cluster)", KafkaOnMockCluster, { base: 3_000, spread: 2_000 })

@@ -1,7 +1,7 @@
 import { Effect, Layer } from "effect"
 import * as KafkaEventBus from "../../src/events/KafkaEventBus.ts"
+import * as KafkaMockCluster from "../../src/kafka-mock/KafkaMockCluster.ts"
 import { eventBusContract } from "./EventBusContract.ts"
-import * as KafkaMockCluster from "./kafka-mock/KafkaMockCluster.ts"
 
 /** Each test gets a fresh three-broker mock cluster (librdkafka's, on loopback), torn down with the test's scope. */
 const onMockCluster = Layer.unwrap(Effect.map(

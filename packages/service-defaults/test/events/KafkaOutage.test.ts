@@ -6,8 +6,8 @@ import { logLevel } from "kafkajs"
 import { type DeliveredEvent, EventBus } from "../../src/events/EventBus.ts"
 import * as KafkaEventBus from "../../src/events/KafkaEventBus.ts"
 import { runOutboxRelay, topicOfType } from "../../src/events/OutboxRelay.ts"
+import * as KafkaMockCluster from "../../src/kafka-mock/KafkaMockCluster.ts"
 import { eventually } from "./EventBusContract.ts"
-import * as KafkaMockCluster from "./kafka-mock/KafkaMockCluster.ts"
 import { insertCancellations, OutboxDatabase } from "./OutboxFixture.ts"
 
 const rounds = <A>(

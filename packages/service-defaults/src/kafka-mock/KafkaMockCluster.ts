@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
-import type { ConsumerTimings } from "../../../src/events/KafkaEventBus.ts"
+import type { ConsumerTimings } from "../events/KafkaEventBus.ts"
 
 /**
  * librdkafka's mock Kafka cluster (Debian's librdkafka-dev), run by a small C program next to this file that the
@@ -36,7 +36,7 @@ const source = join(here, "mock_cluster.c")
 const compile = (): string => {
   const code = readFileSync(source)
   const hash = createHash("sha256").update(code).digest("hex").slice(0, 12)
-  const cache = join(here, "../../../../../node_modules/.cache/shop-mesh")
+  const cache = join(here, "../../../../node_modules/.cache/shop-mesh")
   const binary = join(cache, `kafka-mock-cluster-${hash}`)
   if (!existsSync(binary)) {
     mkdirSync(cache, { recursive: true })
