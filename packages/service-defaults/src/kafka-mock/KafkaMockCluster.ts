@@ -32,6 +32,28 @@ export const testTimings: ConsumerTimings = {
 const here = dirname(fileURLToPath(import.meta.url))
 const source = join(here, "mock_cluster.c")
 
+const hasGcc = (): boolean => {
+  try {
+    execFileSync("gcc", ["--version"], { stdio: "ignore" })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Why the mock cluster cannot run on this machine, or undefined when it can. Tests skip on a developer's machine
+ * without gcc or librdkafka-dev, saying why; under `CI=true` they run regardless and fail, never skip.
+ */
+export const unavailable = (): string | undefined => {
+  if (process.env["CI"] === "true") return undefined
+  if (!existsSync("/usr/include/librdkafka/rdkafka_mock.h")) {
+    return "needs librdkafka-dev (apt-get install librdkafka-dev)"
+  }
+  if (!hasGcc()) return "needs gcc to build the mock cluster driver"
+  return undefined
+}
+
 /** Compiles the program once per source version into node_modules' cache (gcc and librdkafka-dev required). */
 const compile = (): string => {
   const code = readFileSync(source)
@@ -45,7 +67,8 @@ const compile = (): string => {
     } catch (cause) {
       const stderr = (cause as { stderr?: Buffer }).stderr?.toString() ?? ""
       throw new Error(
-        `cannot build the Kafka mock cluster (needs gcc and librdkafka-dev: apt-get install librdkafka-dev): ${stderr}`
+        `cannot build the Kafka mock cluster (needs gcc and librdkafka-dev: apt-get install librdkafka-dev): ${stderr}`,
+        { cause }
       )
     }
   }
