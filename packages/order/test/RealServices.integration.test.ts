@@ -15,7 +15,10 @@ interface LedgerSnapshot {
 
 /** Real product and payment processes with the payment simulator, each on its own test database. */
 class RealPeers extends Context.Service<RealPeers, {
+  /** The order process's environment: its database, its peers and the shared event log. */
   readonly env: Record<string, string>
+  /** The event log every process of the test shares (a fresh database, never the default `shop_events`). */
+  readonly eventLog: Record<string, string>
   readonly products: GrpcClient.GrpcClient
   readonly simulatorUrl: string
   readonly ledger: Effect.Effect<LedgerSnapshot>
@@ -27,14 +30,21 @@ class RealPeers extends Context.Service<RealPeers, {
       const productDb = yield* acquireTestDatabase("order_real_product")
       const paymentDb = yield* acquireTestDatabase("order_real_payment")
       const orderDb = yield* acquireTestDatabase("order_real_order")
+      const eventsDb = yield* acquireTestDatabase("order_real_events")
+      const eventLog = {
+        EVENT_LOG_URL: eventsDb.url,
+        EVENT_LOG_POOL_MAX: String(eventsDb.maxConnections),
+        KAFKA_BROKERS: ""
+      }
       const product = yield* spawnService({
         main: "packages/product/src/main.ts",
-        env: { DATABASE_URL: productDb.url, DATABASE_POOL_MAX: String(productDb.maxConnections) },
+        env: { ...eventLog, DATABASE_URL: productDb.url, DATABASE_POOL_MAX: String(productDb.maxConnections) },
         kind: "grpc"
       })
       const payment = yield* spawnService({
         main: "packages/payment/src/main.ts",
         env: {
+          ...eventLog,
           DATABASE_URL: paymentDb.url,
           DATABASE_POOL_MAX: String(paymentDb.maxConnections),
           SIMULATOR_URL: `http://${simulator.address}`
@@ -46,7 +56,9 @@ class RealPeers extends Context.Service<RealPeers, {
         fetch(`http://${simulator.address}/v1/ledger`).then((r) => r.json() as Promise<LedgerSnapshot>)
       )
       return {
+        eventLog,
         env: {
+          ...eventLog,
           DATABASE_URL: orderDb.url,
           DATABASE_POOL_MAX: String(orderDb.maxConnections),
           PRODUCT_GRPC_ADDR: product.address,
@@ -179,6 +191,7 @@ layer(RealPeers.layer, { timeout: 180_000, excludeTestServices: true })("order s
           spawnService({
             main: "packages/payment/src/main.ts",
             env: {
+              ...peers.eventLog,
               DATABASE_URL: db.url,
               DATABASE_POOL_MAX: String(db.maxConnections),
               SIMULATOR_URL: peers.simulatorUrl
@@ -224,7 +237,7 @@ layer(RealPeers.layer, { timeout: 180_000, excludeTestServices: true })("order s
         const startProduct = (scope: Scope.Scope) =>
           spawnService({
             main: "packages/product/src/main.ts",
-            env: { DATABASE_URL: db.url, DATABASE_POOL_MAX: String(db.maxConnections) },
+            env: { ...peers.eventLog, DATABASE_URL: db.url, DATABASE_POOL_MAX: String(db.maxConnections) },
             kind: "grpc",
             port
           }).pipe(Scope.provide(scope))

@@ -24,10 +24,15 @@ class CrashEnv extends Context.Service<CrashEnv, {
     Effect.gen(function*() {
       const peers = yield* startPeers
       const db = yield* acquireTestDatabase("order_crash")
+      // The outbox relay publishes into an event log of the test's own, never the default `shop_events`.
+      const events = yield* acquireTestDatabase("order_crash_events")
       return {
         product: peers.product,
         payment: peers.payment,
         env: {
+          EVENT_LOG_URL: events.url,
+          EVENT_LOG_POOL_MAX: String(events.maxConnections),
+          KAFKA_BROKERS: "",
           DATABASE_URL: db.url,
           DATABASE_POOL_MAX: String(db.maxConnections),
           PRODUCT_GRPC_ADDR: peers.productAddress,
