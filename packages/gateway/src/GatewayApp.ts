@@ -6,6 +6,7 @@ import { AuthConfig } from "./auth/AuthConfig.ts"
 import { AuthorizationLive } from "./auth/AuthorizationLive.ts"
 import { JwtVerifier } from "./auth/JwtVerifier.ts"
 import { BackendHealth } from "./clients/BackendHealth.ts"
+import { CatalogReadCache } from "./clients/CatalogReadCache.ts"
 import { OrderClient } from "./clients/OrderClient.ts"
 import { ProductClient } from "./clients/ProductClient.ts"
 import { EdgeMiddleware } from "./edge/EdgeMiddleware.ts"
@@ -27,7 +28,11 @@ const Middlewares = Layer.mergeAll(
 )
 
 const Handlers = Layer.mergeAll(ProductsHandlers, OrdersHandlers, HealthHandlers).pipe(
-  Layer.provide([ProductClient.layer, OrderClient.layer, BackendHealth.layer]),
+  Layer.provide([
+    CatalogReadCache.pipe(Layer.provide(ProductClient.layer)),
+    OrderClient.layer,
+    BackendHealth.layer
+  ]),
   Layer.provide(Middlewares)
 )
 

@@ -12,8 +12,8 @@ const requireAdmin = Effect.gen(function*() {
 const unavailable = ["ServiceUnavailable", "DeadlineExceeded"] as const
 
 /**
- * The catalog endpoints, answered by the product service over gRPC. Hot reads still pay the gRPC hop; serving them
- * from the shared cache at the edge is the next step toward the 10k req/s target of architecture.md.
+ * The catalog endpoints, answered by the product service over gRPC; hot reads come from the gateway's short-lived
+ * read cache (CatalogReadCache) when they can.
  */
 export const ProductsHandlers = HttpApiBuilder.group(ShopApi, "products", (handlers) =>
   Effect.gen(function*() {
