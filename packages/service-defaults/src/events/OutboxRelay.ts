@@ -4,6 +4,7 @@ import { Config, Duration, Effect, Layer, Metric, Queue } from "effect"
 import { SqlClient } from "effect/sql"
 import { EventBus, type EventRecord } from "./EventBus.ts"
 import { outboxPending, outboxPublished } from "./EventMetrics.ts"
+import { pruneOutbox, sweepEvery } from "./Retention.ts"
 
 export interface OutboxRelayOptions {
   readonly batchSize?: number | undefined
@@ -107,9 +108,15 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
       return "failed" as const
     }))
 
-    const pending = sql<{ n: string }>`SELECT count(*)::text AS n FROM outbox WHERE published_at IS NULL`.pipe(
-      Effect.flatMap((r) => Metric.update(outboxPending, Number(r[0]?.n ?? 0)))
-    )
+    // The gauge is a count(*): sampled at most once a second, not after every round of a busy relay.
+    let pendingSampledAt = 0
+    const pending = Effect.suspend(() => {
+      if (Date.now() - pendingSampledAt < 1_000) return Effect.void
+      pendingSampledAt = Date.now()
+      return sql<{ n: string }>`SELECT count(*)::text AS n FROM outbox WHERE published_at IS NULL`.pipe(
+        Effect.flatMap((r) => Metric.update(outboxPending, Number(r[0]?.n ?? 0)))
+      )
+    })
 
     let failures = 0
     const backoff = () => Duration.millis(Math.min(10_000, 100 * 2 ** Math.min(failures, 7)))
@@ -131,12 +138,16 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
 /**
  * The relay as a scoped layer for a producing service: it runs while the layer lives. Configuration:
  * `OUTBOX_BATCH_SIZE`, `OUTBOX_POLL` (polling fallback), `OUTBOX_LISTEN` (default on unless the pool has one
- * connection, as on embedded PGlite).
+ * connection, as on embedded PGlite). Published rows are deleted `OUTBOX_RETENTION` (7 days) after publication, by
+ * a sweep every `RETENTION_SWEEP_INTERVAL` (10 minutes).
  */
 export const OutboxRelayLive = Layer.effectDiscard(Effect.gen(function*() {
   const batchSize = yield* Config.Int("OUTBOX_BATCH_SIZE").pipe(Config.withDefault(200))
   const pollInterval = yield* Config.Duration("OUTBOX_POLL").pipe(Config.withDefault(Duration.millis(500)))
   const pool = yield* Config.Int("DATABASE_POOL_MAX").pipe(Config.withDefault(10))
   const listen = yield* Config.Boolean("OUTBOX_LISTEN").pipe(Config.withDefault(pool > 1))
+  const keep = yield* Config.Duration("OUTBOX_RETENTION").pipe(Config.withDefault(Duration.days(7)))
+  const sweep = yield* Config.Duration("RETENTION_SWEEP_INTERVAL").pipe(Config.withDefault(Duration.minutes(10)))
   yield* Effect.forkScoped(runOutboxRelay({ batchSize, pollInterval, listen }))
+  yield* Effect.forkScoped(sweepEvery(sweep, pruneOutbox({ keep }), "outbox"))
 }))

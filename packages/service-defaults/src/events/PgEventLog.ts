@@ -6,6 +6,7 @@ import { ensureDatabase } from "../Database.ts"
 import { type DeliveredEvent, EventBus, EventBusError, type EventRecord, type Subscription } from "./EventBus.ts"
 import { ensureEventLogSchema, publishLockKey } from "./EventLogSchema.ts"
 import { consumerLag } from "./EventMetrics.ts"
+import { pruneEventLog, sweepEvery } from "./Retention.ts"
 
 export interface PgEventLogOptions {
   /** How often an idle consumer looks for new events when no NOTIFY arrives. */
@@ -15,6 +16,8 @@ export interface PgEventLogOptions {
   readonly leaseDuration?: Duration.Input | undefined
   /** LISTEN for wake-ups. Off on embedded PGlite, where a listener would hold the pool's only connection. */
   readonly listen?: boolean | undefined
+  /** Delete events every group has committed once they are this old, by a sweep every `sweepInterval`. */
+  readonly retention?: { readonly keep: Duration.Input; readonly sweepInterval: Duration.Input } | undefined
 }
 
 const channel = "event_log"
@@ -39,6 +42,11 @@ const make = (options: PgEventLogOptions) =>
     const leaseSeconds = Duration.toSeconds(Duration.fromInputUnsafe(options.leaseDuration ?? "10 seconds"))
     const batchSize = options.batchSize ?? 200
     const listen = options.listen ?? true
+    if (options.retention !== undefined) {
+      yield* Effect.forkScoped(
+        sweepEvery(options.retention.sweepInterval, pruneEventLog({ keep: options.retention.keep }), "event log")
+      )
+    }
 
     const publish = Effect.fn("PgEventLog.publish")(function*(records: ReadonlyArray<EventRecord>) {
       if (records.length === 0) return
@@ -143,7 +151,9 @@ export const layerNoDeps = (options: PgEventLogOptions = {}) => Layer.effect(Eve
 
 /**
  * The event log in its own database, `EVENT_LOG_URL` (every producer and consumer points at the same one).
- * `EVENT_LOG_POLL` is the polling fallback; `EVENT_LOG_LISTEN=false` turns LISTEN/NOTIFY off.
+ * `EVENT_LOG_POLL` is the polling fallback; `EVENT_LOG_LISTEN=false` turns LISTEN/NOTIFY off. Events every group
+ * has committed are deleted `EVENT_LOG_RETENTION` (7 days) after they were stored, swept every
+ * `RETENTION_SWEEP_INTERVAL` (10 minutes).
  */
 export const layer = Layer.unwrap(Effect.gen(function*() {
   const url = yield* Config.Redacted("EVENT_LOG_URL").pipe(
@@ -152,8 +162,12 @@ export const layer = Layer.unwrap(Effect.gen(function*() {
   const maxConnections = yield* Config.Int("EVENT_LOG_POOL_MAX").pipe(Config.withDefault(4))
   const pollInterval = yield* Config.Duration("EVENT_LOG_POLL").pipe(Config.withDefault(Duration.millis(500)))
   const listen = yield* Config.Boolean("EVENT_LOG_LISTEN").pipe(Config.withDefault(maxConnections > 1))
+  const keep = yield* Config.Duration("EVENT_LOG_RETENTION").pipe(Config.withDefault(Duration.days(7)))
+  const sweepInterval = yield* Config.Duration("RETENTION_SWEEP_INTERVAL").pipe(
+    Config.withDefault(Duration.minutes(10))
+  )
   if (yield* Config.Boolean("DATABASE_AUTO_CREATE").pipe(Config.withDefault(true))) yield* ensureDatabase(url)
-  return layerNoDeps({ pollInterval, listen }).pipe(
+  return layerNoDeps({ pollInterval, listen, retention: { keep, sweepInterval } }).pipe(
     Layer.provide(PgClient.layer({ url, maxConnections, applicationName: "event_log" }))
   )
 }))
