@@ -141,7 +141,7 @@ describe("CatalogReadCache", () => {
 
   it.effect("is off with CATALOG_CACHE_TTL=0", () =>
     Effect.gen(function*() {
-      const { calls, layer } = yield* setup("0 millis")
+      const { calls, layer } = yield* setup("0")
       yield* Effect.gen(function*() {
         const client = yield* ProductClient
         yield* client.get(id)

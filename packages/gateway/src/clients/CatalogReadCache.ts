@@ -16,7 +16,10 @@ export const CatalogReadCache = Layer.effect(
   ProductClient,
   Effect.gen(function*() {
     const upstream = yield* ProductClient
-    const ttl = yield* Config.Duration("CATALOG_CACHE_TTL").pipe(Config.withDefault(Duration.seconds(1)))
+    const ttl = yield* Config.Duration("CATALOG_CACHE_TTL").pipe(
+      Config.orElse(() => Config.map(Config.Literal("0", "CATALOG_CACHE_TTL"), () => Duration.zero)),
+      Config.withDefault(Duration.seconds(1))
+    )
     const capacity = yield* Config.Int("CATALOG_CACHE_CAPACITY").pipe(Config.withDefault(10_000))
     if (Duration.isZero(ttl)) return upstream
 

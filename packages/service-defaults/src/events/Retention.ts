@@ -14,15 +14,26 @@ export interface RetentionOptions {
   readonly batchSize?: number | undefined
 }
 
-const deleteInBatches = (
+/**
+ * Runs `deleteBatch` (one DELETE of at most `batchSize` rows older than `keepSeconds`) until a batch comes back
+ * short, and counts what went.
+ */
+const pruneInBatches = (
   table: string,
-  batchSize: number,
-  deleteBatch: Effect.Effect<ReadonlyArray<unknown>, unknown>
+  options: RetentionOptions,
+  deleteBatch: (
+    sql: SqlClient.SqlClient,
+    batchSize: number,
+    keepSeconds: number
+  ) => Effect.Effect<ReadonlyArray<unknown>, unknown>
 ) =>
   Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const batchSize = options.batchSize ?? 1_000
+    const keepSeconds = Duration.toSeconds(Duration.fromInputUnsafe(options.keep))
     let total = 0
     while (true) {
-      const deleted = (yield* deleteBatch).length
+      const deleted = (yield* deleteBatch(sql, batchSize, keepSeconds)).length
       total += deleted
       if (deleted < batchSize) break
     }
@@ -36,21 +47,13 @@ const deleteInBatches = (
  * SKIP LOCKED). Returns the number of rows deleted.
  */
 export const pruneOutbox = (options: RetentionOptions) =>
-  Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    const batchSize = options.batchSize ?? 1_000
-    const keepSeconds = Duration.toSeconds(Duration.fromInputUnsafe(options.keep))
-    return yield* deleteInBatches(
-      "outbox",
-      batchSize,
-      sql`
-        DELETE FROM outbox WHERE seq IN (
-          SELECT seq FROM outbox
-          WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => ${keepSeconds})
-          ORDER BY seq LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
-        RETURNING seq`
-    )
-  })
+  pruneInBatches("outbox", options, (sql, batchSize, keepSeconds) =>
+    sql`
+      DELETE FROM outbox WHERE seq IN (
+        SELECT seq FROM outbox
+        WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => ${keepSeconds})
+        ORDER BY seq LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
+      RETURNING seq`)
 
 /**
  * Deletes event log rows stored more than `keep` ago that every consumer group has committed. An event some group
@@ -59,22 +62,14 @@ export const pruneOutbox = (options: RetentionOptions) =>
  * consumer group starts at the oldest retained offset. Returns the number of rows deleted.
  */
 export const pruneEventLog = (options: RetentionOptions) =>
-  Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    const batchSize = options.batchSize ?? 1_000
-    const keepSeconds = Duration.toSeconds(Duration.fromInputUnsafe(options.keep))
-    return yield* deleteInBatches(
-      "event_log",
-      batchSize,
-      sql`
-        DELETE FROM event_log WHERE seq IN (
-          SELECT seq FROM event_log
-          WHERE stored_at < now() - make_interval(secs => ${keepSeconds})
-            AND seq <= (SELECT min(committed_seq) FROM event_log_offsets)
-          ORDER BY seq LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
-        RETURNING seq`
-    )
-  })
+  pruneInBatches("event_log", options, (sql, batchSize, keepSeconds) =>
+    sql`
+      DELETE FROM event_log WHERE seq IN (
+        SELECT seq FROM event_log
+        WHERE stored_at < now() - make_interval(secs => ${keepSeconds})
+          AND seq <= (SELECT min(committed_seq) FROM event_log_offsets)
+        ORDER BY seq LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
+      RETURNING seq`)
 
 /** Runs a prune every `every`, forever; a failed sweep is logged and the next one tries again. */
 export const sweepEvery = <E, R>(every: Duration.Input, prune: Effect.Effect<number, E, R>, label: string) =>
