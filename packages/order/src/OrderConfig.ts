@@ -15,6 +15,10 @@ export class OrderConfig extends Context.Service<OrderConfig, {
   readonly maxAttempts: number
   readonly retryBase: Duration.Duration
   readonly retryCap: Duration.Duration
+  /** Consecutive transport failures of a peer (product, payment) that open its circuit. */
+  readonly breakerFailureThreshold: number
+  /** How long a peer's open circuit fails calls at once before letting one probe through. */
+  readonly breakerCooldown: Duration.Duration
 }>()("order/OrderConfig") {
   static readonly defaults: OrderConfig["Service"] = {
     productAddress: `127.0.0.1:${Topology.product.grpcPort}`,
@@ -27,7 +31,9 @@ export class OrderConfig extends Context.Service<OrderConfig, {
     concurrency: 64,
     maxAttempts: 12,
     retryBase: Duration.millis(200),
-    retryCap: Duration.seconds(30)
+    retryCap: Duration.seconds(30),
+    breakerFailureThreshold: 5,
+    breakerCooldown: Duration.seconds(5)
   }
 
   static readonly layer = Layer.effect(
@@ -46,7 +52,11 @@ export class OrderConfig extends Context.Service<OrderConfig, {
         concurrency: yield* Config.Int("SAGA_CONCURRENCY").pipe(Config.withDefault(d.concurrency)),
         maxAttempts: yield* Config.Int("SAGA_MAX_ATTEMPTS").pipe(Config.withDefault(d.maxAttempts)),
         retryBase: yield* duration("SAGA_RETRY_BASE", d.retryBase),
-        retryCap: yield* duration("SAGA_RETRY_CAP", d.retryCap)
+        retryCap: yield* duration("SAGA_RETRY_CAP", d.retryCap),
+        breakerFailureThreshold: yield* Config.Int("ORDER_BREAKER_FAILURE_THRESHOLD").pipe(
+          Config.withDefault(d.breakerFailureThreshold)
+        ),
+        breakerCooldown: yield* duration("ORDER_BREAKER_COOLDOWN", d.breakerCooldown)
       })
     })
   )

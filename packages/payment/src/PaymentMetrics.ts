@@ -24,8 +24,4 @@ export const providerRetriesTotal = Metric.counter("payment_provider_retries_tot
 })
 
 /** State of a circuit breaker by dependency: 0 closed, 1 half-open, 2 open. */
-export const circuitBreakerState = Metric.gauge("circuit_breaker_state", {
-  description: "Circuit breaker state per dependency: 0 closed, 1 half-open, 2 open."
-})
-
-export const breakerStateValue = { Closed: 0, HalfOpen: 1, Open: 2 } as const
+export { breakerStateValue, circuitBreakerState } from "@shop/service-defaults/resilience/BreakerTelemetry"

@@ -1,9 +1,8 @@
-import { NodeRedis } from "@effect/platform-node"
-import { RedisUrl } from "@shop/service-defaults/Redis"
-import { Context, Duration, Effect, Layer, Metric, Stream } from "effect"
+import { breakerStoreLayer } from "@shop/service-defaults/resilience/BreakerStore"
+import { reportBreakerTransitions } from "@shop/service-defaults/resilience/BreakerTelemetry"
+import { Context, Effect, Layer } from "effect"
 import { CircuitBreaker } from "effect/persistence"
 import { PaymentConfig } from "./PaymentConfig.ts"
-import { breakerStateValue, circuitBreakerState } from "./PaymentMetrics.ts"
 
 /** The breaker key and metric label of the card processor. */
 export const providerDependency = "payment-provider"
@@ -25,45 +24,13 @@ export class ProviderBreaker extends Context.Service<ProviderBreaker, {
         tripPolicy: CircuitBreaker.consecutive(config.breakerFailureThreshold),
         openDuration: config.breakerCooldown
       })
-      const gauge = Metric.withAttributes(circuitBreakerState, { dependency: providerDependency })
-      const initial = yield* breaker.state(providerDependency).pipe(
-        Effect.map((state) => state._tag),
-        Effect.orElseSucceed(() => "Closed" as const)
-      )
-      yield* Metric.update(gauge, breakerStateValue[initial])
-      yield* breaker.transitions.pipe(
-        Stream.runForEach((transition) =>
-          Effect.gen(function*() {
-            yield* Metric.update(gauge, breakerStateValue[transition.to])
-            const annotations = transition.to === "Open"
-              ? { retry_after_ms: Duration.toMillis(transition.retryAfter) }
-              : {}
-            const log = transition.to === "Open" ? Effect.logWarning : Effect.logInfo
-            yield* log(`circuit breaker ${transition.key}: ${transition.from} -> ${transition.to}`).pipe(
-              Effect.annotateLogs({
-                dependency: transition.key,
-                from: transition.from,
-                to: transition.to,
-                ...annotations
-              })
-            )
-          })
-        ),
-        Effect.forkScoped({ startImmediately: true })
-      )
+      yield* reportBreakerTransitions(breaker, providerDependency)
       return ProviderBreaker.of({ breaker, key: providerDependency })
     })
   )
 
   /** Redis (shared by every replica) when REDIS_URL is set, in memory otherwise. */
-  static readonly layerStore = Layer.unwrap(Effect.gen(function*() {
-    const url = yield* RedisUrl
-    return url._tag === "Some"
-      ? CircuitBreaker.layerStoreRedis({ prefix: "shop:payment:breaker:" }).pipe(
-        Layer.provide(NodeRedis.layer({ url: url.value, socket: { connectTimeout: 2_000 } }))
-      )
-      : CircuitBreaker.layerStoreMemory()
-  }))
+  static readonly layerStore = breakerStoreLayer("shop:payment:breaker:")
 
   static readonly layer = ProviderBreaker.layerNoDeps.pipe(Layer.provide(ProviderBreaker.layerStore))
   static readonly layerMemory = ProviderBreaker.layerNoDeps.pipe(Layer.provide(CircuitBreaker.layerStoreMemory()))

@@ -8,6 +8,7 @@ import {
   RefundPaymentRequest
 } from "@shop/proto/payment/v1/payment"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
+import { withPeerBreaker } from "@shop/service-defaults/resilience/PeerBreaker"
 import { Context, Effect, Layer, Option } from "effect"
 import { OrderConfig } from "../OrderConfig.ts"
 
@@ -67,7 +68,12 @@ export class PaymentClient extends Context.Service<PaymentClient, {
         address: config.paymentAddress,
         service: "payment",
         deadline: config.callTimeout
-      })
+      }).pipe(Effect.flatMap((peer) =>
+        withPeerBreaker(peer, {
+          failureThreshold: config.breakerFailureThreshold,
+          openDuration: config.breakerCooldown
+        })
+      ))
       const charge = Effect.fn("PaymentClient.charge")(function*(input: ChargeInput) {
         const res = yield* client.unary(PaymentServiceService.processPayment, ProcessPaymentRequest.fromPartial(input))
         return yield* view(res.payment)

@@ -11,6 +11,7 @@ import {
   type ReserveInventoryResponse
 } from "@shop/proto/product/v1/product"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
+import { withPeerBreaker } from "@shop/service-defaults/resilience/PeerBreaker"
 import { Context, Duration, Effect, Layer } from "effect"
 import { OrderConfig } from "../OrderConfig.ts"
 
@@ -45,7 +46,12 @@ export class ProductClient extends Context.Service<ProductClient, {
         address: config.productAddress,
         service: "product",
         deadline: config.callTimeout
-      })
+      }).pipe(Effect.flatMap((peer) =>
+        withPeerBreaker(peer, {
+          failureThreshold: config.breakerFailureThreshold,
+          openDuration: config.breakerCooldown
+        })
+      ))
       const ttlSeconds = Math.max(1, Math.round(Duration.toSeconds(config.reservationTtl)))
       const getProduct = Effect.fn("ProductClient.getProduct")(function*(id: string) {
         const res: GetProductResponse = yield* client.unary(
