@@ -22,6 +22,7 @@ export const GrpcServerLive = <E, R>(defaultPort: number, services: Layer.Layer<
     Layer.provideMerge(GrpcServer.layerConfig(services, {
       host: Config.String("GRPC_HOST").pipe(Config.withDefault("0.0.0.0")),
       port: Config.Int("GRPC_PORT").pipe(Config.withDefault(defaultPort)), // 0 picks a free port
-      shutdownTimeout: Config.Duration("GRPC_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10)))
+      shutdownTimeout: Config.Duration("GRPC_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10))),
+      maxConnectionAge: Config.Duration("GRPC_MAX_CONNECTION_AGE").pipe(Config.withDefault(Duration.minutes(5)))
     }))
   )

@@ -30,10 +30,14 @@ export interface GrpcClient {
 }
 
 export interface GrpcClientOptions {
-  readonly address: string
   readonly service: string
   /** Deadline of calls that do not set their own. Default: 5 seconds. */
   readonly deadline?: Duration.Input | undefined
+  /**
+   * `host:port`, or any grpc-js target: `dns:///product:50051` (every address the name resolves to, as a headless
+   * Kubernetes Service gives), `ipv4:10.0.0.1:50051,10.0.0.2:50051`.
+   */
+  readonly address: string
   /** Default: insecure (plaintext), as inside the cluster network. */
   readonly credentials?: grpc.ChannelCredentials | undefined
   readonly channelOptions?: grpc.ChannelOptions | undefined
@@ -68,6 +72,8 @@ export const invoke = <Req, Res>(
 
 const defaultDeadline = Duration.seconds(5)
 
+const roundRobin = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] })
+
 /** Opens a channel for the lifetime of the current scope; closing the scope closes the channel. */
 export const make = Effect.fnUntraced(function*(options: GrpcClientOptions) {
   const client = yield* Effect.acquireRelease(
@@ -75,13 +81,15 @@ export const make = Effect.fnUntraced(function*(options: GrpcClientOptions) {
       new grpc.Client(
         options.address,
         options.credentials ?? grpc.credentials.createInsecure(),
-        options.channelOptions ?? {}
+        // Round robin over every address of the target, call by call: with a name that resolves to all replicas,
+        // load spreads per call rather than per connection (grpc-js' default, pick_first, uses one address).
+        { "grpc.service_config": roundRobin, ...options.channelOptions }
       )
     ),
     (channel) => Effect.sync(() => channel.close())
   )
   const fallbackDeadline = Duration.toMillis(options.deadline ?? defaultDeadline)
-  const [host = options.address, port = "0"] = options.address.split(/:(?=\d+$)/)
+  const [host = options.address, port = "0"] = options.address.replace(/^dns:\/\/\//, "").split(/:(?=\d+$)/)
 
   const unary = <Req, Res>(method: ClientMethod<Req, Res>, request: Req, callOptions?: CallOptions) => {
     const [rpcService, rpcMethod] = splitPath(method.path)

@@ -21,6 +21,12 @@ export interface GrpcServerOptions {
   /** How long calls in flight may take to finish on shutdown before they are cancelled. Default: 10 seconds. */
   readonly shutdownTimeout?: Duration.Input | undefined
   readonly credentials?: grpc.ServerCredentials | undefined
+  /**
+   * How long a client connection may live before the server asks the client to reconnect (GOAWAY, calls in flight
+   * finish). Clients then resolve the peer's name again and spread over the replicas there are now, pods added by
+   * an autoscaler included. Default: 5 minutes.
+   */
+  readonly maxConnectionAge?: Duration.Input | undefined
   readonly serverOptions?: grpc.ServerOptions | undefined
 }
 
@@ -65,7 +71,13 @@ const serve = (options: GrpcServerOptions) =>
     const registry = yield* GrpcServices
     const host = options.host ?? "0.0.0.0"
     const health = GrpcHealth.makeStatuses()
-    const server = new grpc.Server(options.serverOptions)
+    const server = new grpc.Server({
+      "grpc.max_connection_age_ms": Duration.toMillis(
+        Duration.fromInputUnsafe(options.maxConnectionAge ?? Duration.minutes(5))
+      ),
+      "grpc.max_connection_age_grace_ms": 30_000,
+      ...options.serverOptions
+    })
     server.addService(GrpcHealth.definition, health.implementation)
     for (const service of registry.services) server.addService(service.definition, service.implementation)
 
@@ -105,6 +117,11 @@ export const layer = <E, R>(
 /** Like {@link layer}, with the address and shutdown timeout read from configuration. */
 export const layerConfig = <E, R>(
   services: Layer.Layer<never, E, R>,
-  config: Config.Wrap<{ readonly host: string; readonly port: number; readonly shutdownTimeout: Duration.Duration }>
+  config: Config.Wrap<{
+    readonly host: string
+    readonly port: number
+    readonly shutdownTimeout: Duration.Duration
+    readonly maxConnectionAge: Duration.Duration
+  }>
 ): Layer.Layer<GrpcServer, E | GrpcServerError | Config.ConfigError, Exclude<R, GrpcServices>> =>
   Layer.unwrap(Effect.map(Config.unwrap(config), (options) => layer(services, options)))

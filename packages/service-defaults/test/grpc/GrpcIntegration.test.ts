@@ -3,7 +3,7 @@ import * as grpc from "@grpc/grpc-js"
 import { InternalError, NotFound, ValidationError } from "@shop/domain"
 import { GetPaymentResponse, PaymentServiceService } from "@shop/proto/payment/v1/payment"
 import { GetProductResponse, ProductServiceService } from "@shop/proto/product/v1/product"
-import { Config, ConfigProvider, Context, Effect, Layer, Metric, Option, Tracer } from "effect"
+import { Config, ConfigProvider, Context, Duration, Effect, Layer, Metric, Option, Tracer } from "effect"
 import { PrometheusMetrics } from "effect/observability"
 import * as GrpcClient from "../../src/grpc/GrpcClient.ts"
 import { checkHealth } from "../../src/grpc/GrpcHealth.ts"
@@ -155,7 +155,10 @@ describe("gRPC between two services", () => {
       const context = yield* Layer.build(GrpcServer.layerConfig(payments([]), {
         host: Config.String("PAYMENT_GRPC_HOST"),
         port: Config.Int("PAYMENT_GRPC_PORT"),
-        shutdownTimeout: Config.Duration("PAYMENT_GRPC_SHUTDOWN_TIMEOUT")
+        shutdownTimeout: Config.Duration("PAYMENT_GRPC_SHUTDOWN_TIMEOUT"),
+        maxConnectionAge: Config.Duration("PAYMENT_GRPC_MAX_CONNECTION_AGE").pipe(
+          Config.withDefault(Duration.minutes(5))
+        )
       }))
       const server = Context.get(context, GrpcServer.GrpcServer)
       assert.deepStrictEqual(server.services, ["shop.payment.v1.PaymentService"])

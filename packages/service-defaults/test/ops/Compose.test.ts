@@ -88,7 +88,9 @@ describe("docker-compose.yml", () => {
     for (const name of platform) {
       for (const [key, peer] of Object.entries(peers)) {
         const value = envOf(name)[key]
-        if (value !== undefined) assert.strictEqual(value, `${peer}:${Topology[peer].grpcPort}`, `${name} ${key}`)
+        if (value !== undefined) {
+          assert.strictEqual(value, `dns:///${peer}:${Topology[peer].grpcPort}`, `${name} ${key}`)
+        }
       }
       const brokers = envOf(name).KAFKA_BROKERS
       if (brokers !== undefined) assert.strictEqual(brokers, "kafka:9092")

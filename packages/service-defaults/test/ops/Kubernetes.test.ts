@@ -111,7 +111,13 @@ describe("Kubernetes manifests", () => {
           "payment"
         ]] as const
       ) {
-        assert.strictEqual(config[key], `${peer}:${Topology[peer].grpcPort}`)
+        // dns:/// + a headless Service: clients see every pod and balance call by call.
+        assert.strictEqual(config[key], `dns:///${peer}:${Topology[peer].grpcPort}`)
+        assert.strictEqual(
+          named(manifests, "Service", peer)!.spec.clusterIP,
+          "None",
+          `${dir}: Service ${peer} headless`
+        )
         const port = (named(manifests, "Service", peer)!.spec.ports as Array<Json>).find((p) => p.name === "grpc")
         assert.strictEqual(port?.port, Topology[peer].grpcPort, `${dir}: Service ${peer}`)
       }
