@@ -1,6 +1,7 @@
 import { Topics } from "@shop/domain/EventEnvelope"
 import { EventBus } from "@shop/service-defaults/events/EventBus"
-import { Effect, Layer, Schedule } from "effect"
+import { pruneInbox, sweepEvery } from "@shop/service-defaults/events/Retention"
+import { Config, Duration, Effect, Layer, Schedule } from "effect"
 import { Deliveries } from "./Deliveries.ts"
 import { NotificationInbox } from "./NotificationInbox.ts"
 
@@ -14,11 +15,17 @@ export const consumeOrderEvents = Effect.gen(function*() {
   return yield* bus.subscribe({ group: notificationGroup, topics: [Topics.orders], handler: inbox.handle })
 })
 
-/** The consumer and the delivery worker, running while the layer lives. */
+/**
+ * The consumer, the delivery worker and the inbox retention sweep (`INBOX_RETENTION`, 30 days: longer than any
+ * redelivery, see pruneInbox), running while the layer lives.
+ */
 export const NotificationWorkersLive = Layer.effectDiscard(Effect.gen(function*() {
   yield* Effect.forkScoped(consumeOrderEvents.pipe(
     Effect.tapCause((cause) => Effect.logError("order event consumer stopped; restarting", cause)),
     Effect.retry(Schedule.spaced("5 seconds"))
   ))
   yield* Effect.forkScoped((yield* Deliveries).run)
+  const keep = yield* Config.Duration("INBOX_RETENTION").pipe(Config.withDefault(Duration.days(30)))
+  const sweep = yield* Config.Duration("RETENTION_SWEEP_INTERVAL").pipe(Config.withDefault(Duration.minutes(10)))
+  yield* Effect.forkScoped(sweepEvery(sweep, pruneInbox({ keep }), "inbox"))
 }))

@@ -1,7 +1,7 @@
 import { Duration, Effect, Metric, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
 
-/** Rows removed by the retention sweeps, by table (outbox | event_log). */
+/** Rows removed by the retention sweeps, by table (outbox | event_log | inbox). */
 export const retentionDeleted = Metric.counter("retention_deleted_rows_total", {
   description: "Rows removed by retention: published outbox rows and consumed event log rows past their age.",
   incremental: true
@@ -70,6 +70,20 @@ export const pruneEventLog = (options: RetentionOptions) =>
           AND seq <= (SELECT min(committed_seq) FROM event_log_offsets)
         ORDER BY seq LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
       RETURNING seq`)
+
+/**
+ * Deletes a consumer's inbox entries (the event ids it has applied) processed more than `keep` ago. Past that age a
+ * redelivered event would be applied again, so `keep` must outlast any redelivery: longer than the event log's or
+ * the Kafka topic's retention. Returns the number of rows deleted.
+ */
+export const pruneInbox = (options: RetentionOptions) =>
+  pruneInBatches("inbox", options, (sql, batchSize, keepSeconds) =>
+    sql`
+      DELETE FROM inbox WHERE event_id IN (
+        SELECT event_id FROM inbox
+        WHERE processed_at < now() - make_interval(secs => ${keepSeconds})
+        ORDER BY processed_at LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
+      RETURNING event_id`)
 
 /** Runs a prune every `every`, forever; a failed sweep is logged and the next one tries again. */
 export const sweepEvery = <E, R>(every: Duration.Input, prune: Effect.Effect<number, E, R>, label: string) =>

@@ -4,7 +4,7 @@ import { OrderId } from "@shop/domain/Ids"
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { ensureEventLogSchema } from "../../src/events/EventLogSchema.ts"
-import { pruneEventLog, pruneOutbox } from "../../src/events/Retention.ts"
+import { pruneEventLog, pruneInbox, pruneOutbox } from "../../src/events/Retention.ts"
 import { acquireTestDatabase } from "../../src/TestDatabase.ts"
 import { insertCancellations, OutboxDatabase } from "./OutboxFixture.ts"
 
@@ -56,5 +56,16 @@ describe("retention", () => {
       yield* sql`UPDATE event_log_offsets SET committed_seq = 6`
       assert.strictEqual(yield* pruneEventLog({ keep: "7 days", batchSize: 2 }), 3)
       assert.deepStrictEqual(yield* remaining("event_log"), [6], "a consumed event younger than the retention stays")
+    }).pipe(Effect.provide(EventLogDatabase)))
+
+  it.effect("forgets inbox entries processed long enough ago", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`CREATE TABLE inbox (event_id text PRIMARY KEY, type text NOT NULL, processed_at timestamptz NOT NULL)`
+      yield* sql`INSERT INTO inbox VALUES ('evt_old_1', 'order.confirmed', now() - interval '31 days'),
+        ('evt_old_2', 'order.confirmed', now() - interval '40 days'), ('evt_new', 'order.confirmed', now())`
+      assert.strictEqual(yield* pruneInbox({ keep: "30 days", batchSize: 1 }), 2)
+      const left = yield* sql<{ eventId: string }>`SELECT event_id AS "eventId" FROM inbox`
+      assert.deepStrictEqual(left.map((r) => r.eventId), ["evt_new"])
     }).pipe(Effect.provide(EventLogDatabase)))
 })
