@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process"
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, readFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
@@ -63,7 +63,11 @@ const compile = (): string => {
   if (!existsSync(binary)) {
     mkdirSync(cache, { recursive: true })
     try {
-      execFileSync("gcc", ["-O1", "-Wall", "-o", binary, source, "-lrdkafka"], { stdio: "pipe" })
+      // Test files run in parallel workers: each builds its own file and renames it into place, which is atomic,
+      // so no worker ever starts a binary another one is still writing.
+      const building = `${binary}.${process.pid}.tmp`
+      execFileSync("gcc", ["-O1", "-Wall", "-o", building, source, "-lrdkafka"], { stdio: "pipe" })
+      renameSync(building, binary)
     } catch (cause) {
       const stderr = (cause as { stderr?: Buffer }).stderr?.toString() ?? ""
       throw new Error(
