@@ -83,7 +83,14 @@ export const make = Effect.fnUntraced(function*(options: GrpcClientOptions) {
         options.credentials ?? grpc.credentials.createInsecure(),
         // Round robin over every address of the target, call by call: with a name that resolves to all replicas,
         // load spreads per call rather than per connection (grpc-js' default, pick_first, uses one address).
-        { "grpc.service_config": roundRobin, ...options.channelOptions }
+        // Round robin reconnects a lost peer eagerly, with a backoff that grows to two minutes by default: a peer
+        // that comes back after a long outage would then be refused calls for that long. One second at most.
+        {
+          "grpc.service_config": roundRobin,
+          "grpc.initial_reconnect_backoff_ms": 100,
+          "grpc.max_reconnect_backoff_ms": 1_000,
+          ...options.channelOptions
+        }
       )
     ),
     (channel) => Effect.sync(() => channel.close())
