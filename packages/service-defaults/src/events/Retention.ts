@@ -3,7 +3,7 @@ import { SqlClient } from "effect/sql"
 
 /** Rows removed by the retention sweeps, by table (outbox | event_log | inbox). */
 export const retentionDeleted = Metric.counter("retention_deleted_rows_total", {
-  description: "Rows removed by retention: published outbox rows and consumed event log rows past their age.",
+  description: "Rows removed by retention: published outbox rows, consumed event log rows, old inbox entries.",
   incremental: true
 })
 
