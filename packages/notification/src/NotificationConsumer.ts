@@ -1,6 +1,6 @@
 import { Topics } from "@shop/domain/EventEnvelope"
 import { EventBus } from "@shop/service-defaults/events/EventBus"
-import { pruneInbox, sweepEvery } from "@shop/service-defaults/events/Retention"
+import { pruneInbox, retentionSweepInterval, sweepEvery } from "@shop/service-defaults/events/Retention"
 import { Config, Duration, Effect, Layer, Schedule } from "effect"
 import { Deliveries } from "./Deliveries.ts"
 import { NotificationInbox } from "./NotificationInbox.ts"
@@ -26,6 +26,6 @@ export const NotificationWorkersLive = Layer.effectDiscard(Effect.gen(function*(
   ))
   yield* Effect.forkScoped((yield* Deliveries).run)
   const keep = yield* Config.Duration("INBOX_RETENTION").pipe(Config.withDefault(Duration.days(30)))
-  const sweep = yield* Config.Duration("RETENTION_SWEEP_INTERVAL").pipe(Config.withDefault(Duration.minutes(10)))
+  const sweep = yield* retentionSweepInterval
   yield* Effect.forkScoped(sweepEvery(sweep, pruneInbox({ keep }), "inbox"))
 }))

@@ -1,4 +1,4 @@
-import { Context, Effect, Schema } from "effect"
+import { Context, Effect, Schedule, Schema } from "effect"
 
 /**
  * One event as the transport moves it: the encoded envelope (`value`, JSON text) plus the members a broker needs
@@ -53,3 +53,6 @@ export class EventBus extends Context.Service<EventBus, {
   readonly publish: (records: ReadonlyArray<EventRecord>) => Effect.Effect<void, EventBusError>
   readonly subscribe: (subscription: Subscription) => Effect.Effect<never, EventBusError>
 }>()("service-defaults/EventBus") {}
+
+/** How a consumer waits before trying again after a failure: doubling from 100 ms, never more than 5 seconds apart. */
+export const redeliveryBackoff = Schedule.min([Schedule.exponential("100 millis"), Schedule.spaced("5 seconds")])

@@ -1,6 +1,13 @@
-import { Config, Effect, Fiber, FiberSet, Layer, Metric, Option, Schedule } from "effect"
+import { Config, Effect, Fiber, FiberSet, Layer, Metric, Option } from "effect"
 import { type Batch, type IHeaders, Kafka, type KafkaConfig, type KafkaMessage, logLevel, type Message } from "kafkajs"
-import { type DeliveredEvent, EventBus, EventBusError, type EventRecord, type Subscription } from "./EventBus.ts"
+import {
+  type DeliveredEvent,
+  EventBus,
+  EventBusError,
+  type EventRecord,
+  redeliveryBackoff,
+  type Subscription
+} from "./EventBus.ts"
 import { consumerLag } from "./EventMetrics.ts"
 
 const header = (headers: IHeaders | undefined, name: string): string | undefined => {
@@ -30,8 +37,6 @@ const toDelivered = (batch: Batch, message: KafkaMessage): DeliveredEvent => ({
   value: message.value?.toString() ?? "",
   position: `${batch.topic}/${batch.partition}/${message.offset}`
 })
-
-const handlerRetry = Schedule.min([Schedule.exponential("100 millis"), Schedule.spaced("5 seconds")])
 
 /**
  * Consumer group timings. kafkajs' defaults suit a real cluster; tests shorten them, since a group waits up to a
@@ -101,10 +106,11 @@ const make = (config: KafkaConfig, timings: ConsumerTimings) =>
                 Effect.logWarning("event handler failed; retrying", cause).pipe(
                   Effect.annotateLogs({ group: subscription.group, position: event.position })
                 ),
+                // A refused heartbeat means a rebalance: `owned` turns false and the retry stops on its own.
                 Effect.promise(() => heartbeat().catch(() => undefined))
               )
             ),
-            Effect.retry({ schedule: handlerRetry, while: owned })
+            Effect.retry({ schedule: redeliveryBackoff, while: owned })
           )
         const consumer = yield* Effect.acquireRelease(
           Effect.tryPromise({
@@ -169,7 +175,7 @@ const make = (config: KafkaConfig, timings: ConsumerTimings) =>
         Effect.tapCause((cause) =>
           Effect.logWarning("Kafka consumer failed; resubscribing from the committed offsets", cause)
         ),
-        Effect.retry(handlerRetry),
+        Effect.retry(redeliveryBackoff),
         Effect.withSpan("KafkaEventBus.subscribe", { attributes: { group: subscription.group } })
       )
 

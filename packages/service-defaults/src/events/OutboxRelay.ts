@@ -4,7 +4,7 @@ import { Config, Duration, Effect, Layer, Metric, Queue } from "effect"
 import { SqlClient } from "effect/sql"
 import { EventBus, type EventRecord } from "./EventBus.ts"
 import { outboxPending, outboxPublished } from "./EventMetrics.ts"
-import { pruneOutbox, sweepEvery } from "./Retention.ts"
+import { pruneOutbox, retentionSweepInterval, sweepEvery } from "./Retention.ts"
 
 export interface OutboxRelayOptions {
   readonly batchSize?: number | undefined
@@ -147,7 +147,7 @@ export const OutboxRelayLive = Layer.effectDiscard(Effect.gen(function*() {
   const pool = yield* Config.Int("DATABASE_POOL_MAX").pipe(Config.withDefault(10))
   const listen = yield* Config.Boolean("OUTBOX_LISTEN").pipe(Config.withDefault(pool > 1))
   const keep = yield* Config.Duration("OUTBOX_RETENTION").pipe(Config.withDefault(Duration.days(7)))
-  const sweep = yield* Config.Duration("RETENTION_SWEEP_INTERVAL").pipe(Config.withDefault(Duration.minutes(10)))
+  const sweep = yield* retentionSweepInterval
   yield* Effect.forkScoped(runOutboxRelay({ batchSize, pollInterval, listen }))
   yield* Effect.forkScoped(sweepEvery(sweep, pruneOutbox({ keep }), "outbox"))
 }))

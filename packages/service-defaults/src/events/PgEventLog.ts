@@ -1,12 +1,19 @@
 import { PgClient } from "@effect/sql-pg"
-import { Cause, Config, Duration, Effect, Layer, Metric, Queue, Redacted, Schedule } from "effect"
+import { Cause, Config, Duration, Effect, Layer, Metric, Queue, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomUUID } from "node:crypto"
 import { ensureDatabase } from "../Database.ts"
-import { type DeliveredEvent, EventBus, EventBusError, type EventRecord, type Subscription } from "./EventBus.ts"
+import {
+  type DeliveredEvent,
+  EventBus,
+  EventBusError,
+  type EventRecord,
+  redeliveryBackoff,
+  type Subscription
+} from "./EventBus.ts"
 import { ensureEventLogSchema, publishLockKey } from "./EventLogSchema.ts"
 import { consumerLag } from "./EventMetrics.ts"
-import { pruneEventLog, sweepEvery } from "./Retention.ts"
+import { pruneEventLog, retentionSweepInterval, sweepEvery } from "./Retention.ts"
 
 export interface PgEventLogOptions {
   /** How often an idle consumer looks for new events when no NOTIFY arrives. */
@@ -127,7 +134,7 @@ const make = (options: PgEventLogOptions) =>
         Effect.tapCause((cause) =>
           Effect.logWarning("event consumer failed; retrying from the committed offset", cause)
         ),
-        Effect.retry(Schedule.min([Schedule.exponential("100 millis"), Schedule.spaced("5 seconds")])),
+        Effect.retry(redeliveryBackoff),
         Effect.mapError((cause) => new EventBusError({ operation: "subscribe", cause })),
         Effect.withSpan("PgEventLog.subscribe", { attributes: { group: subscription.group } })
       )
@@ -163,9 +170,7 @@ export const layer = Layer.unwrap(Effect.gen(function*() {
   const pollInterval = yield* Config.Duration("EVENT_LOG_POLL").pipe(Config.withDefault(Duration.millis(500)))
   const listen = yield* Config.Boolean("EVENT_LOG_LISTEN").pipe(Config.withDefault(maxConnections > 1))
   const keep = yield* Config.Duration("EVENT_LOG_RETENTION").pipe(Config.withDefault(Duration.days(7)))
-  const sweepInterval = yield* Config.Duration("RETENTION_SWEEP_INTERVAL").pipe(
-    Config.withDefault(Duration.minutes(10))
-  )
+  const sweepInterval = yield* retentionSweepInterval
   if (yield* Config.Boolean("DATABASE_AUTO_CREATE").pipe(Config.withDefault(true))) yield* ensureDatabase(url)
   return layerNoDeps({ pollInterval, listen, retention: { keep, sweepInterval } }).pipe(
     Layer.provide(PgClient.layer({ url, maxConnections, applicationName: "event_log" }))

@@ -1,4 +1,4 @@
-import { Duration, Effect, Metric, Schedule } from "effect"
+import { Config, Duration, Effect, Metric, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
 
 /** Rows removed by the retention sweeps, by table (outbox | event_log | inbox). */
@@ -84,6 +84,11 @@ export const pruneInbox = (options: RetentionOptions) =>
         WHERE processed_at < now() - make_interval(secs => ${keepSeconds})
         ORDER BY processed_at LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
       RETURNING event_id`)
+
+/** `RETENTION_SWEEP_INTERVAL`: how often every retention sweep runs (10 minutes). */
+export const retentionSweepInterval = Config.Duration("RETENTION_SWEEP_INTERVAL").pipe(
+  Config.withDefault(Duration.minutes(10))
+)
 
 /** Runs a prune every `every`, forever; a failed sweep is logged and the next one tries again. */
 export const sweepEvery = <E, R>(every: Duration.Input, prune: Effect.Effect<number, E, R>, label: string) =>
