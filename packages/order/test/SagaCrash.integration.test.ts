@@ -1,7 +1,7 @@
 import { assert, layer } from "@effect/vitest"
 import { type CreateOrderRequest, OrderServiceService } from "@shop/proto/order/v1/order"
 import { PaymentStatus } from "@shop/proto/payment/v1/payment"
-import { acquireTestDatabase } from "@shop/service-defaults/TestDatabase"
+import { acquireTestDatabase } from "@shop/service-defaults/testing/TestDatabase"
 import { Context, Deferred, Effect, Layer } from "effect"
 import type { Failpoint } from "../src/Failpoints.ts"
 import type { FakePaymentState } from "./fixtures/FakePayment.ts"
@@ -56,14 +56,14 @@ interface Scenario {
 }
 
 const scenarios: ReadonlyArray<Scenario> = [
-  { failpoint: "after_create", paymentMethod: "card_visa_ok", outcome: "confirmed" },
-  { failpoint: "after_reserve", paymentMethod: "card_visa_ok", outcome: "confirmed" },
-  { failpoint: "after_charge", paymentMethod: "card_visa_ok", outcome: "confirmed" },
-  { failpoint: "after_commit", paymentMethod: "card_visa_ok", outcome: "confirmed" },
-  { failpoint: "after_release", paymentMethod: "card_declined", outcome: "failed" },
+  { failpoint: "after_create", paymentMethod: "pm_card_visa", outcome: "confirmed" },
+  { failpoint: "after_reserve", paymentMethod: "pm_card_visa", outcome: "confirmed" },
+  { failpoint: "after_charge", paymentMethod: "pm_card_visa", outcome: "confirmed" },
+  { failpoint: "after_commit", paymentMethod: "pm_card_visa", outcome: "confirmed" },
+  { failpoint: "after_release", paymentMethod: "pm_card_chargeDeclined", outcome: "failed" },
   {
     failpoint: "after_refund",
-    paymentMethod: "card_unknown",
+    paymentMethod: "pm_card_unknown",
     outcome: "failed",
     // The charge succeeds late, after the reservation expired: the commit fails and the charge is refunded.
     drive: (env, orderId) =>

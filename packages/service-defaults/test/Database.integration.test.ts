@@ -4,7 +4,7 @@ import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { DatabaseLive } from "../src/Database.ts"
 import { HealthChecks } from "../src/HealthChecks.ts"
-import { acquireTestDatabase } from "../src/TestDatabase.ts"
+import { acquireTestDatabase } from "../testing/TestDatabase.ts"
 
 const migrations = {
   "0001_create_widgets": SqlClient.SqlClient.use((sql) =>

@@ -1,8 +1,16 @@
 import * as grpc from "@grpc/grpc-js"
-import type { DomainError } from "@shop/domain"
+import {
+  type DomainError,
+  type Operation,
+  type OperationError,
+  OperationErrors,
+  ServiceUnavailable,
+  type Unreachable
+} from "@shop/domain"
 import { Config, Duration, Effect, type Scope } from "effect"
 import { spanName, splitPath, type UnaryMethod } from "./GrpcMethod.ts"
 import { codeName, toDomainError } from "./GrpcStatus.ts"
+import { NotImplemented, UnexpectedPeerError } from "./PeerDefects.ts"
 import { CurrentTraceState, inject } from "./TraceMetadata.ts"
 
 /** What the client needs of a generated method definition (e.g. `PaymentServiceService.processPayment`). */
@@ -22,11 +30,22 @@ export interface GrpcClient {
   readonly address: string
   /** The underlying grpc-js client, for streaming calls. */
   readonly client: grpc.Client
+  /** A call whose errors are whatever the peer sent (its domain error, or one made up from the status code). */
   readonly unary: <Req, Res>(
     method: ClientMethod<Req, Res>,
     request: Req,
     options?: CallOptions
   ) => Effect.Effect<Res, DomainError>
+  /**
+   * A call of one operation of the platform: it fails only with the errors that operation declares
+   * (`OperationErrors`) or with {@link Unreachable}; see {@link narrowTo}.
+   */
+  readonly call: <Req, Res, Op extends Operation>(
+    method: ClientMethod<Req, Res>,
+    request: Req,
+    operation: Op,
+    options?: CallOptions
+  ) => Effect.Effect<Res, OperationError<Op> | Unreachable>
 }
 
 export interface GrpcClientOptions {
@@ -72,6 +91,41 @@ export const invoke = <Req, Res>(
 
 const defaultDeadline = Duration.seconds(5)
 
+/**
+ * Narrows what a peer answered to what the operation declares. Its declared errors pass as they are, and so do
+ * unavailable and deadline; a peer's internal failure is an unavailable peer (try later); anything else means the
+ * caller sent what the peer refused or the peer broke its contract, a bug: a defect, logged where it surfaces.
+ */
+export const narrowTo = <Op extends Operation>(operation: Op, service: string, path: string) =>
+(
+  error: DomainError
+): Effect.Effect<never, OperationError<Op> | Unreachable> => {
+  const declared: ReadonlyArray<string> = OperationErrors[operation]
+  if (declared.includes(error._tag)) return Effect.fail(error as OperationError<Op>)
+  switch (error._tag) {
+    case "DeadlineExceeded":
+    case "ServiceUnavailable":
+      return Effect.fail(error)
+    case "InternalError":
+      return Effect.fail(new ServiceUnavailable({ service, detail: "the service failed" }))
+    default:
+      return Effect.die(
+        new UnexpectedPeerError({ service, method: splitPath(path)[1], error: error._tag, detail: error.message })
+      )
+  }
+}
+
+/** Builds a {@link GrpcClient} around a `unary` implementation (so wrappers such as a breaker keep `call`). */
+export const fromUnary = (
+  peer: Pick<GrpcClient, "service" | "address" | "client">,
+  unary: GrpcClient["unary"]
+): GrpcClient => ({
+  ...peer,
+  unary,
+  call: (method, request, operation, options) =>
+    Effect.catch(unary(method, request, options), narrowTo(operation, peer.service, method.path))
+})
+
 const roundRobin = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] })
 
 /** Opens a channel for the lifetime of the current scope; closing the scope closes the channel. */
@@ -115,16 +169,18 @@ export const make = Effect.fnUntraced(function*(options: GrpcClientOptions) {
         const millis = callOptions?.deadline === undefined ? fallbackDeadline : Duration.toMillis(callOptions.deadline)
         return invoke(client, method, request, metadata, new Date(Date.now() + millis)).pipe(
           Effect.tap(() => Effect.sync(() => span.attribute("rpc.grpc.status_code", grpc.status.OK))),
-          Effect.mapError((error) => {
+          Effect.catch((error) => {
             span.attribute("rpc.grpc.status_code", error.code)
             span.attribute("rpc.grpc.status", codeName(error.code))
-            return toDomainError(error, options.service)
+            return error.code === grpc.status.UNIMPLEMENTED
+              ? Effect.die(new NotImplemented({ service: options.service, method: rpcMethod }))
+              : Effect.fail(toDomainError(error, options.service))
           })
         )
       }))
   }
 
-  return { service: options.service, address: options.address, client, unary } satisfies GrpcClient
+  return fromUnary({ service: options.service, address: options.address, client }, unary)
 })
 
 /** Like {@link make}, with the address, service name and deadline read from configuration. */

@@ -1,7 +1,7 @@
 import { ServiceUnavailable } from "@shop/domain"
 import { type Duration, Effect, Exit } from "effect"
 import { CircuitBreaker } from "effect/persistence"
-import type { GrpcClient } from "../grpc/GrpcClient.ts"
+import { fromUnary, type GrpcClient } from "../grpc/GrpcClient.ts"
 import { reportBreakerTransitions } from "./BreakerTelemetry.ts"
 
 export interface PeerBreakerOptions {
@@ -48,5 +48,5 @@ export const withPeerBreaker = (client: GrpcClient, options: PeerBreakerOptions)
             new ServiceUnavailable({ service: client.service, detail: `circuit breaker: ${error.message}` })
           ))
       )
-    return { ...client, unary } satisfies GrpcClient
+    return fromUnary(client, unary)
   })

@@ -3,7 +3,7 @@ import { encodeEvent, OrderCancelled } from "@shop/domain/Events"
 import { type OrderId, UserId } from "@shop/domain/Ids"
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
-import { acquireTestDatabase } from "../../src/TestDatabase.ts"
+import { acquireTestDatabase } from "../../testing/TestDatabase.ts"
 
 /** A fresh database holding a producing service's `outbox` table, as the services' migrations create it. */
 export const OutboxDatabase = Layer.unwrap(

@@ -1,7 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Redacted } from "effect"
 import * as PgEventLog from "../../src/events/PgEventLog.ts"
-import { acquireTestDatabase } from "../../src/TestDatabase.ts"
+import { acquireTestDatabase } from "../../testing/TestDatabase.ts"
 import { eventBusContract } from "./EventBusContract.ts"
 
 const EventLogLive = Layer.unwrap(

@@ -5,7 +5,7 @@ import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { ensureEventLogSchema } from "../../src/events/EventLogSchema.ts"
 import { pruneEventLog, pruneInbox, pruneOutbox } from "../../src/events/Retention.ts"
-import { acquireTestDatabase } from "../../src/TestDatabase.ts"
+import { acquireTestDatabase } from "../../testing/TestDatabase.ts"
 import { insertCancellations, OutboxDatabase } from "./OutboxFixture.ts"
 
 const EventLogDatabase = Layer.unwrap(

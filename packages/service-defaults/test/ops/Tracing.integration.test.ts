@@ -10,7 +10,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { createServer as createHttpServer } from "node:http"
 import { type AddressInfo, createServer } from "node:net"
 import { gunzipSync } from "node:zlib"
-import { acquireTestDatabase } from "../../src/TestDatabase.ts"
+import { acquireTestDatabase } from "../../testing/TestDatabase.ts"
 import { repoPath, repoRoot } from "./OpsAssets.ts"
 
 const secret = "tracing-test-secret-0123456789abcdef"

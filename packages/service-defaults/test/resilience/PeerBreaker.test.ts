@@ -3,20 +3,19 @@ import { DeadlineExceeded, type DomainError, NotFound, ServiceUnavailable } from
 import { Effect, Ref } from "effect"
 import { CircuitBreaker } from "effect/persistence"
 import { TestClock } from "effect/testing"
-import type { GrpcClient } from "../../src/grpc/GrpcClient.ts"
+import { fromUnary, type GrpcClient } from "../../src/grpc/GrpcClient.ts"
 import { withPeerBreaker } from "../../src/resilience/PeerBreaker.ts"
 
 /** A peer that answers with whatever `answer` holds, counting the calls that reached it. */
-const peer = (answer: Ref.Ref<Effect.Effect<string, DomainError>>, calls: Ref.Ref<number>): GrpcClient => ({
-  service: "product",
-  address: "127.0.0.1:1",
-  client: undefined as never,
-  unary: <_Req, Res>() =>
-    Effect.andThen(Ref.update(calls, (n) => n + 1), Effect.flatten(Ref.get(answer))) as unknown as Effect.Effect<
-      Res,
-      DomainError
-    >
-})
+const peer = (answer: Ref.Ref<Effect.Effect<string, DomainError>>, calls: Ref.Ref<number>): GrpcClient =>
+  fromUnary(
+    { service: "product", address: "127.0.0.1:1", client: undefined as never },
+    <_Req, Res>() =>
+      Effect.andThen(Ref.update(calls, (n) => n + 1), Effect.flatten(Ref.get(answer))) as unknown as Effect.Effect<
+        Res,
+        DomainError
+      >
+  )
 
 const setup = Effect.gen(function*() {
   const calls = yield* Ref.make(0)

@@ -2,7 +2,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Config, Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomBytes } from "node:crypto"
-import { startEmbeddedPostgres } from "./EmbeddedPostgres.ts"
+import { startEmbeddedPostgres } from "../src/EmbeddedPostgres.ts"
 
 /**
  * Where storage tests run. With `TEST_DATABASE_URL` (CI sets it) every test database is a fresh database on that
