@@ -28,7 +28,21 @@ export const envelopeFields = {
   traceparent: Schema.optionalKey(Traceparent)
 }
 
-/** One version of one event type: its schema, topic, and a constructor that stamps id and time. */
+/** What an event carries besides its payload: its id, when it happened, and the trace it belongs to. */
+export interface EventStamp {
+  readonly eventId: EventId
+  readonly occurredAt: DateTime.Utc
+  readonly traceparent?: string | undefined
+}
+
+/** A fresh stamp: a new event id, the `Clock`'s time, and the given trace context. */
+export const stampEvent = (traceparent?: string | undefined): Effect.Effect<EventStamp> =>
+  Effect.map(
+    Effect.zip(EventId.generate, DateTime.now),
+    ([eventId, occurredAt]) => ({ eventId, occurredAt, traceparent })
+  )
+
+/** One version of one event type: its schema, topic, and constructors that stamp id and time. */
 export interface EventDefinition<Type extends string, Version extends number, Payload extends Schema.Top> {
   readonly type: Type
   readonly version: Version
@@ -40,6 +54,11 @@ export interface EventDefinition<Type extends string, Version extends number, Pa
       readonly payload: Payload
     }
   >
+  /** The event of `payload` with the given stamp, the payload's order id as key: pure. */
+  readonly make: (
+    payload: Payload["Type"],
+    stamp: EventStamp
+  ) => EventDefinition<Type, Version, Payload>["schema"]["Type"]
   /** A new event with a fresh id, the `Clock`'s time and the payload's order id as key. */
   readonly create: (
     payload: Payload["Type"],
@@ -62,19 +81,18 @@ export const defineEvent = <const Type extends string, const Version extends num
     version: Schema.Literal(options.version),
     payload: options.payload
   }).annotate({ identifier: `${options.type}.v${options.version}` })
+  // The object has exactly the schema's type; TypeScript cannot see through the generic struct view.
+  const make = (payload: Payload["Type"], stamp: EventStamp): typeof schema.Type =>
+    ({
+      eventId: stamp.eventId,
+      type: options.type,
+      version: options.version,
+      occurredAt: stamp.occurredAt,
+      key: options.key(payload),
+      ...(stamp.traceparent === undefined ? {} : { traceparent: stamp.traceparent }),
+      payload
+    }) as typeof schema.Type
   const create = (payload: Payload["Type"], createOptions?: { readonly traceparent?: string | undefined }) =>
-    Effect.gen(function*() {
-      const eventId = yield* EventId.generate
-      const occurredAt = yield* DateTime.now
-      return {
-        eventId,
-        type: options.type,
-        version: options.version,
-        occurredAt,
-        key: options.key(payload),
-        ...(createOptions?.traceparent === undefined ? {} : { traceparent: createOptions.traceparent }),
-        payload
-      } as typeof schema.Type
-    })
-  return { type: options.type, version: options.version, topic: options.topic, schema, create }
+    Effect.map(stampEvent(createOptions?.traceparent), (stamp) => make(payload, stamp))
+  return { type: options.type, version: options.version, topic: options.topic, schema, make, create }
 }

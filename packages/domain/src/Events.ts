@@ -205,15 +205,15 @@ export class MalformedEvent extends Schema.TaggedError<MalformedEvent>()("Malfor
   }
 }
 
-const registry = new Map<string, Schema.Codec<KnownEvent, KnownEventEncoded>>(
-  EventDefinitions.map((definition) => [`${definition.type}@${definition.version}`, definition.schema as never])
-)
+// The (type, version) pairs this platform knows; the union below picks the member by its literal `type` and `version`.
+const known = new Set<string>(EventDefinitions.map((definition) => `${definition.type}@${definition.version}`))
+const decodeKnown = Schema.decodeUnknownEffect(KnownEvent)
 
 const EnvelopeHeader = Schema.Struct({ eventId: Schema.String, type: Schema.String, version: Schema.Number })
 const formatIssue = SchemaIssue.makeFormatterDefault()
 
 /** Whether this platform knows events of `type` at `version`. */
-export const isKnownEvent = (type: string, version: number): boolean => registry.has(`${type}@${version}`)
+export const isKnownEvent = (type: string, version: number): boolean => known.has(`${type}@${version}`)
 
 /** Decodes one event from its JSON value (already parsed). */
 export const decodeEvent = (input: unknown): Effect.Effect<KnownEvent, UnknownEventType | MalformedEvent> =>
@@ -223,9 +223,8 @@ export const decodeEvent = (input: unknown): Effect.Effect<KnownEvent, UnknownEv
       return yield* new MalformedEvent({ detail: "expected an envelope with eventId, type and version" })
     }
     const { eventId, type, version } = header.value
-    const schema = registry.get(`${type}@${version}`)
-    if (schema === undefined) return yield* new UnknownEventType({ eventId, type, version })
-    return yield* Schema.decodeUnknownEffect(schema)(input).pipe(
+    if (!isKnownEvent(type, version)) return yield* new UnknownEventType({ eventId, type, version })
+    return yield* decodeKnown(input).pipe(
       Effect.mapError((error) => new MalformedEvent({ eventId, type, detail: formatIssue(error.issue) }))
     )
   })

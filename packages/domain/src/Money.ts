@@ -28,6 +28,10 @@ export const Currency = Schema.String.check(
 ).pipe(Schema.brand("Currency")).annotate({ identifier: "Currency" })
 export type Currency = typeof Currency.Type
 
+/** A currency code in any case (`usd`), decoded into its {@link Currency} (`USD`): for inputs that are lenient. */
+export const CurrencyCode = Schema.String.pipe(Schema.decodeTo(Currency, SchemaTransformation.toUpperCase()))
+  .annotate({ identifier: "CurrencyCode" })
+
 /** The currency of every amount that does not name one. */
 export const DefaultCurrency: Currency = Currency.make("USD")
 

@@ -62,6 +62,25 @@ export const OrderLines = <S extends Schema.Top, K extends keyof S["Type"] & str
     })
   )
 
+/** One requested line: a product and a quantity. The price is the catalog's, never the client's. */
+export const RequestedLine = Schema.Struct({ productId: ProductId, quantity: Quantity }).annotate({
+  identifier: "RequestedLine"
+})
+export type RequestedLine = typeof RequestedLine.Type
+
+/**
+ * A customer's request to place an order, as every edge decodes it (the gateway from JSON, the order service from
+ * gRPC): the same rules everywhere. Whether the total can be charged (at most `MaxChargeCents`) is known only once
+ * the lines are priced, so the order service checks it then.
+ */
+export class PlaceOrder extends Schema.Class<PlaceOrder>("PlaceOrder")({
+  userId: UserId,
+  items: OrderLines(RequestedLine, "productId"),
+  shippingAddress: ShippingAddress,
+  paymentMethod: PaymentMethod,
+  idempotencyKey: IdempotencyKey
+}) {}
+
 /** A customer's order and the state of the saga that places it. */
 export class Order extends Schema.Class<Order>("Order")(
   Schema.Struct({

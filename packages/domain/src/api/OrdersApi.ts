@@ -2,19 +2,14 @@ import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { IdempotencyKey, OrderId, PaymentId, ProductId, SagaId, TrackingNumber, UserId } from "../Ids.ts"
 import { Currency, PriceFromDecimal } from "../Money.ts"
+import { problemsOf } from "../Operations.ts"
 import { OrderLines, OrderStatus, Quantity, ShippingAddress } from "../Order.ts"
 import { PaymentMethod, type PaymentStatus } from "../Payment.ts"
 import {
   DeadlineExceededProblem,
   ForbiddenProblem,
-  IdempotencyKeyReusedProblem,
-  InsufficientStockProblem,
   InternalErrorProblem,
-  NotFoundProblem,
-  PaymentDeclinedProblem,
-  RequestInProgressProblem,
-  ServiceUnavailableProblem,
-  ValidationProblem
+  ServiceUnavailableProblem
 } from "../Problem.ts"
 import { ProductName } from "../Product.ts"
 import { Timestamp } from "../Timestamp.ts"
@@ -145,26 +140,19 @@ export class OrdersApi extends HttpApiGroup.make("orders")
     HttpApiEndpoint.post("create", "/api/v1/orders", {
       payload: CreateOrderRequest,
       success: [OrderCompleted.pipe(HttpApiSchema.status(201)), OrderAccepted.pipe(HttpApiSchema.status(202))],
-      error: [
-        ValidationProblem,
-        NotFoundProblem,
-        InsufficientStockProblem,
-        PaymentDeclinedProblem,
-        IdempotencyKeyReusedProblem,
-        RequestInProgressProblem,
-        ForbiddenProblem,
-        ...unavailable
-      ]
+      error: [...problemsOf("placeOrder"), ForbiddenProblem, ...unavailable]
     }).annotateMerge(OpenApi.annotations({
       summary: "Place an order",
       description: "Reserves stock, charges the payment and confirms the order (a saga). Answers 201 when the saga " +
-        "ended within the request, else 202 with status pending. Repeating a request with the same " +
-        "idempotency_key returns the same order; reusing the key for another request is a 422."
+        "ended within the request, else 202 with status pending: a decline or a stock-out is the order's outcome " +
+        "(status failed, failure_reason), never an error of this call. Repeating a request with the same " +
+        "idempotency_key returns the same order; reusing the key for another request is a 422. An order whose " +
+        "total is above what one payment can charge (999,999.99) is a 400."
     })),
     HttpApiEndpoint.get("get", "/api/v1/orders/:id", {
       params: { id: OrderId },
       success: OrderJson,
-      error: [NotFoundProblem, ...unavailable]
+      error: [...problemsOf("getOrder"), ...unavailable]
     }).annotateMerge(OpenApi.annotations({
       summary: "Get an order",
       description: "The caller's order with its payment and shipping state; another user's order is a 404."
@@ -172,7 +160,7 @@ export class OrdersApi extends HttpApiGroup.make("orders")
     HttpApiEndpoint.get("list", "/api/v1/orders", {
       query: ListOrdersQuery,
       success: OrderList,
-      error: [ValidationProblem, ...unavailable]
+      error: [...problemsOf("listOrders"), ...unavailable]
     }).annotateMerge(OpenApi.annotations({ summary: "List the caller's orders", description: "Newest first." }))
   )
   .middleware(Authorization)

@@ -2,14 +2,12 @@ import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { ProductId } from "../Ids.ts"
 import { Currency, PriceFromDecimal, PriceFromDecimalString } from "../Money.ts"
+import { problemsOf } from "../Operations.ts"
 import {
-  ConflictProblem,
   DeadlineExceededProblem,
   ForbiddenProblem,
   InternalErrorProblem,
-  NotFoundProblem,
-  ServiceUnavailableProblem,
-  ValidationProblem
+  ServiceUnavailableProblem
 } from "../Problem.ts"
 import { Category, ProductDescription, ProductName, Sku, StockQuantity } from "../Product.ts"
 import { Timestamp } from "../Timestamp.ts"
@@ -172,7 +170,7 @@ export class ProductsApi extends HttpApiGroup.make("products")
     HttpApiEndpoint.post("create", "/api/v1/products", {
       payload: CreateProductRequest,
       success: CreatedProduct.pipe(HttpApiSchema.status(201)),
-      error: [ValidationProblem, ConflictProblem, ForbiddenProblem, ...unavailable]
+      error: [...problemsOf("createProduct"), ForbiddenProblem, ...unavailable]
     }).middleware(Authorization).annotateMerge(OpenApi.annotations({
       summary: "Create a product",
       description: "Admin only. A duplicate SKU is a 409 Conflict. Unknown body members are refused (400)."
@@ -180,7 +178,7 @@ export class ProductsApi extends HttpApiGroup.make("products")
     HttpApiEndpoint.get("list", "/api/v1/products", {
       query: ListProductsQuery,
       success: ProductList,
-      error: [ValidationProblem, ...unavailable]
+      error: [...problemsOf("listProducts"), ...unavailable]
     }).annotateMerge(OpenApi.annotations({
       summary: "Browse the catalog",
       description: "Paginated by page number, or by the opaque next_cursor of the previous page."
@@ -188,7 +186,7 @@ export class ProductsApi extends HttpApiGroup.make("products")
     HttpApiEndpoint.get("search", "/api/v1/products/search", {
       query: SearchProductsQuery,
       success: SearchResult,
-      error: [ValidationProblem, ...unavailable]
+      error: [...problemsOf("searchProducts"), ...unavailable]
     }).annotateMerge(OpenApi.annotations({
       summary: "Search products",
       description: "By text (q), category and price range; cached, so cache_hit tells whether the cache answered."
@@ -196,7 +194,7 @@ export class ProductsApi extends HttpApiGroup.make("products")
     HttpApiEndpoint.get("get", "/api/v1/products/:id", {
       params: idParams,
       success: ProductDetails,
-      error: [NotFoundProblem, ...unavailable]
+      error: [...problemsOf("getProduct"), ...unavailable]
     }).annotateMerge(OpenApi.annotations({
       summary: "Get a product",
       description: "With real-time stock: inventory on hand, reserved and available units."
@@ -205,7 +203,7 @@ export class ProductsApi extends HttpApiGroup.make("products")
       params: idParams,
       payload: UpdateProductRequest,
       success: ProductJson,
-      error: [NotFoundProblem, ValidationProblem, ConflictProblem, ForbiddenProblem, ...unavailable]
+      error: [...problemsOf("updateProduct"), ForbiddenProblem, ...unavailable]
     }).middleware(Authorization).annotateMerge(OpenApi.annotations({
       summary: "Update a product",
       description: "Admin only. Changes the given members; inventory below the reserved units is a 409 Conflict."
