@@ -1,13 +1,8 @@
 import { Config, Context, Effect, Layer } from "effect"
+import type { ActiveStep } from "./saga/SagaState.ts"
 
-/** Step boundaries where the crash tests kill the process. */
-export type Failpoint =
-  | "after_create"
-  | "after_reserve"
-  | "after_charge"
-  | "after_commit"
-  | "after_refund"
-  | "after_release"
+/** Step boundaries where the crash tests kill the process: after the order is stored, and after each saga step. */
+export type Failpoint = "after_create" | `after_${ActiveStep}`
 
 /**
  * Named crash points for the crash-recovery tests: with `FAILPOINTS=after_reserve,after_charge` the process

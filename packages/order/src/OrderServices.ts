@@ -1,22 +1,28 @@
 import { breakerStoreLayer } from "@shop/service-defaults/resilience/BreakerStore"
 import { Layer } from "effect"
+import { CheckoutSaga } from "./CheckoutSaga.ts"
 import { PaymentClient } from "./clients/PaymentClient.ts"
 import { ProductClient } from "./clients/ProductClient.ts"
 import { Failpoints } from "./Failpoints.ts"
 import { OrderConfig } from "./OrderConfig.ts"
 import { OrderRepo } from "./OrderRepo.ts"
 import { Orders } from "./Orders.ts"
-import { SagaRunner } from "./SagaRunner.ts"
-import { SagaStore } from "./SagaStore.ts"
+import { SagaRunner } from "./saga/SagaRunner.ts"
+import { SagaStore } from "./saga/SagaStore.ts"
+
+const Peers = Layer.mergeAll(ProductClient.layer, PaymentClient.layer).pipe(
+  Layer.provide(breakerStoreLayer("shop:order:breaker:"))
+)
 
 /**
- * Orders and everything under it but the database: repositories, peer clients (each behind its circuit breaker,
- * states in Redis when REDIS_URL is set) and the saga runner.
+ * Orders and everything under it but the database: the repository, the peer clients (each behind its circuit
+ * breaker, states in Redis when REDIS_URL is set), the checkout saga's steps and the runner that drives them.
  */
 export const OrderServicesNoConfig = Orders.layer.pipe(
   Layer.provideMerge(SagaRunner.layer),
-  Layer.provideMerge(Layer.mergeAll(SagaStore.layer, OrderRepo.layer, ProductClient.layer, PaymentClient.layer)),
-  Layer.provide(breakerStoreLayer("shop:order:breaker:"))
+  Layer.provideMerge(CheckoutSaga.layer),
+  Layer.provideMerge(SagaStore.layer),
+  Layer.provideMerge(Layer.mergeAll(OrderRepo.layer, Peers))
 )
 
 /** The production wiring: configuration and failpoints from the environment. */

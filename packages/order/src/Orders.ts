@@ -1,27 +1,64 @@
-import { type DomainError, type IdempotencyKeyReused, NotFound, OrderId, SagaId, ValidationError } from "@shop/domain"
+import {
+  Cents,
+  formatDecimal,
+  IdempotencyKeyReused,
+  MaxChargeCents,
+  multiplyCents,
+  NotFound,
+  type OperationError,
+  type Order,
+  OrderId,
+  OrderLine,
+  type PlaceOrder,
+  SagaId,
+  stampEvent,
+  sumCents,
+  type Unreachable,
+  type UserId,
+  ValidationError
+} from "@shop/domain"
 import { Context, Effect, Layer, Metric, Option } from "effect"
 import { SqlClient } from "effect/sql"
+import { createHash } from "node:crypto"
 import { ProductClient } from "./clients/ProductClient.ts"
 import { Failpoints } from "./Failpoints.ts"
-import { orderCreated } from "./OrderEvents.ts"
-import { type CreateOrderInput, fingerprint, replay, validate } from "./OrderInput.ts"
 import * as OrderMetrics from "./OrderMetrics.ts"
-import { type OrderPage, OrderRepo, type PageRequest } from "./OrderRepo.ts"
+import { type OrderPage, OrderRepo, type PageRequest, type StoredOrder } from "./OrderRepo.ts"
+import * as OrderTransitions from "./OrderTransitions.ts"
 import { appendToOutbox, currentTraceparent } from "./Outbox.ts"
-import { SagaRunner } from "./SagaRunner.ts"
-import type { OrderItem, OrderRecord, SagaState } from "./SagaState.ts"
-import { SagaStore } from "./SagaStore.ts"
+import { SagaRunner } from "./saga/SagaRunner.ts"
+import { SagaState } from "./saga/SagaState.ts"
+import { SagaStore } from "./saga/SagaStore.ts"
 
-export interface Created {
-  readonly order: OrderRecord
+/** The first order of a key, and whether this request was a repeat of it. */
+export interface Placed {
+  readonly order: Order
   readonly replayed: boolean
 }
 
+/** A digest of everything the request asks for, so a replayed key can be told from a reused one. */
+export const fingerprint = (request: PlaceOrder): string => {
+  const items = request.items.toSorted((a, b) => a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0)
+    .map((item) => [item.productId, item.quantity])
+  const { city, state, street, zip } = request.shippingAddress
+  return createHash("sha256")
+    .update(JSON.stringify([items, [street, city, state, zip], request.paymentMethod]))
+    .digest("base64url")
+}
+
+/** The first order of a key again, or IdempotencyKeyReused when the key came with another request. */
+const replay = (stored: StoredOrder, digest: string) =>
+  stored.fingerprint === digest
+    ? Effect.succeed<Placed>({ order: stored.order, replayed: true })
+    : Effect.fail(new IdempotencyKeyReused({ key: stored.order.idempotencyKey }))
+
+const maxCharge = formatDecimal(Cents.make(MaxChargeCents))
+
 /** The order application service: the gRPC handlers call only this. */
 export class Orders extends Context.Service<Orders, {
-  readonly create: (input: CreateOrderInput) => Effect.Effect<Created, DomainError | IdempotencyKeyReused>
-  readonly get: (orderId: string, userId: string) => Effect.Effect<OrderRecord, NotFound>
-  readonly list: (userId: string, request: PageRequest) => Effect.Effect<OrderPage>
+  readonly place: (request: PlaceOrder) => Effect.Effect<Placed, OperationError<"placeOrder"> | Unreachable>
+  readonly get: (orderId: OrderId, userId: UserId) => Effect.Effect<Order, OperationError<"getOrder"> | Unreachable>
+  readonly list: (userId: UserId, request: PageRequest) => Effect.Effect<OrderPage, Unreachable>
 }>()("order/Orders") {
   static readonly layer = Layer.effect(
     Orders,
@@ -33,104 +70,88 @@ export class Orders extends Context.Service<Orders, {
       const products = yield* ProductClient
       const failpoints = yield* Failpoints
 
-      const price = Effect.fn("Orders.price")(function*(input: CreateOrderInput) {
-        const priced = yield* Effect.forEach(input.items, (item) =>
+      // Prices come from the catalog, never from the client; every order is in one currency and chargeable.
+      const price = Effect.fn("Orders.price")(function*(request: PlaceOrder) {
+        const lines = yield* Effect.forEach(request.items, (item) =>
           products.getProduct(item.productId).pipe(
-            Effect.map((product): OrderItem & { readonly currency: string } => ({
-              productId: item.productId,
-              name: product.name,
-              quantity: item.quantity,
-              unitPriceCents: product.priceCents,
-              currency: product.currency
-            })),
+            Effect.map((product) => ({ product, quantity: item.quantity })),
             Effect.catchTag("NotFound", () =>
               Effect.fail(
                 new ValidationError({ field: "items.product_id", detail: `unknown product ${item.productId}` })
               ))
           ), { concurrency: 8 })
-        const currencies = new Set(priced.map((item) => item.currency))
-        if (currencies.size !== 1) {
+        const currencies = new Set(lines.map((line) => line.product.currency))
+        const [currency] = currencies
+        if (currencies.size !== 1 || currency === undefined) {
           return yield* new ValidationError({ field: "items", detail: "all products must share one currency" })
         }
-        const total = priced.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0)
-        if (!Number.isSafeInteger(total)) {
-          return yield* new ValidationError({ field: "items", detail: "total too large" })
+        const totals = yield* Effect.forEach(
+          lines,
+          (line) => multiplyCents(line.product.priceCents, line.quantity, "items")
+        )
+        const totalCents = yield* sumCents(totals, "items")
+        if (totalCents > MaxChargeCents) {
+          return yield* new ValidationError({
+            field: "items",
+            detail: `the order total ${
+              formatDecimal(totalCents)
+            } is above ${maxCharge}, the most one payment can charge`
+          })
         }
-        return { items: priced.map(({ currency: _, ...item }) => item), total, currency: [...currencies][0] ?? "USD" }
+        const orderLines = lines.map(({ product, quantity }) =>
+          new OrderLine({ productId: product.id, name: product.name, quantity, unitPrice: product.priceCents })
+        )
+        return { lines: orderLines, totalCents, currency } satisfies OrderTransitions.PricedLines
       })
 
-      const create = Effect.fn("Orders.create")(function*(raw: CreateOrderInput) {
-        const input = yield* validate(raw)
-        const digest = fingerprint(input)
-        const existing = yield* repo.findByKey(input.userId, input.idempotencyKey).pipe(Effect.orDie)
+      const place = Effect.fn("Orders.place")(function*(request: PlaceOrder) {
+        const digest = fingerprint(request)
+        const existing = yield* repo.findByKey(request.userId, request.idempotencyKey)
         if (Option.isSome(existing)) return yield* replay(existing.value, digest)
-        const priced = yield* price(input)
-        const orderId = yield* OrderId.generate
-        const sagaId = yield* SagaId.generate
-        yield* Effect.annotateCurrentSpan({ "order.id": orderId, "saga.id": sagaId })
+        const priced = yield* price(request)
+        const ids = { orderId: yield* OrderId.generate, sagaId: yield* SagaId.generate }
+        yield* Effect.annotateCurrentSpan({ "order.id": ids.orderId, "saga.id": ids.sagaId })
         const traceparent = yield* currentTraceparent
-        const draft: OrderRecord = {
-          id: orderId,
-          userId: input.userId,
-          idempotencyKey: input.idempotencyKey,
-          fingerprint: digest,
-          status: "pending",
-          sagaId,
-          items: priced.items,
-          totalCents: priced.total,
-          currency: priced.currency,
-          paymentMethod: input.paymentMethod,
-          shippingAddress: input.shippingAddress,
-          paymentStatus: "pending",
-          paymentId: undefined,
-          trackingNumber: undefined,
-          failureReason: undefined,
-          createdAt: "",
-          updatedAt: "",
-          confirmedAt: undefined
-        }
+        const placed = OrderTransitions.place(request, priced, ids, yield* stampEvent(traceparent))
+        const saga = new SagaState({
+          orderId: ids.orderId,
+          sagaId: ids.sagaId,
+          step: "reserve",
+          attempts: 0,
+          refunded: false,
+          ...(traceparent === undefined ? {} : { traceparent })
+        })
         // The unique (user, key) index decides a race between two identical requests: the loser inserts nothing.
         const inserted = yield* sql.withTransaction(Effect.gen(function*() {
-          const stored = yield* repo.insert(draft)
-          if (Option.isNone(stored)) return stored
-          yield* store.create(orderId, sagaId, traceparent)
-          yield* appendToOutbox(yield* orderCreated(draft, traceparent))
-          return stored
-        })).pipe(Effect.provideService(SqlClient.SqlClient, sql), Effect.orDie)
-        if (Option.isNone(inserted)) {
-          const winner = yield* repo.findByKey(input.userId, input.idempotencyKey).pipe(Effect.orDie)
+          if (!(yield* repo.insert(placed.order, digest))) return false
+          yield* store.create(saga).pipe(Effect.orDie)
+          yield* appendToOutbox(placed.event).pipe(Effect.orDie)
+          return true
+        })).pipe(Effect.provideService(SqlClient.SqlClient, sql), Effect.catchTag("SqlError", Effect.die))
+        if (!inserted) {
+          const winner = yield* repo.findByKey(request.userId, request.idempotencyKey)
           if (Option.isNone(winner)) return yield* Effect.die(new Error("order vanished after a key conflict"))
           return yield* replay(winner.value, digest)
         }
         yield* Metric.update(OrderMetrics.ordersCreated, 1)
         yield* failpoints.hit("after_create")
-        const state: SagaState = {
-          orderId,
-          sagaId,
-          step: "reserve",
-          attempts: 0,
-          failure: undefined,
-          paymentId: undefined,
-          reservationExpiresAt: undefined,
-          refunded: false,
-          traceparent
-        }
-        yield* runner.start(state)
-        return { order: inserted.value, replayed: false } satisfies Created
+        yield* runner.start(saga)
+        return { order: placed.order, replayed: false } satisfies Placed
       })
 
-      const get = Effect.fn("Orders.get")(function*(orderId: string, userId: string) {
-        const found = yield* repo.findById(orderId).pipe(Effect.orDie)
+      const get = Effect.fn("Orders.get")(function*(orderId: OrderId, userId: UserId) {
+        const found = yield* repo.findById(orderId)
+        // Another user's order is not found: its existence is not theirs to know.
         if (Option.isNone(found) || found.value.userId !== userId) {
           return yield* new NotFound({ entity: "order", id: orderId })
         }
         return found.value
       })
 
-      const list = Effect.fn("Orders.list")(function*(userId: string, request: PageRequest) {
-        return yield* repo.list(userId, request).pipe(Effect.orDie)
+      const list = Effect.fn("Orders.list")(function*(userId: UserId, request: PageRequest) {
+        return yield* repo.list(userId, request)
       })
-      return Orders.of({ create, get, list })
+      return Orders.of({ place, get, list })
     })
   )
 }

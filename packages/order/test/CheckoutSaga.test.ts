@@ -1,30 +1,56 @@
 import { assert, describe, it } from "@effect/vitest"
-import { type DomainError, InsufficientStock, ServiceUnavailable } from "@shop/domain"
-import { Conflict } from "@shop/domain"
-import { Duration, Effect, Layer, Option } from "effect"
+import {
+  Cents,
+  DefaultCurrency,
+  IdempotencyKey,
+  InsufficientStock,
+  Order,
+  OrderId,
+  OrderLine,
+  Payment,
+  PaymentId,
+  type PaymentStatus,
+  ProductId,
+  SagaId,
+  ServiceUnavailable,
+  ShippingAddress,
+  UserId
+} from "@shop/domain"
+import * as Backoff from "@shop/service-defaults/resilience/Backoff"
+import { DateTime, Duration, Effect, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
-import { type ChargeView, PaymentClient } from "../src/clients/PaymentClient.ts"
-import { ProductClient } from "../src/clients/ProductClient.ts"
-import { Failpoints } from "../src/Failpoints.ts"
+import { CheckoutSaga, refundKey } from "../src/CheckoutSaga.ts"
+import { PaymentClient } from "../src/clients/PaymentClient.ts"
+import { type HeldReservation, ProductClient, ReservationGone } from "../src/clients/ProductClient.ts"
 import { OrderConfig } from "../src/OrderConfig.ts"
-import type { OrderRecord, SagaState } from "../src/SagaState.ts"
-import { advance, refundKey } from "../src/SagaSteps.ts"
-import { retryDelay } from "../src/SagaStore.ts"
+import { type Decision, settle } from "../src/saga/Saga.ts"
+import { SagaState } from "../src/saga/SagaState.ts"
+
+const epoch = DateTime.makeUnsafe(0)
+
+const payment = (id: string, status: PaymentStatus, failureReason?: string) =>
+  new Payment({
+    id: PaymentId.make(id),
+    orderId: OrderId.make("ord_1"),
+    amountCents: Cents.make(1000),
+    currency: DefaultCurrency,
+    method: "credit_card",
+    status,
+    idempotencyKey: IdempotencyKey.make("order-charge-ord_1"),
+    ...(failureReason === undefined ? {} : { failureReason }),
+    createdAt: epoch,
+    updatedAt: epoch
+  })
 
 /** Scripted peers: each call is recorded, and answers come from the functions the test sets. */
 const makeFakes = () => {
   const calls: Array<string> = []
   const script = {
-    reserve: (): Effect.Effect<{ expiresAt: Date }, DomainError> =>
-      Effect.map(
-        Effect.clockWith((clock) => clock.currentTimeMillis),
-        (now) => ({ expiresAt: new Date(now + 60_000) })
-      ),
-    commit: (): Effect.Effect<void, DomainError> => Effect.void,
-    charge: (): Effect.Effect<ChargeView, DomainError> =>
-      Effect.succeed({ paymentId: "pay_1", status: "succeeded", failureReason: "" }),
-    get: (): Effect.Effect<ChargeView, DomainError> =>
-      Effect.succeed({ paymentId: "pay_1", status: "succeeded", failureReason: "" })
+    reserve: (): Effect.Effect<HeldReservation, InsufficientStock | ReservationGone | ServiceUnavailable> =>
+      Effect.map(DateTime.now, (now) => ({ expiresAt: DateTime.add(now, { seconds: 60 }) })),
+    commit: (): Effect.Effect<void, ReservationGone | ServiceUnavailable> => Effect.void,
+    charge: (): Effect.Effect<Payment, ServiceUnavailable> => Effect.succeed(payment("pay_1", "succeeded")),
+    get: (): Effect.Effect<Payment, ServiceUnavailable> => Effect.succeed(payment("pay_1", "succeeded"))
   }
   const products = ProductClient.of({
     getProduct: () => Effect.die("unused"),
@@ -36,59 +62,67 @@ const makeFakes = () => {
     charge: (input) => Effect.suspend(() => (calls.push(`charge ${input.idempotencyKey}`), script.charge())),
     get: (id) => Effect.suspend(() => (calls.push(`get ${id}`), script.get())),
     findByOrder: () => Effect.map(script.get(), Option.some),
-    refund: (id, key) => Effect.sync(() => void calls.push(`refund ${id} ${key}`))
+    refund: (id, key) => Effect.sync(() => (calls.push(`refund ${id} ${key}`), payment(id, "refunded")))
   })
-  const layer = Layer.mergeAll(
+  const layer = CheckoutSaga.layer.pipe(Layer.provide(Layer.mergeAll(
     Layer.succeed(ProductClient, products),
     Layer.succeed(PaymentClient, payments),
-    Failpoints.layerNoop,
     OrderConfig.layerWith({ reservationMargin: Duration.seconds(30), maxAttempts: 3 })
-  )
+  )))
   return { calls, script, layer }
 }
 
-const order: OrderRecord = {
-  id: "ord_1",
-  userId: "user_1",
-  idempotencyKey: "k",
-  fingerprint: "f",
+const order = new Order({
+  id: OrderId.make("ord_1"),
+  userId: UserId.make("user_1"),
   status: "pending",
-  sagaId: "saga_1",
-  items: [{ productId: "prod_1", name: "P", quantity: 2, unitPriceCents: 500 }],
-  totalCents: 1000,
-  currency: "USD",
-  paymentMethod: "card",
-  shippingAddress: { street: "s", city: "c", state: "st", zip: "94102" },
-  paymentStatus: "pending",
-  paymentId: undefined,
-  trackingNumber: undefined,
-  failureReason: undefined,
-  createdAt: "",
-  updatedAt: "",
-  confirmedAt: undefined
-}
-
-const state = (patch: Partial<SagaState>): SagaState => ({
-  orderId: "ord_1",
-  sagaId: "saga_1",
-  step: "reserve",
-  attempts: 0,
-  failure: undefined,
-  paymentId: undefined,
-  reservationExpiresAt: undefined,
-  refunded: false,
-  traceparent: undefined,
-  ...patch
+  items: [new OrderLine({ productId: ProductId.make("prod_1"), name: "P", quantity: 2, unitPrice: Cents.make(500) })],
+  totalCents: Cents.make(1000),
+  currency: DefaultCurrency,
+  paymentMethod: "credit_card",
+  shippingAddress: new ShippingAddress({ street: "s", city: "c", state: "st", zip: "94102" }),
+  idempotencyKey: IdempotencyKey.make("k"),
+  sagaId: SagaId.make("saga_1"),
+  createdAt: epoch,
+  updatedAt: epoch
 })
 
-describe("saga transitions", () => {
+const state = (patch: Partial<ConstructorParameters<typeof SagaState>[0]>) =>
+  new SagaState({
+    orderId: OrderId.make("ord_1"),
+    sagaId: SagaId.make("saga_1"),
+    step: "reserve",
+    attempts: 0,
+    refunded: false,
+    ...patch
+  })
+
+/** Runs the step the saga is at. */
+const run = (saga: SagaState) =>
+  Effect.gen(function*() {
+    const steps = yield* CheckoutSaga
+    if (saga.step === "confirmed" || saga.step === "failed") return yield* Effect.die("terminal")
+    return yield* steps[saga.step](saga, order, Effect.void)
+  })
+
+const at = (seconds: number) => DateTime.makeUnsafe(seconds * 1000)
+
+/** The step and facts of an `Advance`, for comparisons. */
+const moved = (decision: Decision): Record<string, unknown> => {
+  if (decision._tag !== "Advance") return { tag: decision._tag }
+  const { failure, ...facts } = decision.facts
+  return { step: decision.step, ...facts, ...(failure === undefined ? {} : { failure: { ...failure } }) }
+}
+
+describe("checkout saga steps", () => {
   it.effect("reserve moves on to charge with the reservation's expiry", () => {
     const fakes = makeFakes()
     return Effect.gen(function*() {
-      const t = yield* advance(state({}), order)
-      assert.strictEqual(t._tag, "Next")
-      assert.strictEqual(t._tag === "Next" && t.step, "charge")
-      assert.strictEqual(t._tag === "Next" && t.reservationExpiresAt?.getTime(), 60_000)
+      const decision = yield* run(state({}))
+      assert.strictEqual(decision._tag, "Advance")
+      assert.strictEqual(decision._tag === "Advance" && decision.step, "charge")
+      const expiresAt = decision._tag === "Advance" ? decision.facts.reservationExpiresAt : undefined
+      assert.strictEqual(expiresAt === undefined ? undefined : DateTime.toEpochMillis(expiresAt), 60_000)
     }).pipe(Effect.provide(fakes.layer))
   })
 
@@ -97,31 +131,27 @@ describe("saga transitions", () => {
     return Effect.gen(function*() {
       fakes.script.reserve = () =>
         Effect.fail(new InsufficientStock({ productId: "prod_1", requested: 2, available: 1 }))
-      const t = yield* advance(state({}), order)
-      assert.deepStrictEqual(t, {
-        _tag: "Next",
+      const decision = yield* run(state({}))
+      assert.deepStrictEqual(moved(decision), {
         step: "release",
         failure: { reason: "insufficient_stock", detail: "insufficient_stock: prod_1" }
       })
       fakes.script.reserve = () => Effect.fail(new ServiceUnavailable({ service: "product", detail: "down" }))
-      assert.strictEqual((yield* advance(state({ attempts: 0 }), order))._tag, "Retry")
-      const last = yield* advance(state({ attempts: 2 }), order)
-      assert.strictEqual(last._tag === "Next" && last.step, "release")
+      assert.strictEqual(settle(yield* run(state({ attempts: 0 })), 0, 3)._tag, "Retry")
+      const last = settle(yield* run(state({ attempts: 2 })), 2, 3)
+      assert.strictEqual(last._tag === "Advance" && last.step, "release")
     }).pipe(Effect.provide(fakes.layer))
   })
 
   it.effect("no charge once the reservation is within the margin of its expiry", () => {
     const fakes = makeFakes()
     return Effect.gen(function*() {
-      const held = state({ step: "charge", reservationExpiresAt: new Date(60_000) })
-      const ok = yield* advance(held, order)
-      assert.deepStrictEqual(ok, { _tag: "Next", step: "commit", paymentId: "pay_1" })
+      const held = state({ step: "charge", reservationExpiresAt: at(60) })
+      assert.deepStrictEqual(moved(yield* run(held)), { step: "commit", paymentId: "pay_1" })
       assert.include(fakes.calls, "charge order-charge-ord_1")
       fakes.calls.length = 0
       yield* TestClock.adjust("31 seconds")
-      const late = yield* advance(held, order)
-      assert.deepStrictEqual(late, {
-        _tag: "Next",
+      assert.deepStrictEqual(moved(yield* run(held)), {
         step: "release",
         failure: { reason: "timeout", detail: "reservation_expired" }
       })
@@ -132,9 +162,9 @@ describe("saga transitions", () => {
   it.effect("a reservation ended by the product service is not charged", () => {
     const fakes = makeFakes()
     return Effect.gen(function*() {
-      fakes.script.reserve = () => Effect.fail(new Conflict({ detail: "reservation expired" }))
-      const t = yield* advance(state({ step: "charge", reservationExpiresAt: new Date(120_000) }), order)
-      assert.strictEqual(t._tag === "Next" && t.step, "release")
+      fakes.script.reserve = () => Effect.fail(new ReservationGone({ detail: "reservation expired" }))
+      const decision = yield* run(state({ step: "charge", reservationExpiresAt: at(120) }))
+      assert.strictEqual(decision._tag === "Advance" && decision.step, "release")
       assert.isFalse(fakes.calls.some((call) => call.startsWith("charge")))
     }).pipe(Effect.provide(fakes.layer))
   })
@@ -142,40 +172,40 @@ describe("saga transitions", () => {
   it.effect("a pending payment is awaited, then committed once it succeeds", () => {
     const fakes = makeFakes()
     return Effect.gen(function*() {
-      fakes.script.charge = () => Effect.succeed({ paymentId: "pay_9", status: "pending", failureReason: "" })
-      const t = yield* advance(state({ step: "charge", reservationExpiresAt: new Date(120_000) }), order)
-      assert.deepStrictEqual(t, { _tag: "Next", step: "await_payment", paymentId: "pay_9" })
-      fakes.script.get = () => Effect.succeed({ paymentId: "pay_9", status: "pending", failureReason: "" })
-      assert.strictEqual((yield* advance(state({ step: "await_payment", paymentId: "pay_9" }), order))._tag, "Retry")
-      fakes.script.get = () => Effect.succeed({ paymentId: "pay_9", status: "succeeded", failureReason: "" })
-      const paid = yield* advance(state({ step: "await_payment", paymentId: "pay_9", attempts: 40 }), order)
-      assert.deepStrictEqual(paid, { _tag: "Next", step: "commit", paymentId: "pay_9" })
+      fakes.script.charge = () => Effect.succeed(payment("pay_9", "pending_unknown"))
+      const charged = yield* run(state({ step: "charge", reservationExpiresAt: at(120) }))
+      assert.deepStrictEqual(moved(charged), { step: "await_payment", paymentId: "pay_9" })
+      fakes.script.get = () => Effect.succeed(payment("pay_9", "pending"))
+      const awaiting = state({ step: "await_payment", paymentId: PaymentId.make("pay_9") })
+      assert.strictEqual((yield* run(awaiting))._tag, "Retry")
+      fakes.script.get = () => Effect.succeed(payment("pay_9", "succeeded"))
+      const paid = yield* run(state({ step: "await_payment", paymentId: PaymentId.make("pay_9"), attempts: 40 }))
+      assert.deepStrictEqual(moved(paid), { step: "commit", paymentId: "pay_9" })
     }).pipe(Effect.provide(fakes.layer))
   })
 
   it.effect("a failed commit after the charge refunds it, keyed by the order", () => {
     const fakes = makeFakes()
     return Effect.gen(function*() {
-      fakes.script.commit = () => Effect.fail(new Conflict({ detail: "reservation expired" }))
-      const t = yield* advance(state({ step: "commit", paymentId: "pay_1" }), order)
-      assert.deepStrictEqual(t, {
-        _tag: "Next",
+      fakes.script.commit = () => Effect.fail(new ReservationGone({ detail: "reservation expired" }))
+      const committed = yield* run(state({ step: "commit", paymentId: PaymentId.make("pay_1") }))
+      assert.deepStrictEqual(moved(committed), {
         step: "refund",
         failure: { reason: "timeout", detail: "reservation_expired" }
       })
-      const refunded = yield* advance(state({ step: "refund", paymentId: "pay_1" }), order)
-      assert.deepStrictEqual(refunded, { _tag: "Next", step: "release", refunded: true, paymentId: "pay_1" })
-      assert.include(fakes.calls, `refund pay_1 ${refundKey("ord_1")}`)
+      const refunded = yield* run(state({ step: "refund", paymentId: PaymentId.make("pay_1") }))
+      assert.deepStrictEqual(moved(refunded), { step: "release", refunded: true, paymentId: "pay_1" })
+      assert.include(fakes.calls, `refund pay_1 ${refundKey(OrderId.make("ord_1"))}`)
     }).pipe(Effect.provide(fakes.layer))
   })
 
-  it("retry delays grow and stay under the cap", () => {
-    const base = Duration.millis(100)
-    const cap = Duration.seconds(5)
-    for (let attempt = 0; attempt < 30; attempt++) {
-      const delay = retryDelay(attempt, base, cap)
-      assert.isAtMost(delay, 5000)
-      assert.isAtLeast(delay, Math.min(5000, 100 * 2 ** attempt) / 2)
-    }
-  })
+  it.effect("retry delays grow and stay under the cap", () =>
+    Effect.gen(function*() {
+      const backoff: Backoff.Backoff = { base: Duration.millis(100), cap: Duration.seconds(5), jitter: "equal" }
+      for (let attempt = 0; attempt < 30; attempt++) {
+        const delay = Duration.toMillis(yield* Backoff.delay(backoff, attempt + 1))
+        assert.isAtMost(delay, 5000)
+        assert.isAtLeast(delay, Math.min(5000, 100 * 2 ** attempt) / 2)
+      }
+    }))
 })

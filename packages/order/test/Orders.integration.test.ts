@@ -11,7 +11,7 @@ const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${++count
 const request = (overrides: Partial<CreateOrderRequest> & Pick<CreateOrderRequest, "items">): CreateOrderRequest => ({
   userId: unique("user_"),
   shippingAddress: address,
-  paymentMethod: "card_visa_ok",
+  paymentMethod: "pm_card_visa",
   idempotencyKey: unique("key_"),
   ...overrides
 })
@@ -61,7 +61,9 @@ layer(Harness.layer("orders"), { timeout: 120_000, excludeTestServices: true })(
       const h = yield* Harness
       const a = unique("prod_d")
       h.product.add(a, 1000, 3)
-      const res = yield* create(request({ items: [{ productId: a, quantity: 2 }], paymentMethod: "card_declined" }))
+      const res = yield* create(
+        request({ items: [{ productId: a, quantity: 2 }], paymentMethod: "pm_card_chargeDeclined" })
+      )
       const done = yield* awaitTerminal(h.client, res.order!.orderId, res.order!.userId)
       assert.strictEqual(done.status, "ORDER_STATUS_FAILED")
       assert.strictEqual(done.failureReason, "payment_declined: card_declined")
@@ -134,7 +136,7 @@ layer(Harness.layer("orders"), { timeout: 120_000, excludeTestServices: true })(
       const h = yield* Harness
       const a = unique("prod_u")
       h.product.add(a, 1500, 2)
-      const res = yield* create(request({ items: [{ productId: a, quantity: 1 }], paymentMethod: "card_unknown" }))
+      const res = yield* create(request({ items: [{ productId: a, quantity: 1 }], paymentMethod: "pm_card_unknown" }))
       const orderId = res.order!.orderId
       // Several polls pass while the outcome is unknown: the order must stay pending.
       yield* Effect.sleep("1500 millis")
@@ -151,7 +153,7 @@ layer(Harness.layer("orders"), { timeout: 120_000, excludeTestServices: true })(
       const h = yield* Harness
       const a = unique("prod_x")
       h.product.add(a, 2500, 2)
-      const res = yield* create(request({ items: [{ productId: a, quantity: 1 }], paymentMethod: "card_unknown" }))
+      const res = yield* create(request({ items: [{ productId: a, quantity: 1 }], paymentMethod: "pm_card_unknown" }))
       const orderId = res.order!.orderId
       yield* Effect.sleep("500 millis")
       h.product.expire(orderId)

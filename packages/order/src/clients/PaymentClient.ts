@@ -1,106 +1,140 @@
-import { type DomainError, InternalError } from "@shop/domain"
 import {
-  GetPaymentRequest,
-  type Payment,
-  PaymentServiceService,
-  PaymentStatus,
-  ProcessPaymentRequest,
-  RefundPaymentRequest
-} from "@shop/proto/payment/v1/payment"
+  type Cents,
+  type Currency,
+  decodeInput,
+  type IdempotencyKey,
+  type NotFound,
+  type OperationError,
+  type OrderId,
+  Payment,
+  type PaymentId,
+  type PaymentMethod,
+  type PaymentStatus,
+  type RefundStatus,
+  type Unreachable
+} from "@shop/domain"
+import * as proto from "@shop/proto/payment/v1/payment"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
 import { withPeerBreaker } from "@shop/service-defaults/resilience/PeerBreaker"
 import { Context, Effect, Layer, Option } from "effect"
 import { OrderConfig } from "../OrderConfig.ts"
 
-/** Where a payment stands, as the saga reads it. */
-export type ChargeStatus = "pending" | "succeeded" | "failed" | "refunded"
-
-export interface ChargeView {
-  readonly paymentId: string
-  readonly status: ChargeStatus
-  readonly failureReason: string
+/** A charge of an order's total, keyed so that every retry of it is the same request. */
+export interface ChargeRequest {
+  readonly orderId: OrderId
+  readonly amountCents: Cents
+  readonly currency: Currency
+  readonly method: PaymentMethod
+  readonly idempotencyKey: IdempotencyKey
 }
 
-export interface ChargeInput {
-  readonly orderId: string
-  readonly amountCents: number
-  readonly currency: string
-  readonly paymentMethod: string
-  readonly idempotencyKey: string
+const statuses: Record<proto.PaymentStatus, PaymentStatus | undefined> = {
+  [proto.PaymentStatus.UNSPECIFIED]: undefined,
+  [proto.PaymentStatus.UNRECOGNIZED]: undefined,
+  [proto.PaymentStatus.PENDING]: "pending",
+  [proto.PaymentStatus.PENDING_UNKNOWN]: "pending_unknown",
+  [proto.PaymentStatus.SUCCEEDED]: "succeeded",
+  // The domain tells a partial refund by `refundedCents`, never by calling it a plain success.
+  [proto.PaymentStatus.PARTIALLY_REFUNDED]: "succeeded",
+  [proto.PaymentStatus.FAILED]: "failed",
+  [proto.PaymentStatus.REFUNDED]: "refunded"
 }
 
-const statusOf = (status: PaymentStatus): ChargeStatus => {
-  switch (status) {
-    case PaymentStatus.SUCCEEDED:
-    case PaymentStatus.PARTIALLY_REFUNDED:
-      return "succeeded"
-    case PaymentStatus.FAILED:
-      return "failed"
-    case PaymentStatus.REFUNDED:
-      return "refunded"
-    default:
-      // PENDING and PENDING_UNKNOWN: the outcome is not known yet and must be waited for, never guessed.
-      return "pending"
-  }
+const refundStatuses: Record<proto.RefundStatus, RefundStatus | undefined> = {
+  [proto.RefundStatus.UNSPECIFIED]: undefined,
+  [proto.RefundStatus.UNRECOGNIZED]: undefined,
+  [proto.RefundStatus.PENDING]: "pending",
+  [proto.RefundStatus.SUCCEEDED]: "succeeded",
+  [proto.RefundStatus.FAILED]: "failed"
 }
 
-const view = (payment: Payment | undefined): Effect.Effect<ChargeView, InternalError> =>
-  payment === undefined
-    ? Effect.fail(new InternalError({ detail: "payment: reply without a payment" }))
-    : Effect.succeed({
-      paymentId: payment.paymentId,
-      status: statusOf(payment.status),
-      failureReason: payment.failureReason
-    })
+const ifSet = <K extends string>(key: K, value: string) => (value === "" ? {} : { [key]: value })
 
-/** The payment service, as the saga uses it. Charges are keyed by an idempotency key derived from the order id. */
+const decodePayment = decodeInput(Payment)
+
+/** The payment of a reply, in domain types; a reply that does not decode is a bug of the peer: a defect. */
+const toPayment = (payment: proto.Payment | undefined): Effect.Effect<Payment> =>
+  Effect.orDie(decodePayment(
+    payment === undefined ? undefined : {
+      id: payment.paymentId,
+      orderId: payment.orderId,
+      amountCents: payment.amountCents,
+      currency: payment.currency,
+      method: payment.paymentMethod,
+      status: statuses[payment.status],
+      idempotencyKey: payment.idempotencyKey,
+      ...ifSet("transactionId", payment.providerChargeId),
+      ...ifSet("failureReason", payment.failureReason),
+      refundedCents: payment.refundedCents,
+      refunds: payment.refunds.map((refund) => ({
+        id: refund.refundId,
+        paymentId: refund.paymentId,
+        amountCents: refund.amountCents,
+        status: refundStatuses[refund.status],
+        ...ifSet("transactionId", refund.providerRefundId),
+        ...ifSet("failureReason", refund.failureReason),
+        ...ifSet("idempotencyKey", refund.idempotencyKey),
+        reason: refund.reason,
+        createdAt: refund.createdAt
+      })),
+      createdAt: payment.createdAt,
+      updatedAt: payment.updatedAt
+    }
+  ))
+
+/** The payment service, as the saga uses it; every call is keyed by the order. */
 export class PaymentClient extends Context.Service<PaymentClient, {
-  readonly charge: (input: ChargeInput) => Effect.Effect<ChargeView, DomainError>
-  readonly get: (paymentId: string) => Effect.Effect<ChargeView, DomainError>
-  readonly findByOrder: (orderId: string) => Effect.Effect<Option.Option<ChargeView>, DomainError>
-  readonly refund: (paymentId: string, idempotencyKey: string, reason: string) => Effect.Effect<void, DomainError>
+  /** The payment after the attempt: succeeded, failed, or pending(_unknown) while the outcome is not known. */
+  readonly charge: (request: ChargeRequest) => Effect.Effect<Payment, OperationError<"chargePayment"> | Unreachable>
+  readonly get: (paymentId: PaymentId) => Effect.Effect<Payment, NotFound | Unreachable>
+  readonly findByOrder: (orderId: OrderId) => Effect.Effect<Option.Option<Payment>, Unreachable>
+  /** Refunds what is left of the payment; the answer is the payment after the refund, with its refunds. */
+  readonly refund: (
+    paymentId: PaymentId,
+    idempotencyKey: IdempotencyKey,
+    reason: string
+  ) => Effect.Effect<Payment, OperationError<"refundPayment"> | Unreachable>
 }>()("order/PaymentClient") {
   static readonly layer = Layer.effect(
     PaymentClient,
     Effect.gen(function*() {
       const config = yield* OrderConfig
-      const client = yield* GrpcClient.make({
+      const peer = yield* GrpcClient.make({
         address: config.paymentAddress,
         service: "payment",
         deadline: config.callTimeout
-      }).pipe(Effect.flatMap((peer) =>
-        withPeerBreaker(peer, {
+      }).pipe(Effect.flatMap((client) =>
+        withPeerBreaker(client, {
           failureThreshold: config.breakerFailureThreshold,
           openDuration: config.breakerCooldown
         })
       ))
-      const charge = Effect.fn("PaymentClient.charge")(function*(input: ChargeInput) {
-        const res = yield* client.unary(PaymentServiceService.processPayment, ProcessPaymentRequest.fromPartial(input))
-        return yield* view(res.payment)
+      const Rpc = proto.PaymentServiceService
+
+      const charge = Effect.fn("PaymentClient.charge")(function*(request: ChargeRequest) {
+        const reply = yield* peer.call(Rpc.processPayment, {
+          orderId: request.orderId,
+          amountCents: request.amountCents,
+          currency: request.currency,
+          paymentMethod: request.method,
+          idempotencyKey: request.idempotencyKey
+        }, "chargePayment")
+        return yield* toPayment(reply.payment)
       })
-      const get = Effect.fn("PaymentClient.get")(function*(paymentId: string) {
-        const res = yield* client.unary(
-          PaymentServiceService.getPayment,
-          GetPaymentRequest.fromPartial({ paymentId })
-        )
-        return yield* view(res.payment)
+      const get = Effect.fn("PaymentClient.get")(function*(paymentId: PaymentId) {
+        return yield* toPayment((yield* peer.call(Rpc.getPayment, { paymentId }, "getPayment")).payment)
       })
-      const findByOrder = Effect.fn("PaymentClient.findByOrder")(function*(orderId: string) {
-        return yield* client.unary(
-          PaymentServiceService.getPayment,
-          GetPaymentRequest.fromPartial({ orderId })
-        ).pipe(
-          Effect.flatMap((res) => view(res.payment)),
+      const findByOrder = Effect.fn("PaymentClient.findByOrder")(function*(orderId: OrderId) {
+        return yield* peer.call(Rpc.getPayment, { orderId }, "getPayment").pipe(
+          Effect.flatMap((reply) => toPayment(reply.payment)),
           Effect.map(Option.some),
-          Effect.catchTag("NotFound", () => Effect.succeed(Option.none<ChargeView>()))
+          Effect.catchTag("NotFound", () => Effect.succeed(Option.none<Payment>()))
         )
       })
       const refund = Effect.fn("PaymentClient.refund")(
-        function*(paymentId: string, idempotencyKey: string, reason: string) {
-          yield* client.unary(
-            PaymentServiceService.refundPayment,
-            RefundPaymentRequest.fromPartial({ paymentId, idempotencyKey, reason })
-          )
+        function*(paymentId: PaymentId, idempotencyKey: IdempotencyKey, reason: string) {
+          const reply = yield* peer.call(Rpc.refundPayment, { paymentId, idempotencyKey, reason }, "refundPayment")
+          return yield* toPayment(reply.payment)
         }
       )
       return PaymentClient.of({ charge, get, findByOrder, refund })

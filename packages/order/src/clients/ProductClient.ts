@@ -1,93 +1,101 @@
-import { type DomainError, InternalError } from "@shop/domain"
 import {
-  CommitReservationRequest,
-  type CommitReservationResponse,
-  GetProductRequest,
-  type GetProductResponse,
-  ProductServiceService,
-  ReleaseReservationRequest,
-  type ReleaseReservationResponse,
-  ReserveInventoryRequest,
-  type ReserveInventoryResponse
-} from "@shop/proto/product/v1/product"
+  decodeInput,
+  InsufficientStock,
+  type NotFound,
+  type OrderId,
+  Product,
+  type ProductId,
+  type RequestedLine,
+  type Unreachable
+} from "@shop/domain"
+import { ProductServiceService as Rpc } from "@shop/proto/product/v1/product"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
 import { withPeerBreaker } from "@shop/service-defaults/resilience/PeerBreaker"
-import { Context, Duration, Effect, Layer } from "effect"
+import { Context, Data, DateTime, Duration, Effect, Layer, Schema } from "effect"
 import { OrderConfig } from "../OrderConfig.ts"
 
-/** A product as the order service needs it: its price and name. */
-export interface PricedProduct {
-  readonly id: string
-  readonly name: string
-  readonly priceCents: number
-  readonly currency: string
-}
+/** The order's reservation is over (released, expired, or never made): it cannot be held or committed any more. */
+export class ReservationGone extends Data.TaggedError("ReservationGone")<{ readonly detail: string }> {}
 
-/** A held reservation and when it will be released unless committed. */
+/** The reservation was committed, so its stock cannot be given back: a state the saga never reaches by itself. */
+export class ReservationCommitted extends Data.TaggedError("ReservationCommitted")<{ readonly detail: string }> {}
+
+/** Stock held for an order until `expiresAt` unless committed. */
 export interface HeldReservation {
-  readonly expiresAt: Date
+  readonly expiresAt: DateTime.Utc
 }
 
-/** The product service, as the saga uses it. Every reservation call is keyed by the order id. */
+// A reply that does not decode is a bug of the peer: a defect.
+const decodeProduct = decodeInput(Product)
+const decodeInstant = Schema.decodeUnknownEffect(Schema.DateTimeUtcFromString)
+
+/** The product service, as the order service uses it: prices, and the stock of each order keyed by its id. */
 export class ProductClient extends Context.Service<ProductClient, {
-  readonly getProduct: (id: string) => Effect.Effect<PricedProduct, DomainError>
+  /** The product as the catalog has it now; NotFound for an unknown id. */
+  readonly getProduct: (id: ProductId) => Effect.Effect<Product, NotFound | Unreachable>
   readonly reserve: (
-    orderId: string,
-    items: ReadonlyArray<{ readonly productId: string; readonly quantity: number }>
-  ) => Effect.Effect<HeldReservation, DomainError>
-  readonly commit: (orderId: string) => Effect.Effect<void, DomainError>
-  readonly release: (orderId: string, reason: string) => Effect.Effect<void, DomainError>
+    orderId: OrderId,
+    lines: ReadonlyArray<RequestedLine>
+  ) => Effect.Effect<HeldReservation, InsufficientStock | ReservationGone | Unreachable>
+  readonly commit: (orderId: OrderId) => Effect.Effect<void, ReservationGone | Unreachable>
+  readonly release: (orderId: OrderId, reason: string) => Effect.Effect<void, ReservationCommitted | Unreachable>
 }>()("order/ProductClient") {
   static readonly layer = Layer.effect(
     ProductClient,
     Effect.gen(function*() {
       const config = yield* OrderConfig
-      const client = yield* GrpcClient.make({
+      const peer = yield* GrpcClient.make({
         address: config.productAddress,
         service: "product",
         deadline: config.callTimeout
-      }).pipe(Effect.flatMap((peer) =>
-        withPeerBreaker(peer, {
+      }).pipe(Effect.flatMap((client) =>
+        withPeerBreaker(client, {
           failureThreshold: config.breakerFailureThreshold,
           openDuration: config.breakerCooldown
         })
       ))
       const ttlSeconds = Math.max(1, Math.round(Duration.toSeconds(config.reservationTtl)))
-      const getProduct = Effect.fn("ProductClient.getProduct")(function*(id: string) {
-        const res: GetProductResponse = yield* client.unary(
-          ProductServiceService.getProduct,
-          GetProductRequest.fromPartial({ id })
-        )
-        if (res.product === undefined) return yield* new InternalError({ detail: "product: empty GetProduct reply" })
-        const p = res.product
-        return { id: p.id, name: p.name, priceCents: p.priceCents, currency: p.currency } satisfies PricedProduct
+
+      const getProduct = Effect.fn("ProductClient.getProduct")(function*(id: ProductId) {
+        const reply = yield* peer.call(Rpc.getProduct, { id }, "getProduct")
+        return yield* Effect.orDie(decodeProduct(reply.product))
       })
+
       const reserve = Effect.fn("ProductClient.reserve")(function*(
-        orderId: string,
-        items: ReadonlyArray<{ readonly productId: string; readonly quantity: number }>
+        orderId: OrderId,
+        lines: ReadonlyArray<RequestedLine>
       ) {
-        const res: ReserveInventoryResponse = yield* client.unary(
-          ProductServiceService.reserveInventory,
-          ReserveInventoryRequest.fromPartial({ orderId, items: [...items], ttlSeconds })
-        )
-        const expiresAt = new Date(res.reservation?.expiresAt ?? "")
-        if (Number.isNaN(expiresAt.getTime())) {
-          return yield* new InternalError({ detail: "product: reservation without expires_at" })
-        }
+        const reply = yield* peer.call(Rpc.reserveInventory, { orderId, items: [...lines], ttlSeconds }, "reserveStock")
+          .pipe(Effect.catchTags({
+            // Released, expired, or held with other items: this order's reservation cannot be held again.
+            Conflict: (error) => Effect.fail(new ReservationGone({ detail: error.detail })),
+            // A product that does not exist (any more) has no stock.
+            NotFound: (error) => {
+              const requested = lines.find((line) => line.productId === error.id)?.quantity ?? 1
+              return Effect.fail(new InsufficientStock({ productId: error.id, requested, available: 0 }))
+            }
+          }))
+        const expiresAt = yield* Effect.orDie(decodeInstant(reply.reservation?.expiresAt))
         return { expiresAt } satisfies HeldReservation
       })
-      const commit = Effect.fn("ProductClient.commit")(function*(orderId: string) {
-        const _: CommitReservationResponse = yield* client.unary(
-          ProductServiceService.commitReservation,
-          CommitReservationRequest.fromPartial({ orderId })
-        )
-      })
-      const release = Effect.fn("ProductClient.release")(function*(orderId: string, reason: string) {
-        const _: ReleaseReservationResponse = yield* client.unary(
-          ProductServiceService.releaseReservation,
-          ReleaseReservationRequest.fromPartial({ orderId, reason })
-        )
-      })
+
+      const commit = Effect.fn("ProductClient.commit")(
+        function*(orderId: OrderId) {
+          yield* peer.call(Rpc.commitReservation, { orderId }, "commitStock")
+        },
+        Effect.catchTags({
+          Conflict: (error) => Effect.fail(new ReservationGone({ detail: error.detail })),
+          NotFound: () => Effect.fail(new ReservationGone({ detail: "no reservation was made for the order" }))
+        })
+      )
+
+      const release = Effect.fn("ProductClient.release")(
+        function*(orderId: OrderId, reason: string) {
+          yield* peer.call(Rpc.releaseReservation, { orderId, reason }, "releaseStock")
+        },
+        Effect.catchTag("Conflict", (error) => Effect.fail(new ReservationCommitted({ detail: error.detail })))
+      )
+
       return ProductClient.of({ getProduct, reserve, commit, release })
     })
   )

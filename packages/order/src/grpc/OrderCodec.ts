@@ -1,93 +1,91 @@
-import { ValidationError } from "@shop/domain"
-import { type CreateOrderRequest, type ListOrdersRequest, type Order, OrderStatus } from "@shop/proto/order/v1/order"
-import { PaymentStatus } from "@shop/proto/payment/v1/payment"
-import { Effect } from "effect"
-import type { CreateOrderInput } from "../OrderInput.ts"
+import { decodeInput, type Order, OrderId, PlaceOrder, UserId, ValidationError } from "@shop/domain"
+import * as proto from "@shop/proto/order/v1/order"
+import { PaymentStatus as ProtoPaymentStatus } from "@shop/proto/payment/v1/payment"
+import { DateTime, Effect, Schema } from "effect"
 import type { PageRequest } from "../OrderRepo.ts"
-import type { OrderRecord } from "../SagaState.ts"
+
+/** shop.order.v1 <-> domain. Requests are decoded with the domain's schemas; proto types stop here. */
 
 export const defaultLimit = 20
 export const maxLimit = 100
 
-/** A CreateOrder request as the application service takes it. */
-export const toCreateInput = (request: CreateOrderRequest): CreateOrderInput => ({
-  userId: request.userId,
-  items: request.items.map((item) => ({ productId: item.productId, quantity: item.quantity })),
-  shippingAddress: {
-    street: request.shippingAddress?.street ?? "",
-    city: request.shippingAddress?.city ?? "",
-    state: request.shippingAddress?.state ?? "",
-    zip: request.shippingAddress?.zip ?? ""
-  },
-  paymentMethod: request.paymentMethod,
-  idempotencyKey: request.idempotencyKey
-})
+/** A CreateOrder request as the domain's `PlaceOrder`; a broken rule is a ValidationError naming its field. */
+export const decodeCreateRequest: (request: proto.CreateOrderRequest) => Effect.Effect<PlaceOrder, ValidationError> =
+  decodeInput(PlaceOrder)
 
-/** Page number or cursor of a ListOrders request. */
-export const toPageRequest = (request: ListOrdersRequest): Effect.Effect<PageRequest, ValidationError> => {
-  const limit = request.limit <= 0 ? defaultLimit : Math.min(request.limit, maxLimit)
-  if (request.cursor !== "") {
-    try {
-      const decoded: unknown = JSON.parse(Buffer.from(request.cursor, "base64url").toString("utf8"))
-      if (Array.isArray(decoded) && typeof decoded[0] === "string" && typeof decoded[1] === "string") {
-        return Effect.succeed({ _tag: "After", createdAt: decoded[0], id: decoded[1], limit })
-      }
-    } catch {
-      // falls through to the validation error
-    }
-    return Effect.fail(new ValidationError({ field: "cursor", detail: "not a cursor of this API" }))
-  }
-  return Effect.succeed({ _tag: "Page", page: Math.max(1, request.page), limit })
+const OrderLookup = Schema.Struct({ orderId: OrderId, userId: UserId })
+
+/** The order and the user a GetOrder request is made for. */
+export const decodeGetRequest = decodeInput(OrderLookup)
+
+const decodeUser = decodeInput(Schema.Struct({ userId: UserId }))
+
+/** The user and the page (number or cursor) of a ListOrders request. */
+export const decodeListRequest = (
+  request: proto.ListOrdersRequest
+): Effect.Effect<{ readonly userId: UserId; readonly page: PageRequest }, ValidationError> =>
+  Effect.gen(function*() {
+    const { userId } = yield* decodeUser(request)
+    const limit = request.limit <= 0 ? defaultLimit : Math.min(request.limit, maxLimit)
+    if (request.cursor === "") return { userId, page: { _tag: "Page", page: Math.max(1, request.page), limit } }
+    return { userId, page: yield* decodeCursor(request.cursor, limit) }
+  })
+
+const Cursor = Schema.fromJsonString(Schema.Tuple([Schema.DateTimeUtcFromString, OrderId]))
+const notACursor = new ValidationError({ field: "cursor", detail: "not a cursor of this API" })
+
+const decodeCursor = (cursor: string, limit: number): Effect.Effect<PageRequest, ValidationError> =>
+  Schema.decodeUnknownEffect(Cursor)(Buffer.from(cursor, "base64url").toString("utf8")).pipe(
+    Effect.map(([createdAt, id]): PageRequest => ({
+      _tag: "After",
+      createdAt: DateTime.formatIso(createdAt),
+      id,
+      limit
+    })),
+    Effect.mapError(() => notACursor)
+  )
+
+const statuses: Record<Order["status"], proto.OrderStatus> = {
+  pending: proto.OrderStatus.PENDING,
+  confirmed: proto.OrderStatus.CONFIRMED,
+  failed: proto.OrderStatus.FAILED,
+  cancelled: proto.OrderStatus.CANCELLED
 }
 
-const statusOf = (status: OrderRecord["status"]): OrderStatus => {
-  switch (status) {
-    case "pending":
-      return OrderStatus.PENDING
-    case "confirmed":
-      return OrderStatus.CONFIRMED
-    case "failed":
-      return OrderStatus.FAILED
-    case "cancelled":
-      return OrderStatus.CANCELLED
-  }
+const paymentStatuses: Record<NonNullable<Order["paymentStatus"]>, ProtoPaymentStatus> = {
+  pending: ProtoPaymentStatus.PENDING,
+  pending_unknown: ProtoPaymentStatus.PENDING_UNKNOWN,
+  succeeded: ProtoPaymentStatus.SUCCEEDED,
+  failed: ProtoPaymentStatus.FAILED,
+  refunded: ProtoPaymentStatus.REFUNDED
 }
 
-const paymentStatusOf = (order: OrderRecord): PaymentStatus => {
-  switch (order.paymentStatus) {
-    case "completed":
-      return PaymentStatus.SUCCEEDED
-    case "failed":
-      return PaymentStatus.FAILED
-    case "refunded":
-      return PaymentStatus.REFUNDED
-    case "pending":
-      // UNSPECIFIED while no charge has been attempted (proto contract).
-      return order.paymentId === undefined ? PaymentStatus.UNSPECIFIED : PaymentStatus.PENDING
-  }
-}
+const iso = (at: DateTime.Utc | undefined) => at === undefined ? "" : DateTime.formatIso(at)
 
-/** An order as the proto carries it. */
-export const toProto = (order: OrderRecord): Order => ({
+/** An order as the proto carries it; UNSPECIFIED payment status while no charge has been attempted. */
+export const encodeOrder = (order: Order): proto.Order => ({
   orderId: order.id,
   userId: order.userId,
-  status: statusOf(order.status),
-  items: order.items.map((item) => ({
-    productId: item.productId,
-    quantity: item.quantity,
-    unitPriceCents: item.unitPriceCents,
-    name: item.name
+  status: statuses[order.status],
+  items: order.items.map((line) => ({
+    productId: line.productId,
+    quantity: line.quantity,
+    unitPriceCents: line.unitPrice,
+    name: line.name
   })),
   totalCents: order.totalCents,
   currency: order.currency,
   sagaId: order.sagaId,
-  paymentStatus: paymentStatusOf(order),
+  paymentStatus: order.paymentStatus === undefined
+    ? ProtoPaymentStatus.UNSPECIFIED
+    : paymentStatuses[order.paymentStatus],
   paymentId: order.paymentId ?? "",
   trackingNumber: order.trackingNumber ?? "",
   failureReason: order.failureReason ?? "",
-  createdAt: order.createdAt,
-  confirmedAt: order.confirmedAt ?? "",
+  createdAt: iso(order.createdAt),
+  confirmedAt: iso(order.confirmedAt),
   shippingAddress: { ...order.shippingAddress },
   idempotencyKey: order.idempotencyKey,
-  updatedAt: order.updatedAt
+  updatedAt: iso(order.updatedAt),
+  paymentMethod: order.paymentMethod
 })

@@ -2,27 +2,30 @@ import { OrderServiceService } from "@shop/proto/order/v1/order"
 import * as GrpcService from "@shop/service-defaults/grpc/GrpcService"
 import { Effect } from "effect"
 import { Orders } from "../Orders.ts"
-import { toCreateInput, toPageRequest, toProto } from "./OrderCodec.ts"
+import { decodeCreateRequest, decodeGetRequest, decodeListRequest, encodeOrder } from "./OrderCodec.ts"
 
-/** shop.order.v1.OrderService, served through Orders. */
+/** shop.order.v1.OrderService, served through Orders: requests decoded at the edge, domain types inside. */
 export const OrderGrpcServer = GrpcService.layer(
   OrderServiceService,
   Effect.gen(function*() {
     const orders = yield* Orders
     return {
       createOrder: (request) =>
-        Effect.map(orders.create(toCreateInput(request)), (created) => ({
-          order: toProto(created.order),
-          replayed: created.replayed
-        })),
+        decodeCreateRequest(request).pipe(
+          Effect.flatMap(orders.place),
+          Effect.map(({ order, replayed }) => ({ order: encodeOrder(order), replayed }))
+        ),
       getOrder: (request) =>
-        Effect.map(orders.get(request.orderId, request.userId), (order) => ({ order: toProto(order) })),
+        decodeGetRequest(request).pipe(
+          Effect.flatMap(({ orderId, userId }) => orders.get(orderId, userId)),
+          Effect.map((order) => ({ order: encodeOrder(order) }))
+        ),
       listOrders: (request) =>
         Effect.gen(function*() {
-          const page = yield* toPageRequest(request)
-          const result = yield* orders.list(request.userId, page)
+          const { page, userId } = yield* decodeListRequest(request)
+          const result = yield* orders.list(userId, page)
           return {
-            orders: result.orders.map(toProto),
+            orders: result.orders.map(encodeOrder),
             total: result.total,
             page: page._tag === "Page" ? page.page : 0,
             limit: page.limit,

@@ -1,13 +1,14 @@
+import type { Order } from "@shop/domain"
+import * as Backoff from "@shop/service-defaults/resilience/Backoff"
 import { Cause, Clock, Context, Effect, Layer, Metric, Option, Schedule, Semaphore } from "effect"
 import { Headers, HttpTraceContext } from "effect/http"
-import type { PaymentClient } from "./clients/PaymentClient.ts"
-import type { ProductClient } from "./clients/ProductClient.ts"
-import type { Failpoints } from "./Failpoints.ts"
-import { OrderConfig } from "./OrderConfig.ts"
-import * as OrderMetrics from "./OrderMetrics.ts"
-import { OrderRepo } from "./OrderRepo.ts"
-import { type OrderRecord, type SagaState, terminalSteps, type Transition } from "./SagaState.ts"
-import { advance } from "./SagaSteps.ts"
+import { CheckoutSaga } from "../CheckoutSaga.ts"
+import { Failpoints } from "../Failpoints.ts"
+import { OrderConfig } from "../OrderConfig.ts"
+import * as OrderMetrics from "../OrderMetrics.ts"
+import { OrderRepo } from "../OrderRepo.ts"
+import { settle } from "./Saga.ts"
+import { isTerminal, type SagaState } from "./SagaState.ts"
 import { SagaStore } from "./SagaStore.ts"
 
 const parentOf = (traceparent: string | undefined) =>
@@ -18,11 +19,12 @@ const parentOf = (traceparent: string | undefined) =>
 /**
  * Drives sagas to a terminal state: a new one right after its order is stored, and, by polling, every saga that is
  * due (a retry whose backoff has passed, or one whose lease expired because its process died). Polling at start-up
- * is what resumes the sagas of a crashed process.
+ * is what resumes the sagas of a crashed process. Each step's decision is persisted before the next step runs; a
+ * failed attempt is retried after the saga backoff, and a bounded step takes its `orElse` after SAGA_MAX_ATTEMPTS.
  */
 export class SagaRunner extends Context.Service<SagaRunner, {
   /** Drives a saga just created (and leased) by this process, in the background. */
-  readonly start: (state: SagaState) => Effect.Effect<void>
+  readonly start: (saga: SagaState) => Effect.Effect<void>
 }>()("order/SagaRunner") {
   static readonly layer = Layer.effect(
     SagaRunner,
@@ -30,39 +32,56 @@ export class SagaRunner extends Context.Service<SagaRunner, {
       const config = yield* OrderConfig
       const store = yield* SagaStore
       const repo = yield* OrderRepo
-      const context = yield* Effect.context<ProductClient | PaymentClient | Failpoints | OrderConfig>()
+      const steps = yield* CheckoutSaga
+      const failpoints = yield* Failpoints
       const scope = yield* Effect.scope
       const permits = yield* Semaphore.make(config.concurrency)
       const running = new Set<string>()
+      const backoff: Backoff.Backoff = { base: config.retryBase, cap: config.retryCap, jitter: "equal" }
 
-      const runStep = (state: SagaState, order: OrderRecord) =>
+      /** Runs the saga's step and persists its decision; the next state to run now, if any. */
+      const runStep = (saga: SagaState, order: Order) =>
         Effect.gen(function*() {
+          if (isTerminal(saga.step)) return undefined
           const started = yield* Clock.currentTimeMillis
-          const transition: Transition = yield* advance(state, order).pipe(Effect.provideContext(context))
+          const decided = yield* steps[saga.step](saga, order, failpoints.hit(`after_${saga.step}`))
           const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
-          yield* Metric.update(Metric.withAttributes(OrderMetrics.sagaStepDuration, { step: state.step }), seconds)
-          const next = yield* store.apply(state, order, transition)
-          if (transition._tag === "Confirmed") {
-            yield* Metric.update(OrderMetrics.ordersConfirmed, 1)
-            yield* Metric.update(OrderMetrics.orderRevenue, order.totalCents / 100)
-          } else if (transition._tag === "Failed") {
-            const reason = state.failure?.reason ?? "internal"
-            yield* Metric.update(Metric.withAttributes(OrderMetrics.ordersFailed, { reason }), 1)
-          } else if (transition._tag === "Retry") {
-            yield* Effect.logWarning("saga step will be retried", state.step, transition.error)
+          yield* Metric.update(Metric.withAttributes(OrderMetrics.sagaStepDuration, { step: saga.step }), seconds)
+          const decision = settle(decided, saga.attempts, config.maxAttempts)
+          switch (decision._tag) {
+            case "Retry": {
+              yield* Effect.logWarning("saga step will be retried", saga.step, decision.error)
+              yield* store.retry(saga, decision.error, yield* Backoff.delay(backoff, saga.attempts + 1))
+              return undefined
+            }
+            case "Advance": {
+              const next = saga.advance(decision.step, decision.facts)
+              const won = yield* store.advance(saga, next, decision.order)
+              return won ? { saga: next, order: decision.order ?? order } : undefined
+            }
+            case "Finish": {
+              if (!(yield* store.finish(saga, decision.step, decision.order, decision.event))) return undefined
+              if (decision.step === "confirmed") {
+                yield* Metric.update(OrderMetrics.ordersConfirmed, 1)
+                yield* Metric.update(OrderMetrics.orderRevenue, decision.order.totalCents / 100)
+              } else {
+                const reason = saga.failure?.reason ?? "internal"
+                yield* Metric.update(Metric.withAttributes(OrderMetrics.ordersFailed, { reason }), 1)
+              }
+              return undefined
+            }
           }
-          return next
         })
 
       const drive = (initial: SagaState) =>
         Effect.gen(function*() {
-          // What the steps read of the order (lines, total, payment method) never changes: read it once.
-          const order = yield* repo.findById(initial.orderId).pipe(Effect.map(Option.getOrUndefined))
-          if (order === undefined) return yield* Effect.die(new Error(`saga of unknown order ${initial.orderId}`))
-          let state: SagaState | undefined = initial
-          while (state !== undefined && !terminalSteps.includes(state.step)) {
-            state = yield* runStep(state, order)
+          const found = yield* repo.findById(initial.orderId).pipe(Effect.orDie)
+          if (Option.isNone(found)) return yield* Effect.die(new Error(`saga of unknown order ${initial.orderId}`))
+          let current: { readonly saga: SagaState; readonly order: Order } | undefined = {
+            saga: initial,
+            order: found.value
           }
+          while (current !== undefined) current = yield* runStep(current.saga, current.order)
         }).pipe(
           Effect.withSpan("SagaRunner.drive", {
             parent: Option.getOrUndefined(parentOf(initial.traceparent)),
@@ -77,17 +96,17 @@ export class SagaRunner extends Context.Service<SagaRunner, {
           Effect.ensuring(Effect.sync(() => running.delete(initial.orderId)))
         )
 
-      const launch = (state: SagaState): Effect.Effect<void> =>
+      const launch = (saga: SagaState): Effect.Effect<void> =>
         Effect.suspend(() => {
-          if (running.has(state.orderId)) return Effect.void
-          running.add(state.orderId)
-          return Effect.asVoid(Effect.forkIn(drive(state), scope))
+          if (running.has(saga.orderId)) return Effect.void
+          running.add(saga.orderId)
+          return Effect.asVoid(Effect.forkIn(drive(saga), scope))
         })
 
       const poll = Effect.gen(function*() {
         const room = config.concurrency - running.size
         if (room <= 0) return
-        for (const state of yield* store.claimDue(room)) yield* launch(state)
+        for (const saga of yield* store.claimDue(room)) yield* launch(saga)
       }).pipe(Effect.catchCause((cause) => Effect.logError("saga poll failed", cause)))
 
       yield* poll.pipe(Effect.repeat(Schedule.spaced(config.pollInterval)), Effect.forkIn(scope))

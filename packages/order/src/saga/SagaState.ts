@@ -1,88 +1,76 @@
-import type { OrderFailureReason } from "@shop/domain"
+import { OrderFailureReason, OrderId, PaymentId, SagaId, Traceparent } from "@shop/domain"
+import { type DateTime, Schema } from "effect"
 
-/** Steps of the order saga; `confirmed` and `failed` are terminal. */
-export type SagaStep =
-  | "reserve"
-  | "charge"
-  | "await_payment"
-  | "commit"
-  | "refund"
-  | "release"
-  | "confirmed"
-  | "failed"
+/**
+ * The persisted state of the saga of one order: the step to run next and what earlier steps learned. The steps
+ * themselves are the order's business (`CheckoutSaga.ts`); this file and its neighbours are the mechanism.
+ */
 
-export const terminalSteps: ReadonlyArray<SagaStep> = ["confirmed", "failed"]
+/** Steps of the checkout saga; `confirmed` and `failed` are terminal. */
+export const SagaStep = Schema.Literals([
+  "reserve",
+  "charge",
+  "await_payment",
+  "commit",
+  "refund",
+  "release",
+  "confirmed",
+  "failed"
+])
+export type SagaStep = typeof SagaStep.Type
+
+/** The steps that still have work to do. */
+export type ActiveStep = Exclude<SagaStep, "confirmed" | "failed">
+
+/** Whether the saga has ended. */
+export const isTerminal = (step: SagaStep): step is "confirmed" | "failed" => step === "confirmed" || step === "failed"
 
 /** Why a compensating saga will end failed: the event's reason and the order's `failure_reason` text. */
-export interface SagaFailure {
-  readonly reason: OrderFailureReason
-  readonly detail: string
+export class SagaFailure extends Schema.Class<SagaFailure>("SagaFailure")({
+  reason: OrderFailureReason,
+  detail: Schema.String
+}) {}
+
+/** What the steps of a saga learn as it runs, carried from one step to the next. */
+export interface SagaFacts {
+  /** Why it will end failed; the first failure recorded wins. */
+  readonly failure?: SagaFailure | undefined
+  readonly paymentId?: PaymentId | undefined
+  /** When the stock held for the order will be released unless committed. */
+  readonly reservationExpiresAt?: DateTime.Utc | undefined
+  /** The processor confirmed that the charge was refunded. */
+  readonly refunded?: boolean | undefined
 }
 
-/** The persisted state of one saga. */
-export interface SagaState {
-  readonly orderId: string
-  readonly sagaId: string
-  readonly step: SagaStep
-  readonly attempts: number
-  readonly failure: SagaFailure | undefined
-  readonly paymentId: string | undefined
-  readonly reservationExpiresAt: Date | undefined
-  readonly refunded: boolean
-  readonly traceparent: string | undefined
-}
-
-/** A line of an order, priced from the product service. */
-export interface OrderItem {
-  readonly productId: string
-  readonly name: string
-  readonly quantity: number
-  readonly unitPriceCents: number
-}
-
-export type OrderStatus = "pending" | "confirmed" | "failed" | "cancelled"
-export type OrderPaymentStatus = "pending" | "completed" | "failed" | "refunded"
-
-export interface ShippingAddress {
-  readonly street: string
-  readonly city: string
-  readonly state: string
-  readonly zip: string
-}
-
-/** An order as stored, with its lines. */
-export interface OrderRecord {
-  readonly id: string
-  readonly userId: string
-  readonly idempotencyKey: string
-  readonly fingerprint: string
-  readonly status: OrderStatus
-  readonly sagaId: string
-  readonly items: ReadonlyArray<OrderItem>
-  readonly totalCents: number
-  readonly currency: string
-  readonly paymentMethod: string
-  readonly shippingAddress: ShippingAddress
-  readonly paymentStatus: OrderPaymentStatus
-  readonly paymentId: string | undefined
-  readonly trackingNumber: string | undefined
-  readonly failureReason: string | undefined
-  readonly createdAt: string
-  readonly updatedAt: string
-  readonly confirmedAt: string | undefined
-}
-
-/** What the saga decided after running one step. */
-export type Transition =
-  | {
-    readonly _tag: "Next"
-    readonly step: SagaStep
-    readonly failure?: SagaFailure | undefined
-    readonly paymentId?: string | undefined
-    readonly reservationExpiresAt?: Date | undefined
-    readonly refunded?: boolean | undefined
+/** The saga of one order as stored. */
+export class SagaState extends Schema.Class<SagaState>("SagaState")({
+  orderId: OrderId,
+  sagaId: SagaId,
+  step: SagaStep,
+  /** Failed attempts at the current step. */
+  attempts: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  failure: Schema.optionalKey(SagaFailure),
+  paymentId: Schema.optionalKey(PaymentId),
+  reservationExpiresAt: Schema.optionalKey(Schema.DateTimeUtc),
+  refunded: Schema.Boolean,
+  /** The trace of the request that placed the order: every step and event continues it. */
+  traceparent: Schema.optionalKey(Traceparent)
+}) {
+  /** The state after moving to `step` with what the last step learned; attempts start over. */
+  advance(step: SagaStep, facts: SagaFacts): SagaState {
+    const failure = this.failure ?? facts.failure
+    const paymentId = facts.paymentId ?? this.paymentId
+    const expiresAt = facts.reservationExpiresAt ?? this.reservationExpiresAt
+    return new SagaState({
+      orderId: this.orderId,
+      sagaId: this.sagaId,
+      step,
+      attempts: 0,
+      refunded: this.refunded || facts.refunded === true,
+      ...(failure === undefined ? {} : { failure }),
+      ...(paymentId === undefined ? {} : { paymentId }),
+      ...(expiresAt === undefined ? {} : { reservationExpiresAt: expiresAt }),
+      ...(this.traceparent === undefined ? {} : { traceparent: this.traceparent })
+    }, { disableChecks: true })
   }
-  /** Try the same step again later, with backoff; `error` is kept as `last_error`. */
-  | { readonly _tag: "Retry"; readonly error: string }
-  | { readonly _tag: "Confirmed"; readonly paymentId: string }
-  | { readonly _tag: "Failed" }
+}

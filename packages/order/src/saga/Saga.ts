@@ -1,0 +1,72 @@
+import type { KnownEvent, Order } from "@shop/domain"
+import { Effect } from "effect"
+import type { ActiveStep, SagaFacts, SagaState } from "./SagaState.ts"
+
+/**
+ * The saga mechanism's vocabulary: what running one step decided. The business (which step follows which, what
+ * each error means) lives in the step table of `CheckoutSaga.ts`; the runner persists decisions and schedules
+ * retries, whatever the steps are.
+ */
+export type Decision =
+  /** Move on to `step` now, with what this step learned; `order` is the order after it, when it changed. */
+  | {
+    readonly _tag: "Advance"
+    readonly step: ActiveStep
+    readonly facts: SagaFacts
+    readonly order?: Order | undefined
+  }
+  /**
+   * Run the same step again after a backoff. `orElse` is what to do instead once the step has failed
+   * SAGA_MAX_ATTEMPTS times; a retry without it is unbounded (compensations, and waiting for an outcome).
+   */
+  | { readonly _tag: "Retry"; readonly error: string; readonly orElse?: Decision | undefined }
+  /** End the saga: the order's final state and the event that announces it, persisted in one transaction. */
+  | {
+    readonly _tag: "Finish"
+    readonly step: "confirmed" | "failed"
+    readonly order: Order
+    readonly event: KnownEvent
+  }
+
+export const advance = (step: ActiveStep, facts: SagaFacts = {}, order?: Order): Decision => ({
+  _tag: "Advance",
+  step,
+  facts,
+  order
+})
+
+export const retry = (error: string, orElse?: Decision): Decision => ({ _tag: "Retry", error, orElse })
+
+export const finish = (step: "confirmed" | "failed", change: { readonly order: Order; readonly event: KnownEvent }) =>
+  ({ _tag: "Finish", step, order: change.order, event: change.event }) satisfies Decision
+
+/** One step, ready to run: its errors are already classified into decisions. */
+export type Step = (saga: SagaState, order: Order, afterSuccess: Effect.Effect<void>) => Effect.Effect<Decision>
+
+/**
+ * A step from what it does and what each of its errors means. `afterSuccess` runs once the step's calls succeeded
+ * and before the decision is stored (the crash tests' failpoints); a defect is left to the runner (the saga's lease
+ * expires and the step runs again).
+ */
+export const step = <E>(definition: {
+  readonly run: (saga: SagaState, order: Order) => Effect.Effect<Decision, E>
+  readonly onError: (error: E, saga: SagaState) => Decision
+}): Step =>
+(saga, order, afterSuccess) =>
+  definition.run(saga, order).pipe(
+    Effect.tap((decision) => decision._tag === "Retry" ? Effect.void : afterSuccess),
+    Effect.catch((error) => Effect.succeed(definition.onError(error, saga)))
+  )
+
+/** The steps of a saga, one per active step. */
+export type StepTable = { readonly [S in ActiveStep]: Step }
+
+/** The decision to act on: a bounded retry that has used its attempts gives way to its `orElse`. */
+export const settle = (decision: Decision, attempts: number, maxAttempts: number): Decision =>
+  decision._tag === "Retry" && decision.orElse !== undefined && attempts + 1 >= maxAttempts
+    ? decision.orElse
+    : decision
+
+/** A retry whose message names the error, for the saga's `last_error`. */
+export const retryOn = (error: { readonly _tag: string; readonly message: string }, orElse?: Decision) =>
+  retry(`${error._tag}: ${error.message}`, orElse)
