@@ -1,22 +1,36 @@
-import { type DomainError, NotFound, PaymentId, ValidationError } from "@shop/domain"
+import {
+  IdempotencyKey,
+  NotFound,
+  type OperationError,
+  type Payment,
+  PaymentId,
+  Price,
+  type Refund,
+  type ServiceUnavailable
+} from "@shop/domain"
 import { Context, Effect, Exit, Layer, Option, Schema } from "effect"
 import { GuardedGateway } from "./GuardedGateway.ts"
 import { fingerprintOf, IdempotencyStore } from "./IdempotencyStore.ts"
 import { countPayment } from "./PaymentMetrics.ts"
-import type { PaymentRecord, RefundRecord } from "./PaymentRecord.ts"
+import { type PaymentRecord, RefundId, type RefundRecord, toPayment, toRefund } from "./PaymentRecord.ts"
 import { PaymentRepo } from "./PaymentRepo.ts"
-import type { PaymentView } from "./Payments.ts"
+import type { Caller } from "./Payments.ts"
 
-export interface RefundPayment {
-  readonly caller: string
-  readonly paymentId: string
-  readonly idempotencyKey: string
-  /** The whole refundable amount when undefined. */
-  readonly amountCents: number | undefined
-  readonly reason: string
+/** A request to refund a payment, decoded at the edge; without an amount, all that is left is refunded. */
+export const RefundCommand = Schema.Struct({
+  paymentId: PaymentId,
+  idempotencyKey: IdempotencyKey,
+  amountCents: Schema.optional(Price),
+  reason: Schema.String.check(Schema.isMaxLength(200))
+})
+export type RefundCommand = typeof RefundCommand.Type
+
+/** A refund, the payment after it, and whether this request was a repeat. */
+export interface Refunded {
+  readonly refund: Refund
+  readonly payment: Payment
+  readonly replayed: boolean
 }
-
-const isPaymentId = Schema.is(PaymentId)
 
 /**
  * Refunds succeeded payments, idempotently: the refund row (and its processor key `refund:<payment>:<seq>`) is
@@ -24,12 +38,11 @@ const isPaymentId = Schema.is(PaymentId)
  * the same processor key, by a repeat or by the reconciler.
  */
 export class Refunds extends Context.Service<Refunds, {
-  readonly refund: (cmd: RefundPayment) => Effect.Effect<
-    { readonly refund: RefundRecord; readonly view: PaymentView; readonly replayed: boolean },
-    DomainError
-  >
+  readonly refund: (
+    cmd: RefundCommand & Caller
+  ) => Effect.Effect<Refunded, OperationError<"refundPayment"> | ServiceUnavailable>
   /** Sends a pending refund to the processor (again); a refund already settled is left alone. */
-  readonly send: (refund: RefundRecord) => Effect.Effect<RefundRecord, DomainError>
+  readonly send: (refund: RefundRecord) => Effect.Effect<RefundRecord, NotFound | ServiceUnavailable>
 }>()("payment/Refunds") {
   static readonly layer = Layer.effect(
     Refunds,
@@ -38,7 +51,7 @@ export class Refunds extends Context.Service<Refunds, {
       const store = yield* IdempotencyStore
       const gateway = yield* GuardedGateway
 
-      const load = (paymentId: string) =>
+      const load = (paymentId: PaymentId) =>
         Effect.flatMap(repo.findById(paymentId), (found) =>
           Option.isSome(found)
             ? Effect.succeed(found.value)
@@ -71,31 +84,24 @@ export class Refunds extends Context.Service<Refunds, {
       const respond = (refund: RefundRecord, replayed: boolean) =>
         Effect.gen(function*() {
           const payment = yield* load(refund.paymentId)
-          return { refund, view: { payment, refunds: yield* repo.refundsOf(payment.id) }, replayed }
+          return { refund: toRefund(refund), payment: toPayment(payment, yield* repo.refundsOf(payment.id)), replayed }
         })
 
-      const refund = Effect.fn("Refunds.refund")(function*(cmd: RefundPayment) {
-        if (!isPaymentId(cmd.paymentId)) {
-          return yield* new ValidationError({ field: "payment_id", detail: "not a payment id" })
-        }
-        if (cmd.idempotencyKey === "" || cmd.idempotencyKey.length > 255) {
-          return yield* new ValidationError({ field: "idempotency_key", detail: "1 to 255 characters" })
-        }
-        if (cmd.amountCents !== undefined && (!Number.isSafeInteger(cmd.amountCents) || cmd.amountCents <= 0)) {
-          return yield* new ValidationError({ field: "amount_cents", detail: "must be positive" })
-        }
+      const ResponseOf = Schema.Struct({ refundId: RefundId })
+
+      const refund = Effect.fn("Refunds.refund")(function*(cmd: RefundCommand & Caller) {
         const print = fingerprintOf(["refund", cmd.paymentId, cmd.amountCents ?? null])
         const claim = yield* store.begin(cmd.caller, cmd.idempotencyKey, print)
         if (claim._tag === "Completed") {
-          const refundId = String((claim.response as { refundId?: unknown } | null)?.refundId)
+          const { refundId } = yield* Effect.orDie(Schema.decodeUnknownEffect(ResponseOf)(claim.response))
           const stored = yield* repo.findRefund(refundId)
           if (Option.isNone(stored)) return yield* new NotFound({ entity: "refund", id: refundId })
           return yield* respond(yield* send(stored.value), true)
         }
         const created = yield* Effect.gen(function*() {
           yield* load(cmd.paymentId)
-          const id = `re_${(yield* PaymentId.generate).slice(PaymentId.prefix.length)}`
-          return yield* repo.beginRefund({ id, ...cmd })
+          const id = RefundId.make(`re_${(yield* PaymentId.generate).slice(PaymentId.prefix.length)}`)
+          return yield* repo.beginRefund({ id, ...cmd, amountCents: cmd.amountCents })
         }).pipe(
           // The refund row exists from here on: a repeat must find it, whatever happens to the call below.
           Effect.onExit((exit) =>

@@ -1,6 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Cents, Currency, IdempotencyKey, OrderId, PaymentId } from "@shop/domain"
 import { Duration, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
+import { RefundId } from "../src/PaymentRecord.ts"
 import { notProcessed, PaymentRepo } from "../src/PaymentRepo.ts"
 import { PaymentDatabase } from "./fixtures/PaymentTestApp.ts"
 
@@ -10,12 +12,12 @@ let n = 0
 const newPayment = (amountCents = 1000) => {
   n++
   return {
-    id: `pay_repo${n}`,
-    orderId: `ord_repo${n}`,
-    amountCents,
-    currency: "USD",
+    id: PaymentId.make(`pay_repo${n}`),
+    orderId: OrderId.make(`ord_repo${n}`),
+    amountCents: Cents.make(amountCents),
+    currency: Currency.make("USD"),
     paymentMethod: "pm_card_visa",
-    idempotencyKey: `k${n}`
+    idempotencyKey: IdempotencyKey.make(`k${n}`)
   }
 }
 
@@ -31,7 +33,7 @@ describe("PaymentRepo (real storage)", () => {
       const repo = yield* PaymentRepo
       const input = newPayment()
       const results = yield* Effect.forEach(
-        Array.from({ length: 20 }, (_, i) => ({ ...input, id: `pay_burst${i}` })),
+        Array.from({ length: 20 }, (_, i) => ({ ...input, id: PaymentId.make(`pay_burst${i}`) })),
         repo.insertOrGet,
         { concurrency: "unbounded" }
       )
@@ -73,11 +75,11 @@ describe("PaymentRepo (real storage)", () => {
         Array.from({ length: 10 }, (_, i) => i),
         (i) =>
           Effect.result(repo.beginRefund({
-            id: `re_c${n}_${i}`,
+            id: RefundId.make(`re_c${n}_${i}`),
             paymentId: payment.id,
-            amountCents: 300,
+            amountCents: Cents.make(300),
             reason: "",
-            idempotencyKey: `r${i}`
+            idempotencyKey: IdempotencyKey.make(`r${i}`)
           })),
         { concurrency: "unbounded" }
       )
@@ -93,11 +95,11 @@ describe("PaymentRepo (real storage)", () => {
       assert.strictEqual(after.refundedCents, 900)
       assert.strictEqual(after.status, "succeeded")
       const last = yield* repo.beginRefund({
-        id: `re_last${n}`,
+        id: RefundId.make(`re_last${n}`),
         paymentId: payment.id,
         amountCents: undefined,
         reason: "",
-        idempotencyKey: "rl"
+        idempotencyKey: IdempotencyKey.make("rl")
       })
       assert.strictEqual(last.amountCents, 100)
       yield* repo.settleRefund(last.id, { providerRefundId: "pr_last" })

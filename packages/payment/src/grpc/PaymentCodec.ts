@@ -1,52 +1,45 @@
-import { ValidationError } from "@shop/domain"
+import { decodeInput, OrderId, type Payment, PaymentId, type Refund, ValidationError } from "@shop/domain"
 import {
   type GetPaymentRequest,
-  type Payment,
+  type Payment as ProtoPayment,
   PaymentStatus,
   type ProcessPaymentRequest,
-  type Refund,
+  type Refund as ProtoRefund,
   type RefundPaymentRequest,
   RefundStatus
 } from "@shop/proto/payment/v1/payment"
-import { Effect } from "effect"
-import type { PaymentRecord, RefundRecord } from "../PaymentRecord.ts"
-import type { PaymentLookup, PaymentView, ProcessPayment } from "../Payments.ts"
-import type { RefundPayment } from "../Refunds.ts"
+import { DateTime, Effect, Schema } from "effect"
+import { ChargeCommand, type PaymentLookup } from "../Payments.ts"
+import { RefundCommand } from "../Refunds.ts"
 
-/** Decodes shop.payment.v1 messages into commands and encodes payments back; proto types stop here. */
-export const toProcessPayment = (request: ProcessPaymentRequest, caller: string): ProcessPayment => ({
-  caller,
-  orderId: request.orderId,
-  amountCents: request.amountCents,
-  currency: request.currency,
-  paymentMethod: request.paymentMethod,
-  idempotencyKey: request.idempotencyKey
-})
+/** shop.payment.v1 <-> domain. Requests are decoded with the domain's schemas; proto types stop here. */
 
-export const toRefundPayment = (request: RefundPaymentRequest, caller: string): RefundPayment => ({
-  caller,
-  paymentId: request.paymentId,
-  idempotencyKey: request.idempotencyKey,
-  amountCents: request.amountCents,
-  reason: request.reason
-})
+/** A ProcessPayment request as a charge command; a broken rule is a ValidationError naming its field. */
+export const decodeCharge: (request: ProcessPaymentRequest) => Effect.Effect<ChargeCommand, ValidationError> =
+  decodeInput(ChargeCommand)
 
-export const toLookup = (request: GetPaymentRequest): Effect.Effect<PaymentLookup, ValidationError> => {
-  if (request.paymentId !== undefined && request.paymentId !== "") {
-    return Effect.succeed({ paymentId: request.paymentId })
-  }
-  if (request.orderId !== undefined && request.orderId !== "") return Effect.succeed({ orderId: request.orderId })
+/** A RefundPayment request as a refund command; an unset amount stays unset (refund all that is left). */
+export const decodeRefund: (request: RefundPaymentRequest) => Effect.Effect<RefundCommand, ValidationError> =
+  decodeInput(RefundCommand)
+
+const ByPayment = decodeInput(Schema.Struct({ paymentId: PaymentId }))
+const ByOrder = decodeInput(Schema.Struct({ orderId: OrderId }))
+
+/** The payment a GetPayment request names, by payment id or by order id. */
+export const decodeLookup = (request: GetPaymentRequest): Effect.Effect<PaymentLookup, ValidationError> => {
+  if (request.paymentId !== undefined && request.paymentId !== "") return ByPayment(request)
+  if (request.orderId !== undefined && request.orderId !== "") return ByOrder(request)
   return Effect.fail(new ValidationError({ field: "lookup", detail: "payment_id or order_id is required" }))
 }
 
-const paymentStatus = (payment: PaymentRecord): PaymentStatus => {
+const paymentStatus = (payment: Payment): PaymentStatus => {
   switch (payment.status) {
     case "pending":
       return PaymentStatus.PENDING
     case "pending_unknown":
       return PaymentStatus.PENDING_UNKNOWN
     case "succeeded":
-      return payment.refundedCents > 0 ? PaymentStatus.PARTIALLY_REFUNDED : PaymentStatus.SUCCEEDED
+      return payment.isPartiallyRefunded ? PaymentStatus.PARTIALLY_REFUNDED : PaymentStatus.SUCCEEDED
     case "failed":
       return PaymentStatus.FAILED
     case "refunded":
@@ -60,29 +53,31 @@ const refundStatus = {
   failed: RefundStatus.FAILED
 } as const
 
-export const fromRefund = (refund: RefundRecord, currency: string): Refund => ({
+export const encodeRefund = (refund: Refund, payment: Payment): ProtoRefund => ({
   refundId: refund.id,
   paymentId: refund.paymentId,
   amountCents: refund.amountCents,
-  currency,
+  currency: payment.currency,
   status: refundStatus[refund.status],
-  providerRefundId: refund.providerRefundId ?? "",
+  providerRefundId: refund.transactionId ?? "",
   failureReason: refund.failureReason ?? "",
-  idempotencyKey: refund.idempotencyKey,
-  createdAt: refund.createdAt.toISOString()
+  idempotencyKey: refund.idempotencyKey ?? "",
+  createdAt: DateTime.formatIso(refund.createdAt),
+  reason: refund.reason
 })
 
-export const fromPayment = ({ payment, refunds }: PaymentView): Payment => ({
+export const encodePayment = (payment: Payment): ProtoPayment => ({
   paymentId: payment.id,
   orderId: payment.orderId,
   status: paymentStatus(payment),
   amountCents: payment.amountCents,
   currency: payment.currency,
-  providerChargeId: payment.providerChargeId ?? "",
+  providerChargeId: payment.transactionId ?? "",
   failureReason: payment.failureReason ?? "",
-  createdAt: payment.createdAt.toISOString(),
-  updatedAt: payment.updatedAt.toISOString(),
+  createdAt: DateTime.formatIso(payment.createdAt),
+  updatedAt: DateTime.formatIso(payment.updatedAt),
   idempotencyKey: payment.idempotencyKey,
-  refundedCents: payment.refundedCents,
-  refunds: refunds.map((refund) => fromRefund(refund, payment.currency))
+  refundedCents: payment.refundedCents ?? 0,
+  refunds: (payment.refunds ?? []).map((refund) => encodeRefund(refund, payment)),
+  paymentMethod: payment.method
 })

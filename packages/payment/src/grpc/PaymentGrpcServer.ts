@@ -4,7 +4,7 @@ import * as GrpcService from "@shop/service-defaults/grpc/GrpcService"
 import { Effect } from "effect"
 import { Payments } from "../Payments.ts"
 import { Refunds } from "../Refunds.ts"
-import { fromPayment, fromRefund, toLookup, toProcessPayment, toRefundPayment } from "./PaymentCodec.ts"
+import { decodeCharge, decodeLookup, decodeRefund, encodePayment, encodeRefund } from "./PaymentCodec.ts"
 
 /** The metadata key naming the calling service; idempotency keys are scoped to it. */
 export const callerMetadataKey = "x-caller"
@@ -14,7 +14,7 @@ const caller = Effect.map(GrpcCall, (call) => {
   return typeof value === "string" && value !== "" ? value : "unknown"
 })
 
-/** shop.payment.v1.PaymentService, served through Payments and Refunds. */
+/** shop.payment.v1.PaymentService, served through Payments and Refunds: requests decoded at the edge. */
 export const PaymentGrpcServer = GrpcService.layer(
   PaymentServiceService,
   Effect.gen(function*() {
@@ -22,21 +22,21 @@ export const PaymentGrpcServer = GrpcService.layer(
     const refunds = yield* Refunds
     return {
       processPayment: (request) =>
-        Effect.flatMap(caller, (who) => payments.process(toProcessPayment(request, who))).pipe(
-          Effect.map(({ replayed, view }) => ({ payment: fromPayment(view), replayed }))
-        ),
+        Effect.gen(function*() {
+          const command = yield* decodeCharge(request)
+          const { payment, replayed } = yield* payments.process({ ...command, caller: yield* caller })
+          return { payment: encodePayment(payment), replayed }
+        }),
       refundPayment: (request) =>
-        Effect.flatMap(caller, (who) => refunds.refund(toRefundPayment(request, who))).pipe(
-          Effect.map(({ refund, replayed, view }) => ({
-            refund: fromRefund(refund, view.payment.currency),
-            payment: fromPayment(view),
-            replayed
-          }))
-        ),
+        Effect.gen(function*() {
+          const command = yield* decodeRefund(request)
+          const { payment, refund, replayed } = yield* refunds.refund({ ...command, caller: yield* caller })
+          return { refund: encodeRefund(refund, payment), payment: encodePayment(payment), replayed }
+        }),
       getPayment: (request) =>
-        toLookup(request).pipe(
+        decodeLookup(request).pipe(
           Effect.flatMap(payments.get),
-          Effect.map((view) => ({ payment: fromPayment(view) }))
+          Effect.map((payment) => ({ payment: encodePayment(payment) }))
         )
     }
   })

@@ -1,7 +1,8 @@
+import { MaxChargeCents } from "@shop/domain"
 import { Schema } from "effect"
 
-/** Minor units (cents); capped like Stripe's 8 digits so that ledger sums stay exact. */
-const Amount = Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 1, maximum: 99_999_999 })))
+/** Minor units (cents); capped at the processor's limit (Stripe's 8 digits), the domain's `MaxChargeCents`. */
+const Amount = Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 1, maximum: MaxChargeCents })))
 
 const Metadata = Schema.Record(Schema.String, Schema.String)
 
