@@ -1,11 +1,12 @@
 import type {
   CreateOrderRequest,
-  DomainError,
+  OperationError,
   OrderAccepted,
   OrderCompleted,
   OrderId,
   OrderJson,
   OrderList,
+  Unreachable,
   UserId
 } from "@shop/domain"
 import { DefaultPageLimit } from "@shop/domain"
@@ -14,14 +15,15 @@ import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
 import { Context, Effect, Layer } from "effect"
 import { GatewayConfig } from "../GatewayConfig.ts"
 import * as Codec from "./OrderCodec.ts"
+import { withoutBackendDetails } from "./Unavailable.ts"
 
 /** Orders as the gateway sees them: shop.order.v1.OrderService, in domain types, always on behalf of a user. */
 export class OrderClient extends Context.Service<OrderClient, {
   readonly create: (
     userId: UserId,
     input: CreateOrderRequest
-  ) => Effect.Effect<OrderAccepted | OrderCompleted, DomainError>
-  readonly get: (userId: UserId, id: OrderId) => Effect.Effect<OrderJson, DomainError>
+  ) => Effect.Effect<OrderAccepted | OrderCompleted, OperationError<"placeOrder"> | Unreachable>
+  readonly get: (userId: UserId, id: OrderId) => Effect.Effect<OrderJson, OperationError<"getOrder"> | Unreachable>
   readonly list: (
     userId: UserId,
     page: {
@@ -29,7 +31,7 @@ export class OrderClient extends Context.Service<OrderClient, {
       readonly limit?: number | undefined
       readonly cursor?: string | undefined
     }
-  ) => Effect.Effect<OrderList, DomainError>
+  ) => Effect.Effect<OrderList, OperationError<"listOrders"> | Unreachable>
 }>()("gateway/OrderClient") {
   static readonly layer = Layer.effect(
     OrderClient,
@@ -40,18 +42,21 @@ export class OrderClient extends Context.Service<OrderClient, {
 
       return OrderClient.of({
         create: Effect.fn("OrderClient.create")(function*(userId, input) {
-          const request = Codec.encodeCreateRequest(userId, input)
-          const response = yield* peer.unary(Rpc.createOrder, request, { deadline: config.orderCreateDeadline })
-          return yield* Codec.decodeCreated(response.order)
-        }),
+          const request = Codec.toCreateRequest(userId, input)
+          const reply = yield* peer.call(Rpc.createOrder, request, "placeOrder", {
+            deadline: config.orderCreateDeadline
+          })
+          return Codec.toCreated(yield* Codec.toOrder(reply.order))
+        }, withoutBackendDetails),
         get: Effect.fn("OrderClient.get")(function*(userId, id) {
-          const response = yield* peer.unary(Rpc.getOrder, { orderId: id, userId }, read)
-          return yield* Codec.decodeOrder(response.order)
-        }),
+          const reply = yield* peer.call(Rpc.getOrder, { orderId: id, userId }, "getOrder", read)
+          return Codec.toOrderJson(yield* Codec.toOrder(reply.order))
+        }, withoutBackendDetails),
         list: Effect.fn("OrderClient.list")(function*(userId, { cursor = "", limit = DefaultPageLimit, page = 1 }) {
-          const response = yield* peer.unary(Rpc.listOrders, { userId, page, limit, cursor }, read)
-          return yield* Codec.decodeOrderList(response, page, limit)
-        })
+          const reply = yield* peer.call(Rpc.listOrders, { userId, page, limit, cursor }, "listOrders", read)
+          const orders = yield* Effect.forEach(reply.orders, Codec.toOrder)
+          return Codec.toOrderList(orders, reply, { page, limit })
+        }, withoutBackendDetails)
       })
     })
   )

@@ -1,35 +1,37 @@
 import {
+  Cents,
   type CreateOrderRequest,
-  OrderAccepted,
-  OrderCompleted,
-  OrderJson,
-  OrderList,
+  decodeInput,
+  Order,
+  type OrderAccepted,
+  type OrderCompleted,
+  type OrderJson,
+  type OrderList,
   type PaymentStatus,
-  toDecimal,
   toPaymentStatusJson,
   type UserId
 } from "@shop/domain"
-import type * as proto from "@shop/proto/order/v1/order"
-import { OrderStatus as ProtoStatus } from "@shop/proto/order/v1/order"
+import * as proto from "@shop/proto/order/v1/order"
 import { PaymentStatus as ProtoPayment } from "@shop/proto/payment/v1/payment"
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
+import { nextCursor } from "./NextCursor.ts"
 
-// A reply that does not decode is a bug of the peer: a defect, answered 500 and logged with its cause.
-const decode = <S extends Schema.Codec<any, any>>(schema: S) => {
-  const run = Schema.decodeUnknownEffect(schema)
-  return (input: unknown): Effect.Effect<S["Type"]> => Effect.orDie(run(input))
-}
+/** shop.order.v1 -> domain -> REST. A reply that does not decode is a bug of the peer: a defect (500, logged). */
 
-const statuses: Record<string, string> = {
-  [ProtoStatus.PENDING]: "pending",
-  [ProtoStatus.CONFIRMED]: "confirmed",
+const statuses: Record<proto.OrderStatus, Order["status"] | undefined> = {
+  [proto.OrderStatus.UNSPECIFIED]: undefined,
+  [proto.OrderStatus.UNRECOGNIZED]: undefined,
+  [proto.OrderStatus.PENDING]: "pending",
+  [proto.OrderStatus.CONFIRMED]: "confirmed",
   // The REST contract has no shipped state yet: a shipped order is a confirmed one with a tracking number.
-  [ProtoStatus.SHIPPED]: "confirmed",
-  [ProtoStatus.FAILED]: "failed",
-  [ProtoStatus.CANCELLED]: "cancelled"
+  [proto.OrderStatus.SHIPPED]: "confirmed",
+  [proto.OrderStatus.FAILED]: "failed",
+  [proto.OrderStatus.CANCELLED]: "cancelled"
 }
 
-const payments: Record<string, PaymentStatus | undefined> = {
+const payments: Record<ProtoPayment, PaymentStatus | undefined> = {
+  [ProtoPayment.UNSPECIFIED]: undefined,
+  [ProtoPayment.UNRECOGNIZED]: undefined,
   [ProtoPayment.PENDING]: "pending",
   [ProtoPayment.PENDING_UNKNOWN]: "pending_unknown",
   [ProtoPayment.SUCCEEDED]: "succeeded",
@@ -38,70 +40,96 @@ const payments: Record<string, PaymentStatus | undefined> = {
   [ProtoPayment.PARTIALLY_REFUNDED]: "refunded"
 }
 
-const optional = <K extends string>(key: K, value: string) => value === "" ? {} : { [key]: value }
+const ifSet = <K extends string, A>(key: K, value: A | undefined | "") =>
+  (value === undefined || value === "" ? {} : { [key]: value }) as { readonly [P in K]?: A }
 
-const money = (cents: number) => toDecimal(cents as never)
+const decodeOrder = decodeInput(Order)
 
-const orderJson = (order: proto.Order) => ({
-  order_id: order.orderId,
-  status: statuses[order.status] ?? order.status,
+/** The domain's order from a reply. */
+export const toOrder = (order: proto.Order | undefined): Effect.Effect<Order> =>
+  Effect.orDie(decodeOrder(
+    order === undefined ? undefined : {
+      id: order.orderId,
+      userId: order.userId,
+      status: statuses[order.status],
+      items: order.items.map((item) => ({
+        productId: item.productId,
+        name: item.name,
+        quantity: item.quantity,
+        unitPrice: item.unitPriceCents
+      })),
+      totalCents: order.totalCents,
+      currency: order.currency,
+      shippingAddress: order.shippingAddress,
+      paymentMethod: order.paymentMethod,
+      idempotencyKey: order.idempotencyKey,
+      sagaId: order.sagaId,
+      ...ifSet("paymentId", order.paymentId),
+      ...ifSet("paymentStatus", payments[order.paymentStatus]),
+      ...ifSet("trackingNumber", order.trackingNumber),
+      ...ifSet("failureReason", order.failureReason),
+      createdAt: order.createdAt,
+      updatedAt: order.updatedAt,
+      ...ifSet("confirmedAt", order.confirmedAt)
+    }
+  ))
+
+/** An order as the REST API shows it; members without a value yet are left out. */
+export const toOrderJson = (order: Order): OrderJson => ({
+  order_id: order.id,
+  status: order.status,
   user_id: order.userId,
-  items: order.items.map((item) => ({
-    product_id: item.productId,
-    name: item.name,
-    quantity: item.quantity,
-    unit_price: money(item.unitPriceCents),
-    line_total: money(item.unitPriceCents * item.quantity)
+  items: order.items.map((line) => ({
+    product_id: line.productId,
+    name: line.name,
+    quantity: line.quantity,
+    unit_price: line.unitPrice,
+    // Within an order's total, which is at most MaxCents: a valid amount.
+    line_total: Cents.make(line.lineTotal)
   })),
-  total_amount: money(order.totalCents),
-  payment_status: toPaymentStatusJson(payments[order.paymentStatus]),
+  total_amount: order.totalCents,
+  payment_status: toPaymentStatusJson(order.paymentStatus),
   created_at: order.createdAt,
-  ...optional("payment_id", order.paymentId),
-  ...optional("tracking_number", order.trackingNumber),
-  ...optional("confirmed_at", order.confirmedAt),
-  ...optional("failure_reason", order.failureReason),
-  ...optional("currency", order.currency),
-  ...optional("saga_id", order.sagaId),
-  ...optional("updated_at", order.updatedAt),
-  ...(order.shippingAddress === undefined ? {} : { shipping_address: order.shippingAddress })
+  currency: order.currency,
+  saga_id: order.sagaId,
+  shipping_address: order.shippingAddress,
+  payment_method: order.paymentMethod,
+  updated_at: order.updatedAt,
+  ...ifSet("payment_id", order.paymentId),
+  ...ifSet("tracking_number", order.trackingNumber),
+  ...ifSet("confirmed_at", order.confirmedAt),
+  ...ifSet("failure_reason", order.failureReason)
 })
 
-const present = (order: proto.Order | undefined): proto.Order =>
-  order ?? (() => {
-    throw new Error("order reply without an order")
-  })()
-
-export const decodeOrder = (order: proto.Order | undefined) =>
-  Effect.suspend(() => decode(OrderJson)(orderJson(present(order))))
-
 /** The answer to a create: 202 while the saga runs, 201 once it has ended. */
-export const decodeCreated = (order: proto.Order | undefined): Effect.Effect<OrderAccepted | OrderCompleted> =>
-  Effect.suspend((): Effect.Effect<OrderAccepted | OrderCompleted> => {
-    const json = orderJson(present(order))
-    const created = {
-      order_id: json.order_id,
-      status: json.status,
-      total_amount: json.total_amount,
-      created_at: json.created_at,
-      saga_id: order?.sagaId,
-      ...optional("currency", order?.currency ?? ""),
-      ...optional("failure_reason", order?.failureReason ?? "")
-    }
-    return json.status === "pending"
-      ? decode(OrderAccepted)(created)
-      : decode(OrderCompleted)(created)
-  })
+export const toCreated = (order: Order): OrderAccepted | OrderCompleted => {
+  const common = {
+    order_id: order.id,
+    total_amount: order.totalCents,
+    created_at: order.createdAt,
+    saga_id: order.sagaId,
+    currency: order.currency
+  }
+  return order.status === "pending"
+    ? { ...common, status: "pending" }
+    : { ...common, status: order.status, ...ifSet("failure_reason", order.failureReason) }
+}
 
-export const decodeOrderList = (response: proto.ListOrdersResponse, page: number, limit: number) =>
-  decode(OrderList)({
-    orders: response.orders.map(orderJson),
-    total: response.total,
-    page: response.page > 0 ? response.page : page,
-    limit: response.limit > 0 ? response.limit : limit,
-    ...optional("next_cursor", response.nextCursor)
-  })
+/** A page of orders as the REST API shows it. */
+export const toOrderList = (
+  orders: ReadonlyArray<Order>,
+  response: proto.ListOrdersResponse,
+  request: { readonly page: number; readonly limit: number }
+): OrderList => ({
+  orders: orders.map(toOrderJson),
+  total: response.total,
+  page: response.page > 0 ? response.page : request.page,
+  limit: response.limit > 0 ? response.limit : request.limit,
+  ...nextCursor(response.nextCursor)
+})
 
-export const encodeCreateRequest = (userId: UserId, input: CreateOrderRequest): proto.CreateOrderRequest => ({
+/** A create request of the REST API as the order service takes it, on behalf of the caller. */
+export const toCreateRequest = (userId: UserId, input: CreateOrderRequest): proto.CreateOrderRequest => ({
   userId,
   items: input.items.map((item) => ({ productId: item.product_id, quantity: item.quantity })),
   shippingAddress: { ...input.shipping_address },

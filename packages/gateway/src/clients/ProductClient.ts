@@ -1,14 +1,15 @@
 import type {
   CreatedProduct,
   CreateProductRequest,
-  DomainError,
   ListProductsQuery,
+  OperationError,
   ProductDetails,
   ProductId,
   ProductJson,
   ProductList,
   SearchProductsQuery,
   SearchResult,
+  Unreachable,
   UpdateProductRequest
 } from "@shop/domain"
 import { ProductServiceService as Rpc } from "@shop/proto/product/v1/product"
@@ -16,14 +17,22 @@ import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
 import { Context, Effect, Layer } from "effect"
 import { GatewayConfig } from "../GatewayConfig.ts"
 import * as Codec from "./ProductCodec.ts"
+import { withoutBackendDetails } from "./Unavailable.ts"
 
 /** The catalog as the gateway sees it: shop.product.v1.ProductService, in domain types. */
 export class ProductClient extends Context.Service<ProductClient, {
-  readonly get: (id: ProductId) => Effect.Effect<ProductDetails, DomainError>
-  readonly list: (query: ListProductsQuery) => Effect.Effect<ProductList, DomainError>
-  readonly search: (query: SearchProductsQuery) => Effect.Effect<SearchResult, DomainError>
-  readonly create: (input: CreateProductRequest) => Effect.Effect<CreatedProduct, DomainError>
-  readonly update: (id: ProductId, patch: UpdateProductRequest) => Effect.Effect<ProductJson, DomainError>
+  readonly get: (id: ProductId) => Effect.Effect<ProductDetails, OperationError<"getProduct"> | Unreachable>
+  readonly list: (query: ListProductsQuery) => Effect.Effect<ProductList, OperationError<"listProducts"> | Unreachable>
+  readonly search: (
+    query: SearchProductsQuery
+  ) => Effect.Effect<SearchResult, OperationError<"searchProducts"> | Unreachable>
+  readonly create: (
+    input: CreateProductRequest
+  ) => Effect.Effect<CreatedProduct, OperationError<"createProduct"> | Unreachable>
+  readonly update: (
+    id: ProductId,
+    patch: UpdateProductRequest
+  ) => Effect.Effect<ProductJson, OperationError<"updateProduct"> | Unreachable>
 }>()("gateway/ProductClient") {
   static readonly layer = Layer.effect(
     ProductClient,
@@ -35,26 +44,31 @@ export class ProductClient extends Context.Service<ProductClient, {
 
       return ProductClient.of({
         get: Effect.fn("ProductClient.get")(function*(id) {
-          const response = yield* peer.unary(Rpc.getProduct, { id }, read)
-          return yield* Codec.decodeProductDetails(response.product)
-        }),
+          const reply = yield* peer.call(Rpc.getProduct, { id }, "getProduct", read)
+          return Codec.toProductDetails(yield* Codec.toProduct(reply.product))
+        }, withoutBackendDetails),
         list: Effect.fn("ProductClient.list")(function*(query) {
           const request = yield* Codec.encodeListRequest(query)
-          const response = yield* peer.unary(Rpc.listProducts, request, read)
-          return yield* Codec.decodeProductList(response, query)
-        }),
+          const reply = yield* peer.call(Rpc.listProducts, request, "listProducts", read)
+          return yield* Codec.toProductList(reply, query)
+        }, withoutBackendDetails),
         search: Effect.fn("ProductClient.search")(function*(query) {
-          const response = yield* peer.unary(Rpc.searchProducts, Codec.encodeSearchRequest(query), read)
-          return yield* Codec.decodeSearchResult(response, query)
-        }),
+          const reply = yield* peer.call(Rpc.searchProducts, Codec.encodeSearchRequest(query), "searchProducts", read)
+          return yield* Codec.toSearchResult(reply, query)
+        }, withoutBackendDetails),
         create: Effect.fn("ProductClient.create")(function*(input) {
-          const response = yield* peer.unary(Rpc.createProduct, Codec.encodeCreateRequest(input), write)
-          return yield* Codec.decodeCreatedProduct(response.product)
-        }),
+          const reply = yield* peer.call(Rpc.createProduct, Codec.encodeCreateRequest(input), "createProduct", write)
+          return Codec.toProductJson(yield* Codec.toProduct(reply.product))
+        }, withoutBackendDetails),
         update: Effect.fn("ProductClient.update")(function*(id, patch) {
-          const response = yield* peer.unary(Rpc.updateProduct, Codec.encodeUpdateRequest(id, patch), write)
-          return yield* Codec.decodeProduct(response.product)
-        })
+          const reply = yield* peer.call(
+            Rpc.updateProduct,
+            Codec.encodeUpdateRequest(id, patch),
+            "updateProduct",
+            write
+          )
+          return Codec.toProductJson(yield* Codec.toProduct(reply.product))
+        }, withoutBackendDetails)
       })
     })
   )

@@ -1,35 +1,41 @@
 import {
-  type CreatedProduct,
   type CreateProductRequest,
+  decodeInput,
   DefaultCurrency,
   type ListProductsQuery,
-  ProductDetails,
-  ProductJson,
+  Product,
+  type ProductDetails,
+  type ProductJson,
   type ProductList,
-  ProductList as ProductListSchema,
   type ProductSort,
   type SearchProductsQuery,
-  SearchResult,
+  type SearchResult,
   type SearchSort,
-  toDecimal,
   type UpdateProductRequest,
   ValidationError
 } from "@shop/domain"
 import type * as proto from "@shop/proto/product/v1/product"
 import { ProductSort as ProtoSort } from "@shop/proto/product/v1/product"
 import { Effect, Schema } from "effect"
+import { nextCursor } from "./NextCursor.ts"
 
-// A reply that does not decode is a bug of the peer: a defect, answered 500 and logged with its cause.
-const decode = <S extends Schema.Codec<any, any>>(schema: S) => {
-  const run = Schema.decodeUnknownEffect(schema)
-  return (input: unknown): Effect.Effect<S["Type"]> => Effect.orDie(run(input))
-}
+/** shop.product.v1 -> domain -> REST. A reply that does not decode is a bug of the peer: a defect (500, logged). */
 
-const productJson = (product: proto.Product) => ({
+const decodeProducts = decodeInput(Schema.Array(Product))
+const toProducts = (products: ReadonlyArray<proto.Product>): Effect.Effect<ReadonlyArray<Product>> =>
+  Effect.orDie(decodeProducts(products))
+const decodeOne = decodeInput(Product)
+
+/** The domain's product from a reply. */
+export const toProduct = (product: proto.Product | undefined): Effect.Effect<Product> =>
+  Effect.orDie(decodeOne(product))
+
+/** A product as the REST API shows it, with its real-time stock. */
+export const toProductJson = (product: Product): ProductJson => ({
   id: product.id,
   name: product.name,
   description: product.description,
-  price: toDecimal(product.priceCents as never),
+  price: product.priceCents,
   currency: product.currency,
   sku: product.sku,
   category: product.category,
@@ -40,44 +46,43 @@ const productJson = (product: proto.Product) => ({
   updated_at: product.updatedAt
 })
 
-const present = (product: proto.Product | undefined): proto.Product =>
-  product ?? (() => {
-    throw new Error("product reply without a product")
-  })()
+/** A product's details, as the product service answered them (its `cache_hit` is the gateway's to set). */
+export const toProductDetails = (product: Product): ProductDetails => ({ ...toProductJson(product), cache_hit: false })
 
-export const decodeProduct = (product: proto.Product | undefined) =>
-  Effect.suspend(() => decode(ProductJson)(productJson(present(product))))
-
-export const decodeCreatedProduct = (product: proto.Product | undefined): Effect.Effect<CreatedProduct> =>
-  decodeProduct(product)
-
-export const decodeProductDetails = (product: proto.Product | undefined) =>
-  Effect.suspend(() => decode(ProductDetails)({ ...productJson(present(product)), cache_hit: false }))
-
-export const decodeProductList = (
+export const toProductList = (
   response: proto.ListProductsResponse,
   query: ListProductsQuery
 ): Effect.Effect<ProductList> =>
-  decode(ProductListSchema)({
-    products: response.products.map(productJson),
+  Effect.map(toProducts(response.products), (products) => ({
+    products: products.map(toProductJson),
     total: response.total,
     page: response.page > 0 ? response.page : query.page ?? 1,
     limit: response.limit > 0 ? response.limit : query.limit ?? 20,
-    ...(response.nextCursor === "" ? {} : { next_cursor: response.nextCursor })
-  })
+    ...nextCursor(response.nextCursor)
+  }))
 
-export const decodeSearchResult = (response: proto.SearchProductsResponse, query: SearchProductsQuery) =>
-  decode(SearchResult)({
-    products: response.products.map((product) => {
-      const { created_at: _created, updated_at: _updated, reserved: _reserved, ...hit } = productJson(product)
-      return hit
-    }),
+export const toSearchResult = (
+  response: proto.SearchProductsResponse,
+  query: SearchProductsQuery
+): Effect.Effect<SearchResult> =>
+  Effect.map(toProducts(response.products), (products) => ({
+    products: products.map((product) => ({
+      id: product.id,
+      name: product.name,
+      description: product.description,
+      price: product.priceCents,
+      currency: product.currency,
+      sku: product.sku,
+      category: product.category,
+      inventory: product.inventory,
+      available: product.available
+    })),
     total: response.total,
     page: response.page > 0 ? response.page : query.page ?? 1,
     limit: response.limit > 0 ? response.limit : query.limit ?? 20,
     cache_hit: response.cacheHit,
     facets: { categories: response.facets.map((facet) => ({ category: facet.category, count: facet.count })) }
-  })
+  }))
 
 const listSorts: Record<ProductSort, proto.ProductSort | undefined> = {
   created_at_desc: ProtoSort.CREATED_AT_DESC,

@@ -1,9 +1,9 @@
+import { NotImplemented } from "@shop/service-defaults/grpc/PeerDefects"
 import { type Cause, Effect, Metric, type Types } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { GatewayConfig } from "../GatewayConfig.ts"
 import { allowedMethods } from "./AllowedMethods.ts"
 import { requestDuration, requestsTotal, staticRoutes } from "./HttpMetrics.ts"
-import { NotImplemented } from "./NotImplemented.ts"
 import { problemBody, statusProblem } from "./Problems.ts"
 import { RequestRoute } from "./RequestRoute.ts"
 

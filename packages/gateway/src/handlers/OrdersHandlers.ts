@@ -2,11 +2,11 @@ import { CurrentUser, Forbidden, NotFound, ShopApi } from "@shop/domain"
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { OrderClient } from "../clients/OrderClient.ts"
-import { expose } from "../clients/Upstream.ts"
 
-const unavailable = ["ServiceUnavailable", "DeadlineExceeded"] as const
-
-/** The caller's orders: every call is made on behalf of the token's user, never of a user named in the request. */
+/**
+ * The caller's orders: every call is made on behalf of the token's user, never of a user named in the request. Each
+ * handler fails only with the errors its endpoint declares (the contract's `OperationErrors`), checked by the types.
+ */
 export const OrdersHandlers = HttpApiBuilder.group(ShopApi, "orders", (handlers) =>
   Effect.gen(function*() {
     const orders = yield* OrderClient
@@ -18,16 +18,7 @@ export const OrdersHandlers = HttpApiBuilder.group(ShopApi, "orders", (handlers)
             return yield* new Forbidden({ detail: "user_id must be the authenticated user" })
           }
           return yield* orders.create(user.userId, payload)
-        }).pipe(expose("order", "CreateOrder", [
-          "ValidationError",
-          "NotFound",
-          "InsufficientStock",
-          "PaymentDeclined",
-          "IdempotencyKeyReused",
-          "RequestInProgress",
-          "Forbidden",
-          ...unavailable
-        ])))
+        }))
       .handle("get", ({ params }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
@@ -35,7 +26,7 @@ export const OrdersHandlers = HttpApiBuilder.group(ShopApi, "orders", (handlers)
           // Defence in depth: another user's order is a 404 even if the backend forgot to check.
           if (order.user_id !== user.userId) return yield* new NotFound({ entity: "Order", id: params.id })
           return order
-        }).pipe(expose("order", "GetOrder", ["NotFound", ...unavailable])))
+        }))
       .handle("list", ({ query }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
@@ -45,5 +36,5 @@ export const OrdersHandlers = HttpApiBuilder.group(ShopApi, "orders", (handlers)
             order.user_id === user.userId && (query.status === undefined || order.status === query.status)
           )
           return { ...list, orders: own }
-        }).pipe(expose("order", "ListOrders", ["ValidationError", ...unavailable])))
+        }))
   }))
