@@ -4,7 +4,7 @@ import { SqlClient } from "effect/sql"
 import { Catalog, type ProductPage } from "../src/Catalog.ts"
 import { Inventory } from "../src/Inventory.ts"
 import type { ProductSort } from "../src/ProductSort.ts"
-import { makeProduct, ProductTest, unique } from "./fixtures/ProductTest.ts"
+import { makeProduct, newOrderId, ProductTest, unique } from "./fixtures/ProductTest.ts"
 
 describe("Catalog", () => {
   layer(ProductTest("catalog"), { excludeTestServices: true })((it) => {
@@ -23,7 +23,7 @@ describe("Catalog", () => {
         assert.match(created.id, /^prod_[0-9a-z]{26}$/)
         assert.strictEqual(created.sku, sku)
         assert.strictEqual(created.currency, "USD")
-        yield* (yield* Inventory).reserve(unique("ord"), [{ productId: created.id, quantity: 5 }])
+        yield* (yield* Inventory).reserve(newOrderId("order"), [{ productId: created.id, quantity: 5 }])
         const read = yield* catalog.get(created.id)
         assert.deepStrictEqual([read.inventory, read.reserved, read.available], [12, 5, 7])
         assert.strictEqual((yield* Effect.flip(catalog.get("prod_missing")))._tag, "NotFound")
@@ -83,7 +83,7 @@ describe("Catalog", () => {
           expectedUpdatedAt: DateTime.formatIso(updated.updatedAt)
         })
         assert.strictEqual(fresh.name, "New Name")
-        yield* (yield* Inventory).reserve(unique("ord"), [{ productId: product.id, quantity: 6 }])
+        yield* (yield* Inventory).reserve(newOrderId("order"), [{ productId: product.id, quantity: 6 }])
         const below = yield* Effect.flip(catalog.update(product.id, { inventory: 5 }))
         assert.strictEqual(below._tag, "Conflict")
         assert.strictEqual((yield* Effect.flip(catalog.update(product.id, { priceCents: -1 })))._tag, "ValidationError")

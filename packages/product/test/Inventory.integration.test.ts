@@ -2,7 +2,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import { Duration, Effect, Exit, Option, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
 import { Inventory } from "../src/Inventory.ts"
-import { makeProduct, ProductTest, stockOf, unique } from "./fixtures/ProductTest.ts"
+import { makeProduct, newOrderId, ProductTest, stockOf } from "./fixtures/ProductTest.ts"
 
 /** Per product: reserved equals the sum of its pending reservation items, and no column is negative. */
 const assertConservation = Effect.gen(function*() {
@@ -28,7 +28,7 @@ describe("Inventory", () => {
         const inventory = yield* Inventory
         const product = yield* makeProduct({ inventory: 50 })
         const results = yield* Effect.forEach(
-          Array.from({ length: 200 }, (_, i) => unique(`ord-race-${i}`)),
+          Array.from({ length: 200 }, (_, i) => newOrderId(`race_${i}`)),
           (orderId) => Effect.exit(inventory.reserve(orderId, [{ productId: product.id, quantity: 1 }])),
           { concurrency: "unbounded" }
         )
@@ -50,7 +50,7 @@ describe("Inventory", () => {
         const inventory = yield* Inventory
         const plenty = yield* makeProduct({ inventory: 10 })
         const scarce = yield* makeProduct({ inventory: 1 })
-        const error = yield* Effect.flip(inventory.reserve(unique("ord-all"), [
+        const error = yield* Effect.flip(inventory.reserve(newOrderId("all"), [
           { productId: plenty.id, quantity: 3 },
           { productId: scarce.id, quantity: 2 }
         ]))
@@ -60,7 +60,7 @@ describe("Inventory", () => {
         }
         assert.strictEqual((yield* stockOf(plenty.id)).reserved, 0)
         assert.strictEqual((yield* stockOf(scarce.id)).reserved, 0)
-        const missing = yield* Effect.flip(inventory.reserve(unique("ord-missing"), [
+        const missing = yield* Effect.flip(inventory.reserve(newOrderId("missing"), [
           { productId: plenty.id, quantity: 1 },
           { productId: "prod_doesnotexist", quantity: 1 }
         ]))
@@ -75,7 +75,7 @@ describe("Inventory", () => {
         const a = yield* makeProduct({ inventory: 1000 })
         const b = yield* makeProduct({ inventory: 1000 })
         const orders = Array.from({ length: 60 }, (_, i) => ({
-          orderId: unique(`ord-cross-${i}`),
+          orderId: newOrderId(`cross_${i}`),
           items: i % 2 === 0
             ? [{ productId: a.id, quantity: 1 }, { productId: b.id, quantity: 2 }]
             : [{ productId: b.id, quantity: 2 }, { productId: a.id, quantity: 1 }]
@@ -103,7 +103,7 @@ describe("Inventory", () => {
       Effect.gen(function*() {
         const inventory = yield* Inventory
         const product = yield* makeProduct({ inventory: 5, priceCents: 2999, name: "Priced Item" })
-        const orderId = unique("ord-idem")
+        const orderId = newOrderId("idem")
         const items = [{ productId: product.id, quantity: 2 }]
         const first = yield* inventory.reserve(orderId, items)
         assert.isFalse(first.replayed)
@@ -130,7 +130,7 @@ describe("Inventory", () => {
         assert.isTrue((yield* inventory.reserve(orderId, items)).replayed)
         assert.strictEqual((yield* Effect.flip(inventory.release(orderId)))._tag, "Conflict")
 
-        const releasedId = unique("ord-rel")
+        const releasedId = newOrderId("rel")
         yield* inventory.reserve(releasedId, [{ productId: product.id, quantity: 1 }])
         const released = yield* inventory.release(releasedId, "payment_declined")
         assert.deepStrictEqual([released.found, released.replayed], [true, false])
@@ -144,7 +144,7 @@ describe("Inventory", () => {
           (yield* Effect.flip(inventory.reserve(releasedId, [{ productId: product.id, quantity: 1 }])))._tag,
           "Conflict"
         )
-        assert.strictEqual((yield* Effect.flip(inventory.commit(unique("ord-never"))))._tag, "NotFound")
+        assert.strictEqual((yield* Effect.flip(inventory.commit(newOrderId("never"))))._tag, "NotFound")
         yield* assertConservation
       }))
 
@@ -152,7 +152,7 @@ describe("Inventory", () => {
       Effect.gen(function*() {
         const inventory = yield* Inventory
         const product = yield* makeProduct({ inventory: 5 })
-        const orderId = unique("ord-ghost")
+        const orderId = newOrderId("ghost")
         const released = yield* inventory.release(orderId, "saga_timeout")
         assert.deepStrictEqual([released.found, released.replayed, Option.isNone(released.reservation)], [
           false,
@@ -169,8 +169,8 @@ describe("Inventory", () => {
       Effect.gen(function*() {
         const inventory = yield* Inventory
         const product = yield* makeProduct({ inventory: 4 })
-        const orderId = unique("ord-exp")
-        const kept = unique("ord-kept")
+        const orderId = newOrderId("exp")
+        const kept = newOrderId("kept")
         yield* inventory.reserve(orderId, [{ productId: product.id, quantity: 3 }], Duration.millis(300))
         yield* inventory.reserve(kept, [{ productId: product.id, quantity: 1 }])
         assert.strictEqual((yield* stockOf(product.id)).reserved, 4)
@@ -192,7 +192,7 @@ describe("Inventory", () => {
       Effect.gen(function*() {
         const inventory = yield* Inventory
         const product = yield* makeProduct({ inventory: 7 })
-        yield* inventory.reserve(unique("ord-check"), [{ productId: product.id, quantity: 5 }])
+        yield* inventory.reserve(newOrderId("check"), [{ productId: product.id, quantity: 5 }])
         const [level] = yield* inventory.checkInventory([{ productId: product.id, quantity: 3 }])
         assert.deepStrictEqual(level, {
           productId: product.id,
@@ -204,7 +204,7 @@ describe("Inventory", () => {
         })
         assert.strictEqual((yield* stockOf(product.id)).reserved, 5)
         const invalid = yield* Effect.flip(
-          inventory.reserve(unique("ord-bad"), [{ productId: product.id, quantity: 0 }])
+          inventory.reserve(newOrderId("bad"), [{ productId: product.id, quantity: 0 }])
         )
         assert.strictEqual(invalid._tag, "ValidationError")
       }))
@@ -218,7 +218,7 @@ describe("Inventory without a timely sweeper", () => {
         Effect.gen(function*() {
           const inventory = yield* Inventory
           const product = yield* makeProduct({ inventory: 3 })
-          const orderId = unique("ord-late")
+          const orderId = newOrderId("late")
           yield* inventory.reserve(orderId, [{ productId: product.id, quantity: 2 }], Duration.millis(1))
           yield* Effect.sleep("50 millis")
           const error = yield* Effect.flip(inventory.commit(orderId))

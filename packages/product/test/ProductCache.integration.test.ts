@@ -7,6 +7,7 @@ import { cacheHits, ProductCache } from "../src/ProductCache.ts"
 import type { ProductSettings } from "../src/ProductConfig.ts"
 import {
   makeProduct,
+  newOrderId,
   ProductTest,
   redisReachable,
   redisSettings,
@@ -42,7 +43,7 @@ const cacheContract = (name: string, settings: () => Partial<ProductSettings>) =
         assert.deepStrictEqual([afterUpdate.cacheHit, afterUpdate.value.priceCents], [false, 1200])
         assert.isTrue((yield* cache.getProduct(product.id)).cacheHit)
 
-        const orderId = unique("ord-cache")
+        const orderId = newOrderId("cache")
         yield* (yield* Inventory).reserve(orderId, [{ productId: product.id, quantity: 4 }])
         const afterReserve = yield* cache.getProduct(product.id)
         assert.deepStrictEqual([afterReserve.cacheHit, afterReserve.value.available], [false, 6])
@@ -69,7 +70,7 @@ const cacheContract = (name: string, settings: () => Partial<ProductSettings>) =
         assert.isTrue(hit.cacheHit)
         assert.deepStrictEqual(hit.value.products.map((p) => p.id), [lamp.id])
 
-        yield* (yield* Inventory).reserve(unique("ord-page"), [{ productId: lamp.id, quantity: 2 }])
+        yield* (yield* Inventory).reserve(newOrderId("page"), [{ productId: lamp.id, quantity: 2 }])
         const afterReserve = yield* cache.search(query)
         assert.isFalse(afterReserve.cacheHit)
         assert.strictEqual(afterReserve.value.products[0]?.available, 1)
