@@ -17,6 +17,7 @@ import { ProductsHandlers } from "./handlers/ProductsHandlers.ts"
 import { RateLimitConfig } from "./ratelimit/RateLimitConfig.ts"
 import { RateLimiterLive } from "./ratelimit/RateLimiterLive.ts"
 import { RateLimitLive } from "./ratelimit/RateLimitLive.ts"
+import { StorefrontRoutes } from "./storefront/StorefrontRoutes.ts"
 
 const Middlewares = Layer.mergeAll(
   AuthorizationLive,
@@ -37,12 +38,13 @@ const Handlers = Layer.mergeAll(ProductsHandlers, OrdersHandlers, HealthHandlers
 )
 
 /**
- * Every route of the gateway: the REST contract, `/openapi.json` and the `/docs` page (both from the contract),
- * behind the edge middleware. Serve it with `HttpRouter.serve`.
+ * Every route of the gateway: the REST contract, `/openapi.json` and the `/docs` page (both from the contract), the
+ * storefront and operator console (`/`, `/admin`), behind the edge middleware. Serve it with `HttpRouter.serve`.
  */
 export const GatewayRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(ShopApi, { openapiPath: "/openapi.json" }).pipe(Layer.provide(Handlers)),
   HttpApiScalar.layer(ShopApi, { path: "/docs" }),
+  StorefrontRoutes,
   EdgeMiddleware
 ).pipe(
   Layer.provide([AuthConfig.layer, FetchHttpClient.layer, GatewayConfig.layer])
