@@ -44,7 +44,10 @@ export const ProductCreator = (props: { readonly token: string; readonly onCreat
       <input
         name={name}
         value={draft[name]}
-        onInput={(event) => setDraft({ ...draft, [name]: event.currentTarget.value })}
+        onInput={(event) => {
+          setDraft({ ...draft, [name]: event.currentTarget.value })
+          if (errors[name] !== undefined) setErrors(({ [name]: _fixed, ...rest }) => rest)
+        }}
         aria-invalid={errors[name] !== undefined}
         {...extra}
       />

@@ -10,9 +10,10 @@ export const Header = () => {
   const lines = useStore(cart)
   const signedIn = useStore(session)
   const where = useStore(location)
-  const [query, setQuery] = useState(where.query.get("q") ?? "")
+  const searched = where.path === "/search" ? where.query.get("q") ?? "" : ""
+  const [query, setQuery] = useState(searched)
   // Follow the URL (back/forward, a link to a search) unless the shopper is typing.
-  useEffect(() => setQuery(where.query.get("q") ?? ""), [where])
+  useEffect(() => setQuery(searched), [searched])
   const count = unitCount(lines)
 
   return (

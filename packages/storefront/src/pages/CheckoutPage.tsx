@@ -78,7 +78,11 @@ export const CheckoutPage = () => {
       <input
         name={name}
         value={form[name]}
-        onInput={(event) => setForm({ ...form, [name]: event.currentTarget.value })}
+        onInput={(event) => {
+          setForm({ ...form, [name]: event.currentTarget.value })
+          // the message was about the old value
+          if (errors[name] !== undefined) setErrors(({ [name]: _fixed, ...rest }) => rest)
+        }}
         aria-invalid={errors[name] !== undefined}
         aria-describedby={errors[name] === undefined ? undefined : `${name}-error`}
         {...extra}

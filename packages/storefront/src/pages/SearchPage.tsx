@@ -62,6 +62,7 @@ export const SearchPage = (props: { readonly location: Location }) => {
   return (
     <div class="search-layout">
       <form
+        id="filters"
         class="filters"
         aria-label="Filters"
         onSubmit={(event) => {
@@ -114,6 +115,7 @@ export const SearchPage = (props: { readonly location: Location }) => {
         <h1 id="results-heading" tabIndex={-1}>
           {query.q === undefined ? "All products" : `Results for “${query.q}”`}
         </h1>
+        <a class="to-filters" href="#filters">Filters: category, price, sort</a>
         {Object.entries(errors).map(([name, error]) => (
           <p key={name} class="problem" role="alert">
             {name === "min_price" ? "From" : "To"} price: {error}
