@@ -25,7 +25,7 @@ export const screenshotDir = resolve(import.meta.dirname, "../../../test-results
 export interface Browser {
   readonly context: BrowserContext
   readonly newPage: (viewport?: { readonly width: number; readonly height: number }) => Promise<Page>
-  readonly screenshot: (page: Page, name: string) => Promise<void>
+  readonly screenshot: (page: Page, name: string, options?: { readonly fullPage?: boolean }) => Promise<void>
   readonly close: () => Promise<void>
 }
 
@@ -48,8 +48,12 @@ export const launchBrowser = async (baseURL: string): Promise<Browser> => {
       if (viewport !== undefined) await page.setViewportSize(viewport)
       return page
     },
-    screenshot: async (page, name) => {
-      await page.screenshot({ path: join(screenshotDir, `${name}.png`), animations: "disabled" })
+    screenshot: async (page, name, options) => {
+      await page.screenshot({
+        path: join(screenshotDir, `${name}.png`),
+        animations: "disabled",
+        fullPage: options?.fullPage === true
+      })
     },
     close: async () => {
       await context.close()

@@ -137,7 +137,7 @@ describe("storefront in a real browser", () => {
     await page.getByLabel("State").fill("CA")
     await page.getByLabel("ZIP code").fill("94102")
     await page.getByLabel("Payment method").selectOption("pm_card_visa")
-    await browser.screenshot(page, "05-checkout")
+    await browser.screenshot(page, "05-checkout", { fullPage: true })
     // A double click must still place one order: the button is disabled and the idempotency key is the same.
     await page.getByTestId("place-order").dblclick()
 
