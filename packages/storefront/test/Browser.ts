@@ -49,6 +49,8 @@ export const launchBrowser = async (baseURL: string): Promise<Browser> => {
       return page
     },
     screenshot: async (page, name, options) => {
+      // from the top, so that the sticky header sits where a visitor sees it
+      if (options?.fullPage === true) await page.evaluate(() => window.scrollTo(0, 0))
       await page.screenshot({
         path: join(screenshotDir, `${name}.png`),
         animations: "disabled",
