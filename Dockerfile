@@ -16,6 +16,7 @@ COPY packages/order/package.json packages/order/
 COPY packages/payment/package.json packages/payment/
 COPY packages/notification/package.json packages/notification/
 COPY packages/gateway/package.json packages/gateway/
+COPY packages/storefront/package.json packages/storefront/
 # No install scripts: the image's own Node 24 runs everything (the `node` devDependency is for bare machines).
 RUN npm ci --ignore-scripts --no-audit --no-fund
 
@@ -23,6 +24,8 @@ FROM deps AS build
 COPY proto proto
 RUN node proto/codegen.ts
 COPY packages packages
+# The gateway serves the storefront's production bundle (packages/storefront/dist); Vite is a dev dependency.
+RUN npm run build -w @shop/storefront
 RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime

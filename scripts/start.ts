@@ -215,7 +215,8 @@ for (const name of databaseServices) {
 start("gateway", [join(services, "gateway/src/main.ts")], {
   ...addresses,
   HTTP_PORT: String(port.gatewayHttp),
-  ADMIN_PORT: String(port.gatewayAdmin)
+  ADMIN_PORT: String(port.gatewayAdmin),
+  NOTIFICATION_HTTP_URL: `http://127.0.0.1:${port.notificationHttp}`
 })
 
 const endpoints = [
@@ -229,6 +230,7 @@ const seconds = ((Date.now() - startedAt) / 1000).toFixed(1)
 if (results.every(Boolean)) {
   console.log(`
 Shop Mesh is up (${postgresUrl ? "distributed" : "embedded"} mode, healthy in ${seconds} s)
+  storefront     http://127.0.0.1:${port.gatewayHttp}/   (operator console: /admin)
   REST API       http://127.0.0.1:${port.gatewayHttp}/api/v1   (docs: /docs, OpenAPI: /openapi.json)
   health         http://127.0.0.1:${port.gatewayHttp}/healthz
   gateway admin  http://127.0.0.1:${port.gatewayAdmin}/metrics

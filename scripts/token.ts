@@ -1,11 +1,12 @@
 /**
  * `npm run -s token -- --sub user_123 --role admin [--role customer] [--expires 1h]`: prints a development bearer
  * token and nothing else. It is signed HS256 with JWT_SECRET (or the development secret) for JWT_ISSUER and
- * JWT_AUDIENCE, read with the gateway's own configuration; production tokens come from the identity provider.
+ * JWT_AUDIENCE, read with the gateway's own configuration (the issuer of the storefront's development sign-in too);
+ * production tokens come from the identity provider.
  */
 import { AuthConfig } from "@shop/gateway/auth/AuthConfig"
-import { Effect, Redacted } from "effect"
-import * as jose from "jose"
+import { signDevelopmentToken } from "@shop/gateway/development/DevelopmentTokens"
+import { Effect } from "effect"
 import { parseArgs } from "node:util"
 
 const { values } = parseArgs({
@@ -19,19 +20,8 @@ const { values } = parseArgs({
 const program = Effect.gen(function*() {
   const config = yield* AuthConfig
   if (values.sub === undefined) return yield* Effect.fail("--sub <user id> is required")
-  if (!config.algorithms.includes("HS256")) return yield* Effect.fail("HS256 is not in JWT_ALGORITHMS")
-  const rolesClaim = config.rolesClaim
   const roles = values.role.length === 0 ? ["customer"] : values.role
-  return yield* Effect.promise(() =>
-    new jose.SignJWT({ [rolesClaim]: roles })
-      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-      .setSubject(values.sub!)
-      .setIssuer(config.issuer)
-      .setAudience(config.audience)
-      .setIssuedAt()
-      .setExpirationTime(values.expires)
-      .sign(new TextEncoder().encode(Redacted.value(config.secret)))
-  )
+  return yield* signDevelopmentToken(config, { sub: values.sub, roles, expiresIn: values.expires })
 }).pipe(Effect.provide(AuthConfig.layer))
 
 Effect.runPromiseExit(program).then((exit) => {

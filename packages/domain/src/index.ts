@@ -1,3 +1,4 @@
+export * from "./api/DevelopmentApi.ts"
 export * from "./Errors.ts"
 export * from "./EventEnvelope.ts"
 export * from "./Events.ts"

@@ -9,6 +9,7 @@ import { BackendHealth } from "./clients/BackendHealth.ts"
 import { CatalogReadCache } from "./clients/CatalogReadCache.ts"
 import { OrderClient } from "./clients/OrderClient.ts"
 import { ProductClient } from "./clients/ProductClient.ts"
+import { DevelopmentRoutes } from "./development/DevelopmentRoutes.ts"
 import { EdgeMiddleware } from "./edge/EdgeMiddleware.ts"
 import { GatewayConfig } from "./GatewayConfig.ts"
 import { HealthHandlers } from "./handlers/HealthHandlers.ts"
@@ -17,6 +18,7 @@ import { ProductsHandlers } from "./handlers/ProductsHandlers.ts"
 import { RateLimitConfig } from "./ratelimit/RateLimitConfig.ts"
 import { RateLimiterLive } from "./ratelimit/RateLimiterLive.ts"
 import { RateLimitLive } from "./ratelimit/RateLimitLive.ts"
+import { StorefrontRoutes } from "./storefront/StorefrontRoutes.ts"
 
 const Middlewares = Layer.mergeAll(
   AuthorizationLive,
@@ -37,12 +39,15 @@ const Handlers = Layer.mergeAll(ProductsHandlers, OrdersHandlers, HealthHandlers
 )
 
 /**
- * Every route of the gateway: the REST contract, `/openapi.json` and the `/docs` page (both from the contract),
- * behind the edge middleware. Serve it with `HttpRouter.serve`.
+ * Every route of the gateway: the REST contract, `/openapi.json` and the `/docs` page (both from the contract), the
+ * storefront and operator console (`/`, `/admin`), and in development the `/dev/` API, behind the edge middleware.
+ * Serve it with `HttpRouter.serve`.
  */
 export const GatewayRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(ShopApi, { openapiPath: "/openapi.json" }).pipe(Layer.provide(Handlers)),
   HttpApiScalar.layer(ShopApi, { path: "/docs" }),
+  StorefrontRoutes,
+  DevelopmentRoutes,
   EdgeMiddleware
 ).pipe(
   Layer.provide([AuthConfig.layer, FetchHttpClient.layer, GatewayConfig.layer])

@@ -1,0 +1,71 @@
+import type { HealthReport } from "@shop/domain"
+import { useEffect } from "preact/hooks"
+import { shop } from "../api/Shop.ts"
+import { Link } from "../components/Link.tsx"
+import { ProblemMessage } from "../components/ProblemMessage.tsx"
+import { useLoad } from "../state/useLoad.ts"
+import { comingViews } from "./NotAvailableYet.tsx"
+
+const HealthTable = (props: { readonly services: HealthReport["services"] }) => (
+  <table class="lines compact">
+    <thead>
+      <tr>
+        <th scope="col">Service</th>
+        <th scope="col">State</th>
+        <th scope="col">Latency</th>
+      </tr>
+    </thead>
+    <tbody>
+      {Object.entries(props.services).map(([name, backend]) => (
+        <tr key={name}>
+          <th scope="row">{name}</th>
+          <td data-label="State">
+            <span class={`badge ${backend.status === "up" ? "status-confirmed" : "status-failed"}`}>
+              {backend.status}
+            </span>{" "}
+            {backend.detail}
+          </td>
+          <td data-label="Latency">{backend.latency_ms.toFixed(1)} ms</td>
+        </tr>
+      ))}
+    </tbody>
+  </table>
+)
+
+/** The console's first page: the health of every backend as the gateway sees it, and the console's views. */
+export const Overview = () => {
+  const health = useLoad(() => shop.health.check(), [])
+  useEffect(() => {
+    const timer = setInterval(health.reload, 5_000)
+    return () => clearInterval(timer)
+  }, [health.reload])
+  return (
+    <section>
+      <h1 tabIndex={-1}>Overview</h1>
+      <h2>Backends</h2>
+      {health.data !== undefined && (
+        <p>
+          Platform <span class={`badge status-${health.data.status === "ok" ? "confirmed" : "pending"}`}>
+            {health.data.status}
+          </span>
+        </p>
+      )}
+      <ProblemMessage problem={health.problem} />
+      {health.data !== undefined && <HealthTable services={health.data.services} />}
+      <h2>Views</h2>
+      <ul class="view-list">
+        <li>
+          <Link href="/admin/products">Products</Link>: create products, change prices and stock.
+        </li>
+        <li>
+          <Link href="/admin/orders">Orders</Link>: orders by status.
+        </li>
+        {Object.entries(comingViews).map(([path, view]) => (
+          <li key={path}>
+            <Link href={`/admin/${path}`}>{view.title}</Link>: <span class="muted">not available yet</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  )
+}
