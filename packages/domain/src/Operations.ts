@@ -26,7 +26,8 @@ export const OperationErrors = {
   // Payments
   chargePayment: ["PaymentDeclined", "IdempotencyKeyReused", "RequestInProgress", "Conflict"],
   refundPayment: ["NotFound", "Conflict", "IdempotencyKeyReused", "RequestInProgress"],
-  getPayment: ["NotFound"]
+  getPayment: ["NotFound"],
+  cancelPayment: []
 } as const satisfies Record<string, ReadonlyArray<DomainError["_tag"]>>
 
 /** The name of an operation of the platform. */

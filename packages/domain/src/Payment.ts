@@ -39,8 +39,14 @@ export const PaymentStatus = Schema.Literals(["pending", "pending_unknown", "suc
   .annotate({ identifier: "PaymentStatus" })
 export type PaymentStatus = typeof PaymentStatus.Type
 
-/** The state of one refund: `succeeded` only once the processor confirmed it. */
-export const RefundStatus = Schema.Literals(["pending", "succeeded", "failed"]).annotate({ identifier: "RefundStatus" })
+/**
+ * The state of one refund: `pending` until the processor confirmed it (`succeeded`); `parked` when the processor kept
+ * refusing it and an operator must look (retried on their word); `failed` only on rows from before refunds were
+ * retried.
+ */
+export const RefundStatus = Schema.Literals(["pending", "succeeded", "failed", "parked"]).annotate({
+  identifier: "RefundStatus"
+})
 export type RefundStatus = typeof RefundStatus.Type
 
 /** Money given back on a payment, in full or in part. */

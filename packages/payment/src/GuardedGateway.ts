@@ -2,7 +2,9 @@ import { Context, Duration, Effect, Exit, Layer, Metric, Option } from "effect"
 import { CircuitBreaker } from "effect/persistence"
 import { PaymentConfig } from "./PaymentConfig.ts"
 import {
+  type ChargePage,
   type ChargeRequest,
+  type ChargeWindow,
   PaymentGateway,
   type ProviderCharge,
   type ProviderRefund,
@@ -24,6 +26,8 @@ export class GuardedGateway extends Context.Service<GuardedGateway, {
   readonly charge: (request: ChargeRequest) => Effect.Effect<ProviderCharge, GuardedError>
   readonly refund: (request: RefundRequest) => Effect.Effect<ProviderRefund, GuardedError>
   readonly lookupByIdempotencyKey: (key: string) => Effect.Effect<Option.Option<ProviderCharge>, GuardedError>
+  readonly getCharge: (id: string) => Effect.Effect<Option.Option<ProviderCharge>, GuardedError>
+  readonly listCharges: (window: ChargeWindow) => Effect.Effect<ChargePage, GuardedError>
 }>()("payment/GuardedGateway") {
   static readonly layerNoDeps = Layer.effect(
     GuardedGateway,
@@ -79,6 +83,10 @@ export class GuardedGateway extends Context.Service<GuardedGateway, {
         ),
         lookupByIdempotencyKey: Effect.fn("GuardedGateway.lookupByIdempotencyKey")((idempotencyKey: string) =>
           guard("lookup", gateway.lookupByIdempotencyKey(idempotencyKey))
+        ),
+        getCharge: Effect.fn("GuardedGateway.getCharge")((id: string) => guard("lookup", gateway.getCharge(id))),
+        listCharges: Effect.fn("GuardedGateway.listCharges")((window: ChargeWindow) =>
+          guard("list", gateway.listCharges(window))
         )
       })
     })

@@ -15,9 +15,21 @@ export class PaymentConfig extends Context.Service<PaymentConfig, {
   /** How long an in-flight idempotency record blocks repeats; a crashed holder's lock expires after it. */
   readonly idempotencyLock: Duration.Duration
   readonly reconcileInterval: Duration.Duration
-  /** A charge the processor does not know this long after the last attempt was never processed. */
-  readonly reconcileGrace: Duration.Duration
+  /**
+   * How often an unknown outcome or an unsent refund is asked about again: a backoff from `reconcileBackoffBase`
+   * to `reconcileBackoffCap`, without end (only the processor's answer settles money).
+   */
+  readonly reconcileBackoffBase: Duration.Duration
+  readonly reconcileBackoffCap: Duration.Duration
   readonly reconcileBatch: number
+  /** Refusals of one refund by the processor before it is parked for an operator. */
+  readonly refundMaxAttempts: number
+  /** How often the processor's ledger is compared with the payments. */
+  readonly ledgerInterval: Duration.Duration
+  /** How far back the comparison looks. */
+  readonly ledgerWindow: Duration.Duration
+  /** Charges younger than this are left to the payments' own settlement before they are compared. */
+  readonly ledgerDelay: Duration.Duration
 }>()("payment/PaymentConfig") {
   static readonly defaults: PaymentConfig["Service"] = {
     providerUrl: "http://127.0.0.1:8081",
@@ -29,8 +41,13 @@ export class PaymentConfig extends Context.Service<PaymentConfig, {
     breakerCooldown: Duration.seconds(30),
     idempotencyLock: Duration.seconds(30),
     reconcileInterval: Duration.seconds(5),
-    reconcileGrace: Duration.seconds(30),
-    reconcileBatch: 100
+    reconcileBackoffBase: Duration.seconds(2),
+    reconcileBackoffCap: Duration.minutes(5),
+    reconcileBatch: 100,
+    refundMaxAttempts: 8,
+    ledgerInterval: Duration.minutes(1),
+    ledgerWindow: Duration.hours(24),
+    ledgerDelay: Duration.minutes(2)
   }
 
   /** From the environment; every variable has a default for local development. */
@@ -56,8 +73,13 @@ export class PaymentConfig extends Context.Service<PaymentConfig, {
         breakerCooldown: yield* duration("BREAKER_COOLDOWN", d.breakerCooldown),
         idempotencyLock: yield* duration("IDEMPOTENCY_LOCK_TIMEOUT", d.idempotencyLock),
         reconcileInterval: yield* duration("RECONCILE_INTERVAL", d.reconcileInterval),
-        reconcileGrace: yield* duration("RECONCILE_GRACE", d.reconcileGrace),
-        reconcileBatch: yield* Config.Int("RECONCILE_BATCH").pipe(Config.withDefault(d.reconcileBatch))
+        reconcileBackoffBase: yield* duration("RECONCILE_BACKOFF_BASE", d.reconcileBackoffBase),
+        reconcileBackoffCap: yield* duration("RECONCILE_BACKOFF_CAP", d.reconcileBackoffCap),
+        reconcileBatch: yield* Config.Int("RECONCILE_BATCH").pipe(Config.withDefault(d.reconcileBatch)),
+        refundMaxAttempts: yield* Config.Int("REFUND_MAX_ATTEMPTS").pipe(Config.withDefault(d.refundMaxAttempts)),
+        ledgerInterval: yield* duration("LEDGER_RECONCILE_INTERVAL", d.ledgerInterval),
+        ledgerWindow: yield* duration("LEDGER_RECONCILE_WINDOW", d.ledgerWindow),
+        ledgerDelay: yield* duration("LEDGER_RECONCILE_DELAY", d.ledgerDelay)
       })
     })
   )

@@ -10,6 +10,28 @@ export interface ProviderCharge {
   readonly status: "succeeded" | "failed"
   readonly amount: number
   readonly failureCode: string | undefined
+  /** What has been refunded of it so far. */
+  readonly amountRefunded?: number | undefined
+  /** The order it was made for (the charge's `order_id`). */
+  readonly orderId?: string | undefined
+  readonly currency?: string | undefined
+  readonly paymentMethod?: string | undefined
+  /** When the processor created it, unix seconds. */
+  readonly created?: number | undefined
+}
+
+/** A page of the processor's charges created in a time window, newest first. */
+export interface ChargePage {
+  readonly charges: ReadonlyArray<ProviderCharge>
+  readonly hasMore: boolean
+}
+
+/** Which charges to list: created in `[from, until)` (unix seconds), after `startingAfter`. */
+export interface ChargeWindow {
+  readonly from: number
+  readonly until: number
+  readonly startingAfter?: string | undefined
+  readonly limit: number
 }
 
 export interface ProviderRefund {
@@ -36,8 +58,12 @@ export interface RefundRequest {
 export class PaymentGateway extends Context.Service<PaymentGateway, {
   readonly charge: (request: ChargeRequest) => Effect.Effect<ProviderCharge, ProviderError>
   readonly refund: (request: RefundRequest) => Effect.Effect<ProviderRefund, ProviderError>
-  /** The charge created with this idempotency key; None when the processor never processed one. */
+  /** The charge created with this idempotency key; None when the processor has not (yet) processed one. */
   readonly lookupByIdempotencyKey: (key: string) => Effect.Effect<Option.Option<ProviderCharge>, ProviderError>
+  /** A charge by its id; None when the processor has none by that id. */
+  readonly getCharge: (id: string) => Effect.Effect<Option.Option<ProviderCharge>, ProviderError>
+  /** The processor's own books: one page of the charges created in a time window. */
+  readonly listCharges: (window: ChargeWindow) => Effect.Effect<ChargePage, ProviderError>
 }>()("payment/PaymentGateway") {
   /** The HTTP adapter to the Stripe-like processor (the simulator in development). */
   static readonly layerHttp = Layer.effect(
@@ -89,7 +115,30 @@ export class PaymentGateway extends Context.Service<PaymentGateway, {
         return yield* classify(reply.status, reply.body, reply.response)
       })
 
-      return PaymentGateway.of({ charge, refund, lookupByIdempotencyKey })
+      const getCharge = Effect.fn("PaymentGateway.getCharge")(function*(id: string) {
+        const reply = yield* send(HttpClientRequest.get(`${providerUrl}/v1/charges/${encodeURIComponent(id)}`))
+        if (reply.status === 200) return Option.some(toCharge(reply.body))
+        if (reply.status === 404 && reply.body?.error?.code === "resource_missing") return Option.none()
+        return yield* classify(reply.status, reply.body, reply.response)
+      })
+
+      const listCharges = Effect.fn("PaymentGateway.listCharges")(function*(window: ChargeWindow) {
+        const reply = yield* send(
+          HttpClientRequest.get(`${providerUrl}/v1/charges`).pipe(
+            HttpClientRequest.setUrlParams({
+              "created[gte]": String(window.from),
+              "created[lt]": String(window.until),
+              limit: String(window.limit),
+              ...(window.startingAfter === undefined ? {} : { starting_after: window.startingAfter })
+            })
+          )
+        )
+        if (reply.status !== 200) return yield* classify(reply.status, reply.body, reply.response)
+        const data: ReadonlyArray<unknown> = Array.isArray(reply.body?.data) ? reply.body.data : []
+        return { charges: data.map(toCharge), hasMore: reply.body?.has_more === true } satisfies ChargePage
+      })
+
+      return PaymentGateway.of({ charge, refund, lookupByIdempotencyKey, getCharge, listCharges })
     })
   )
 
@@ -117,7 +166,12 @@ const toCharge = (body: any): ProviderCharge => ({
   id: String(body?.id),
   status: body?.status === "succeeded" ? "succeeded" : "failed",
   amount: Number(body?.amount),
-  failureCode: typeof body?.failure_code === "string" ? body.failure_code : undefined
+  failureCode: typeof body?.failure_code === "string" ? body.failure_code : undefined,
+  amountRefunded: typeof body?.amount_refunded === "number" ? body.amount_refunded : undefined,
+  orderId: typeof body?.order_id === "string" ? body.order_id : undefined,
+  currency: typeof body?.currency === "string" ? body.currency : undefined,
+  paymentMethod: typeof body?.payment_method === "string" ? body.payment_method : undefined,
+  created: typeof body?.created === "number" ? body.created : undefined
 })
 
 const retryAfterOf = (response: HttpClientResponse.HttpClientResponse): Duration.Duration | undefined => {

@@ -23,5 +23,26 @@ export const providerRetriesTotal = Metric.counter("payment_provider_retries_tot
   incremental: true
 })
 
+/** Payments whose outcome only the processor knows, now. */
+export const unknownOutcomes = Metric.gauge("payments_unknown_outcome", {
+  description: "Payments whose charge outcome is unknown (pending_unknown), waiting for the processor's answer."
+})
+
+/** Age of the oldest of them: an alert fires when the processor has not answered for too long. */
+export const unknownOutcomeOldestSeconds = Metric.gauge("payments_unknown_outcome_oldest_seconds", {
+  description: "Age in seconds of the oldest payment whose outcome is unknown (0 when none)."
+})
+
+/** Refunds the processor kept refusing, waiting for an operator (`npm run refunds`). */
+export const refundsParked = Metric.gauge("payment_refunds_parked", {
+  description: "Refunds parked after REFUND_MAX_ATTEMPTS refusals by the processor, waiting for an operator."
+})
+
+/** Drift between the processor's ledger and the payments, repaired, by kind. */
+export const reconciliationRepairs = Metric.counter("payment_reconciliation_repairs_total", {
+  description: "Repairs made by the ledger reconciliation, by kind.",
+  incremental: true
+})
+
 /** State of a circuit breaker by dependency: 0 closed, 1 half-open, 2 open. */
 export { breakerStateValue, circuitBreakerState } from "@shop/service-defaults/resilience/BreakerTelemetry"

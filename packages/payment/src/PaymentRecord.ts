@@ -46,6 +46,8 @@ export const PaymentRecord = Schema.Struct({
   refundedCents: fromBigInt(Cents),
   /** The caller's key of the first charge request (empty on rows older than the refunds migration). */
   idempotencyKey: Schema.String,
+  /** How many times the processor has been asked about an unknown outcome without a definite answer. */
+  checks: Schema.Int,
   createdAt: Instant,
   updatedAt: Instant
 })
@@ -78,6 +80,9 @@ export const RefundRecord = Schema.Struct({
   failureReason: NullAsUndefined(Schema.String),
   reason: Schema.String,
   idempotencyKey: Schema.String,
+  /** Attempts the processor did not confirm, and why the last one was not. */
+  attempts: Schema.Int,
+  lastError: NullAsUndefined(Schema.String),
   createdAt: Instant
 })
 export type RefundRecord = typeof RefundRecord.Type
@@ -90,6 +95,7 @@ export const RefundRow = RefundRecord.pipe(Schema.encodeKeys({
   providerIdempotencyKey: "provider_idempotency_key",
   failureReason: "failure_reason",
   idempotencyKey: "idempotency_key",
+  lastError: "last_error",
   createdAt: "created_at"
 }))
 

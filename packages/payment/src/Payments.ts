@@ -16,6 +16,8 @@ import { Context, Effect, Exit, Layer, Option, Schema } from "effect"
 import { fingerprintOf, IdempotencyStore } from "./IdempotencyStore.ts"
 import { type PaymentRecord, toPayment } from "./PaymentRecord.ts"
 import { PaymentRepo } from "./PaymentRepo.ts"
+import { RefundRepo } from "./RefundRepo.ts"
+import { Refunds } from "./Refunds.ts"
 import { Settlement } from "./Settlement.ts"
 
 /** A request to charge an order, decoded at the edge with the domain's rules (amount within the processor's limit). */
@@ -27,6 +29,16 @@ export const ChargeCommand = Schema.Struct({
   idempotencyKey: IdempotencyKey
 })
 export type ChargeCommand = typeof ChargeCommand.Type
+
+/** An order being given up, with the charge it would have had (recorded on a voided payment when it has none). */
+export const CancelCommand = Schema.Struct({
+  orderId: OrderId,
+  amountCents: ChargeAmount,
+  currency: CurrencyCode,
+  paymentMethod: PaymentMethod,
+  reason: Schema.String.check(Schema.isMaxLength(200))
+})
+export type CancelCommand = typeof CancelCommand.Type
 
 /** Who asked: idempotency keys are scoped per calling service. */
 export interface Caller {
@@ -46,24 +58,32 @@ export class Payments extends Context.Service<Payments, {
     OperationError<"chargePayment"> | ServiceUnavailable
   >
   readonly get: (lookup: PaymentLookup) => Effect.Effect<Payment, OperationError<"getPayment"> | ServiceUnavailable>
+  /**
+   * Settles an order that is being given up, so that nothing stays charged for it; `settled` only once the
+   * processor's answers say so (see CancelPayment in the proto). Idempotent: called again until settled.
+   */
+  readonly cancel: (
+    cmd: CancelCommand
+  ) => Effect.Effect<{ readonly payment: Payment; readonly settled: boolean }, ServiceUnavailable>
 }>()("payment/Payments") {
   static readonly layer = Layer.effect(
     Payments,
     Effect.gen(function*() {
       const repo = yield* PaymentRepo
+      const refundRepo = yield* RefundRepo
+      const refunds = yield* Refunds
       const store = yield* IdempotencyStore
       const settlement = yield* Settlement
 
       const view = (payment: PaymentRecord) =>
-        Effect.map(repo.refundsOf(payment.id), (refunds) => toPayment(payment, refunds))
+        Effect.map(refundRepo.refundsOf(payment.id), (found) => toPayment(payment, found))
 
       // Finishes what an earlier attempt left open; an unknown outcome is looked up before anything is resent.
       const drive = Effect.fn("Payments.drive")(function*(payment: PaymentRecord) {
         if (payment.status === "pending") return yield* settlement.charge(payment)
         if (payment.status !== "pending_unknown") return payment
-        const reconciled = yield* settlement.reconcile(payment, Option.none())
         // Not found: resending under the same processor key is safe, the processor deduplicates it.
-        return reconciled.status === "pending_unknown" ? yield* settlement.charge(reconciled) : reconciled
+        return yield* settlement.reconcile(payment, { resend: true })
       })
 
       const answer = (payment: PaymentRecord, replayed: boolean) =>
@@ -106,7 +126,7 @@ export class Payments extends Context.Service<Payments, {
         },
         Effect.catchTag(
           "NotFound",
-          (error) => Effect.die(new Error(`stored idempotency result names a missing ${error.id}`))
+          (error: NotFound) => Effect.die(new Error(`stored idempotency result names a missing ${error.id}`))
         )
       )
 
@@ -123,7 +143,28 @@ export class Payments extends Context.Service<Payments, {
         return yield* view(found.value)
       })
 
-      return Payments.of({ process, get })
+      const cancel = Effect.fn("Payments.cancel")(function*(cmd: CancelCommand) {
+        yield* Effect.annotateCurrentSpan({ "order.id": cmd.orderId })
+        const id = yield* PaymentId.generate
+        const found = yield* repo.voidOrGet({
+          id,
+          ...cmd,
+          idempotencyKey: IdempotencyKey.make(`cancel-${cmd.orderId}`)
+        })
+        // An unknown outcome is asked about first (by its key only: the order is being given up, nothing is resent);
+        // while it stays unknown the order waits.
+        const payment = found.status === "pending" || found.status === "pending_unknown"
+          ? yield* settlement.reconcile(found, { resend: false })
+          : found
+        if (payment.status === "succeeded") {
+          yield* refunds.refundRest(payment, { reason: cmd.reason, key: `cancel-${cmd.orderId}` })
+        }
+        const now = Option.getOrElse(yield* repo.findById(payment.id), () => payment)
+        const settled = now.status === "failed" || now.status === "refunded"
+        return { payment: yield* view(now), settled }
+      })
+
+      return Payments.of({ process, get, cancel })
     })
   )
 }

@@ -1,9 +1,10 @@
 import { ServiceUnavailable } from "@shop/domain"
-import { Context, Duration, Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import { GuardedGateway } from "./GuardedGateway.ts"
+import type { ProviderCharge } from "./PaymentGateway.ts"
 import { countPayment } from "./PaymentMetrics.ts"
 import type { PaymentRecord } from "./PaymentRecord.ts"
-import { notProcessed, PaymentRepo } from "./PaymentRepo.ts"
+import { PaymentRepo } from "./PaymentRepo.ts"
 import type { ProviderUnavailable } from "./ProviderError.ts"
 
 const toUnavailable = (error: ProviderUnavailable) =>
@@ -11,18 +12,21 @@ const toUnavailable = (error: ProviderUnavailable) =>
 
 /**
  * Moves a payment towards a final state by talking to the processor, always under the payment's own processor key
- * (`charge:<order_id>`), so no path here can charge an order twice.
+ * (`charge:<order_id>`), so no path here can charge an order twice. Only the processor's definite answer settles a
+ * payment: a charge it executed (or replays), or a refusal; a timeout, a lost reply, a 5xx, a 409 "in progress" or
+ * "not found (yet)" leave the outcome unknown, and it is asked again later, without end.
  */
 export class Settlement extends Context.Service<Settlement, {
   /** Sends the charge; a retryable failure that outlives its retries leaves the payment pending_unknown. */
   readonly charge: (payment: PaymentRecord) => Effect.Effect<PaymentRecord, ServiceUnavailable>
   /**
-   * Asks the processor what happened to the charge. Not found and idle for at least `failAfter` -> failed (the
-   * processor never processed it); not found sooner, or the processor unreachable -> unchanged.
+   * Asks the processor what became of the charge: by its key, and, with `resend`, by sending the very same request
+   * again when the key is not known yet (the processor executes it once, or answers in progress, or replays the
+   * first outcome). A payment whose outcome stays unknown is returned unchanged.
    */
   readonly reconcile: (
     payment: PaymentRecord,
-    failAfter: Option.Option<Duration.Duration>
+    options: { readonly resend: boolean }
   ) => Effect.Effect<PaymentRecord, ServiceUnavailable>
 }>()("payment/Settlement") {
   static readonly layer = Layer.effect(
@@ -30,6 +34,21 @@ export class Settlement extends Context.Service<Settlement, {
     Effect.gen(function*() {
       const repo = yield* PaymentRepo
       const gateway = yield* GuardedGateway
+
+      const settleCharge = Effect.fn("Settlement.settleCharge")(
+        function*(payment: PaymentRecord, known: ProviderCharge) {
+          if (known.status === "succeeded") {
+            yield* countPayment("succeeded")
+            return yield* repo.settle(payment.id, { status: "succeeded", providerChargeId: known.id })
+          }
+          yield* countPayment("declined")
+          return yield* repo.settle(payment.id, {
+            status: "failed",
+            providerChargeId: known.id,
+            failureReason: known.failureCode ?? "card_declined"
+          })
+        }
+      )
 
       const charge = Effect.fn("Settlement.charge")(function*(unsettled: PaymentRecord) {
         yield* Effect.annotateCurrentSpan({ "payment.id": unsettled.id, "order.id": unsettled.orderId })
@@ -44,25 +63,14 @@ export class Settlement extends Context.Service<Settlement, {
           paymentMethod: payment.paymentMethod,
           idempotencyKey: payment.providerIdempotencyKey
         }).pipe(Effect.result)
-        if (result._tag === "Success") {
-          const accepted = result.success
-          if (accepted.status === "succeeded") {
-            yield* countPayment("succeeded")
-            return yield* repo.settle(payment.id, { status: "succeeded", providerChargeId: accepted.id })
-          }
-          yield* countPayment("declined")
-          return yield* repo.settle(payment.id, {
-            status: "failed",
-            providerChargeId: accepted.id,
-            failureReason: accepted.failureCode ?? "card_declined"
-          })
-        }
+        if (result._tag === "Success") return yield* settleCharge(payment, result.success)
         const error = result.failure
         switch (error._tag) {
           case "ProviderDeclined":
             yield* countPayment("declined")
             return yield* repo.settle(payment.id, { status: "failed", failureReason: error.code })
           case "ProviderPermanent":
+            // The processor refused the request itself (4xx): it was not executed and never will be.
             yield* countPayment("failed")
             yield* Effect.logWarning("the processor rejected a charge", error.message)
             return yield* repo.settle(payment.id, {
@@ -70,8 +78,8 @@ export class Settlement extends Context.Service<Settlement, {
               failureReason: `provider_rejected:${error.code}`
             })
           case "ProviderRetryable":
-            yield* countPayment("pending_unknown")
-            yield* Effect.logWarning("charge outcome unknown; left for reconciliation", error.detail).pipe(
+            if (payment.status !== "pending_unknown") yield* countPayment("pending_unknown")
+            yield* Effect.logWarning("charge outcome unknown; the processor will be asked again", error.detail).pipe(
               Effect.annotateLogs({ payment_id: payment.id, kind: error.kind })
             )
             return yield* repo.settle(payment.id, { status: "pending_unknown" })
@@ -82,7 +90,7 @@ export class Settlement extends Context.Service<Settlement, {
 
       const reconcile = Effect.fn("Settlement.reconcile")(function*(
         payment: PaymentRecord,
-        failAfter: Option.Option<Duration.Duration>
+        options: { readonly resend: boolean }
       ) {
         if (payment.status !== "pending" && payment.status !== "pending_unknown") return payment
         const found = yield* gateway.lookupByIdempotencyKey(payment.providerIdempotencyKey).pipe(Effect.result)
@@ -95,25 +103,12 @@ export class Settlement extends Context.Service<Settlement, {
           return payment
         }
         if (Option.isSome(found.success)) {
-          const known = found.success.value
-          const settled = known.status === "succeeded"
-            ? yield* repo.settle(payment.id, { status: "succeeded", providerChargeId: known.id })
-            : yield* repo.settle(payment.id, {
-              status: "failed",
-              providerChargeId: known.id,
-              failureReason: known.failureCode ?? "card_declined"
-            })
-          yield* countPayment(known.status === "succeeded" ? "succeeded" : "declined")
+          const settled = yield* settleCharge(payment, found.success.value)
           yield* Effect.logInfo(`reconciled payment ${payment.id}: ${settled.status}`)
           return settled
         }
-        if (Option.isNone(failAfter)) return payment
-        // Atomic with the idleness check, so an attempt that has just started is never failed under its feet.
-        const failed = yield* repo.failIfIdle(payment.id, failAfter.value, notProcessed)
-        if (Option.isNone(failed)) return payment
-        yield* countPayment("failed")
-        yield* Effect.logInfo(`reconciled payment ${payment.id}: never processed, failed`)
-        return failed.value
+        // Not known (yet) is no answer: the charge may still be running. The same request again is.
+        return options.resend ? yield* charge(payment) : payment
       })
 
       return Settlement.of({ charge, reconcile })

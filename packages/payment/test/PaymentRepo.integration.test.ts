@@ -4,9 +4,10 @@ import { Duration, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { RefundId } from "../src/PaymentRecord.ts"
 import { notProcessed, PaymentRepo } from "../src/PaymentRepo.ts"
+import { RefundRepo } from "../src/RefundRepo.ts"
 import { PaymentDatabase } from "./fixtures/PaymentTestApp.ts"
 
-const Repo = PaymentRepo.layer.pipe(Layer.provideMerge(PaymentDatabase))
+const Repo = Layer.mergeAll(PaymentRepo.layer, RefundRepo.layer).pipe(Layer.provideMerge(PaymentDatabase))
 
 let n = 0
 const newPayment = (amountCents = 1000) => {
@@ -43,20 +44,25 @@ describe("PaymentRepo (real storage)", () => {
     }).pipe(Effect.provide(Repo)), 60_000)
 
   it.live(
-    "the reconciler's fail is atomic with the idleness check; an attempt in progress is never failed",
+    "an unknown outcome is asked about again only after its backoff, and never failed for being unknown",
     () =>
       Effect.gen(function*() {
         const repo = yield* PaymentRepo
         const { payment } = yield* repo.insertOrGet(newPayment())
         yield* repo.settle(payment.id, { status: "pending_unknown" })
-        yield* age(payment.id, 120)
-        yield* repo.beginAttempt(payment.id)
-        assert.isTrue(Option.isNone(yield* repo.failIfIdle(payment.id, Duration.seconds(60), notProcessed)))
-        yield* age(payment.id, 120)
-        const failed = yield* repo.failIfIdle(payment.id, Duration.seconds(60), notProcessed)
-        assert.strictEqual(Option.getOrThrow(failed).status, "failed")
+        const due = (yield* repo.dueForCheck(Duration.seconds(60), 1000)).map((p) => p.id)
+        assert.include(due, payment.id)
+        assert.strictEqual(yield* repo.scheduleCheck(payment.id, Duration.seconds(30)), 1)
+        const later = (yield* repo.dueForCheck(Duration.seconds(60), 1000)).map((p) => p.id)
+        assert.notInclude(later, payment.id, "not asked again before its backoff")
+        yield* age(payment.id, 3600)
+        assert.strictEqual(Option.getOrThrow(yield* repo.findById(payment.id)).status, "pending_unknown")
+        const unknown = yield* repo.unknownOutcomes
+        assert.isAtLeast(unknown.count, 1)
+        assert.isDefined(unknown.oldest)
+        // The processor's success wins over the "never processed" verdict of an earlier version...
+        yield* repo.settle(payment.id, { status: "failed", failureReason: notProcessed })
         assert.isTrue(Option.isNone(yield* repo.beginAttempt(payment.id)), "a settled payment starts no attempt")
-        // The processor's success still wins over the "never processed" verdict.
         const corrected = yield* repo.settle(payment.id, { status: "succeeded", providerChargeId: "ch_1" })
         assert.strictEqual(corrected.status, "succeeded")
         // ...but nothing else moves a settled payment.
@@ -66,15 +72,35 @@ describe("PaymentRepo (real storage)", () => {
     60_000
   )
 
+  it.live(
+    "an order given up before any charge gets a voided payment that stops every later charge",
+    () =>
+      Effect.gen(function*() {
+        const repo = yield* PaymentRepo
+        const input = newPayment()
+        const voided = yield* repo.voidOrGet(input)
+        assert.strictEqual(voided.status, "failed")
+        assert.strictEqual(voided.failureReason, "voided")
+        const late = yield* repo.insertOrGet({ ...input, id: PaymentId.make(`pay_late${n}`) })
+        assert.isFalse(late.created)
+        assert.strictEqual(late.payment.status, "failed")
+        const other = newPayment()
+        const { payment } = yield* repo.insertOrGet(other)
+        assert.strictEqual((yield* repo.voidOrGet(other)).id, payment.id, "an existing payment is never voided over")
+      }).pipe(Effect.provide(Repo)),
+    60_000
+  )
+
   it.live("concurrent refunds can never exceed the charged amount", () =>
     Effect.gen(function*() {
       const repo = yield* PaymentRepo
+      const refunds = yield* RefundRepo
       const { payment } = yield* repo.insertOrGet(newPayment(1000))
       yield* repo.settle(payment.id, { status: "succeeded", providerChargeId: "ch_2" })
       const attempts = yield* Effect.forEach(
         Array.from({ length: 10 }, (_, i) => i),
         (i) =>
-          Effect.result(repo.beginRefund({
+          Effect.result(refunds.beginRefund({
             id: RefundId.make(`re_c${n}_${i}`),
             paymentId: payment.id,
             amountCents: Cents.make(300),
@@ -89,12 +115,12 @@ describe("PaymentRepo (real storage)", () => {
       assert.deepStrictEqual(seqs, [1, 2, 3])
       for (const a of attempts) if (a._tag === "Failure") assert.strictEqual(a.failure._tag, "Conflict")
       for (const a of taken) {
-        if (a._tag === "Success") yield* repo.settleRefund(a.success.id, { providerRefundId: `pr_${a.success.seq}` })
+        if (a._tag === "Success") yield* refunds.confirmRefund(a.success.id, `pr_${a.success.seq}`)
       }
       const after = Option.getOrThrow(yield* repo.findById(payment.id))
       assert.strictEqual(after.refundedCents, 900)
       assert.strictEqual(after.status, "succeeded")
-      const last = yield* repo.beginRefund({
+      const last = yield* refunds.beginRefund({
         id: RefundId.make(`re_last${n}`),
         paymentId: payment.id,
         amountCents: undefined,
@@ -102,8 +128,8 @@ describe("PaymentRepo (real storage)", () => {
         idempotencyKey: IdempotencyKey.make("rl")
       })
       assert.strictEqual(last.amountCents, 100)
-      yield* repo.settleRefund(last.id, { providerRefundId: "pr_last" })
-      yield* repo.settleRefund(last.id, { providerRefundId: "pr_last" })
+      yield* refunds.confirmRefund(last.id, "pr_last")
+      yield* refunds.confirmRefund(last.id, "pr_last")
       const full = Option.getOrThrow(yield* repo.findById(payment.id))
       assert.strictEqual(full.refundedCents, 1000, "settling twice adds once")
       assert.strictEqual(full.status, "refunded")

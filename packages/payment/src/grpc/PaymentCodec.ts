@@ -1,5 +1,6 @@
 import { decodeInput, OrderId, type Payment, PaymentId, type Refund, ValidationError } from "@shop/domain"
 import {
+  type CancelPaymentRequest,
   type GetPaymentRequest,
   type Payment as ProtoPayment,
   PaymentStatus,
@@ -9,7 +10,7 @@ import {
   RefundStatus
 } from "@shop/proto/payment/v1/payment"
 import { DateTime, Effect, Schema } from "effect"
-import { ChargeCommand, type PaymentLookup } from "../Payments.ts"
+import { CancelCommand, ChargeCommand, type PaymentLookup } from "../Payments.ts"
 import { RefundCommand } from "../Refunds.ts"
 
 /** shop.payment.v1 <-> domain. Requests are decoded with the domain's schemas; proto types stop here. */
@@ -17,6 +18,10 @@ import { RefundCommand } from "../Refunds.ts"
 /** A ProcessPayment request as a charge command; a broken rule is a ValidationError naming its field. */
 export const decodeCharge: (request: ProcessPaymentRequest) => Effect.Effect<ChargeCommand, ValidationError> =
   decodeInput(ChargeCommand)
+
+/** A CancelPayment request as a cancel command. */
+export const decodeCancel: (request: CancelPaymentRequest) => Effect.Effect<CancelCommand, ValidationError> =
+  decodeInput(CancelCommand)
 
 /** A RefundPayment request as a refund command; an unset amount stays unset (refund all that is left). */
 export const decodeRefund: (request: RefundPaymentRequest) => Effect.Effect<RefundCommand, ValidationError> =
@@ -50,7 +55,8 @@ const paymentStatus = (payment: Payment): PaymentStatus => {
 const refundStatus = {
   pending: RefundStatus.PENDING,
   succeeded: RefundStatus.SUCCEEDED,
-  failed: RefundStatus.FAILED
+  failed: RefundStatus.FAILED,
+  parked: RefundStatus.PARKED
 } as const
 
 export const encodeRefund = (refund: Refund, payment: Payment): ProtoRefund => ({

@@ -4,7 +4,7 @@ import * as GrpcService from "@shop/service-defaults/grpc/GrpcService"
 import { Effect } from "effect"
 import { Payments } from "../Payments.ts"
 import { Refunds } from "../Refunds.ts"
-import { decodeCharge, decodeLookup, decodeRefund, encodePayment, encodeRefund } from "./PaymentCodec.ts"
+import { decodeCancel, decodeCharge, decodeLookup, decodeRefund, encodePayment, encodeRefund } from "./PaymentCodec.ts"
 
 /** The metadata key naming the calling service; idempotency keys are scoped to it. */
 export const callerMetadataKey = "x-caller"
@@ -37,6 +37,11 @@ export const PaymentGrpcServer = GrpcService.layer(
         decodeLookup(request).pipe(
           Effect.flatMap(payments.get),
           Effect.map((payment) => ({ payment: encodePayment(payment) }))
+        ),
+      cancelPayment: (request) =>
+        decodeCancel(request).pipe(
+          Effect.flatMap(payments.cancel),
+          Effect.map(({ payment, settled }) => ({ payment: encodePayment(payment), settled }))
         )
     }
   })

@@ -1,15 +1,44 @@
 import { Effect } from "effect"
 import { HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
-import { type ApiError, unrecognizedUrl } from "./ApiError.ts"
+import { type ApiError, invalidRequest, unrecognizedUrl } from "./ApiError.ts"
 import { addLatency, dropConnection, withFaults } from "./FaultInjection.ts"
 import { Faults } from "./Faults.ts"
 import { fingerprint, IdempotencyStore } from "./IdempotencyStore.ts"
-import { Ledger } from "./Ledger.ts"
+import { type ChargeWindow, Ledger } from "./Ledger.ts"
 import { ChargeParams, RefundParams } from "./Model.ts"
 import { errorReply, errorResponse, json, reply, toResponse } from "./Reply.ts"
 import { decode, idempotencyKey, jsonBody } from "./RequestParsing.ts"
 
 const replayedHeaders = { "idempotent-replayed": "true" }
+
+const listOf = (data: ReadonlyArray<unknown>, hasMore: boolean) => ({
+  object: "list",
+  data,
+  has_more: hasMore,
+  url: "/v1/charges"
+})
+
+const unixSeconds = (value: string | undefined) =>
+  value === undefined ? undefined : /^\d{1,12}$/.test(value) ? Number(value) : Number.NaN
+
+/**
+ * Stripe's list parameters: `created[gte]`, `created[lt]` (unix seconds), `limit` (1-100, default 10) and
+ * `starting_after` (the last charge id of the previous page). Undefined when none is given (the whole ledger); a
+ * message when one is malformed.
+ */
+const parseWindow = (
+  query: Readonly<Record<string, string | ReadonlyArray<string>>>
+): ChargeWindow | string | undefined => {
+  const gte = unixSeconds(queryParam(query, "created[gte]"))
+  const lt = unixSeconds(queryParam(query, "created[lt]"))
+  const limitText = queryParam(query, "limit")
+  const startingAfter = queryParam(query, "starting_after")
+  if (gte === undefined && lt === undefined && limitText === undefined && startingAfter === undefined) return undefined
+  if (Number.isNaN(gte) || Number.isNaN(lt)) return "created[gte] and created[lt] are unix timestamps in seconds"
+  const limit = limitText === undefined ? 10 : Number(limitText)
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) return "limit must be an integer from 1 to 100"
+  return { gte, lt, limit, startingAfter }
+}
 
 const queryParam = (query: Readonly<Record<string, string | ReadonlyArray<string>>>, name: string) => {
   const value = query[name]
@@ -73,8 +102,13 @@ export const ApiRoutes = HttpRouter.use(Effect.fnUntraced(function*(router) {
       const key = queryParam(query, "idempotency_key")
       if (key !== undefined) return ledger.chargeByIdempotencyKey(key)
       const orderId = queryParam(query, "order_id")
-      const charges = orderId === undefined ? ledger.charges : ledger.chargesOfOrder(orderId)
-      return Effect.map(charges, (data) => ({ object: "list", data, has_more: false, url: "/v1/charges" }))
+      if (orderId !== undefined) {
+        return Effect.map(ledger.chargesOfOrder(orderId), (data) => listOf(data, false))
+      }
+      const window = parseWindow(query)
+      if (window === undefined) return Effect.map(ledger.charges, (data) => listOf(data, false))
+      if (typeof window === "string") return Effect.fail(invalidRequest(window, { code: "parameter_invalid" }))
+      return Effect.map(ledger.chargesCreated(window), ({ data, hasMore }) => listOf(data, hasMore))
     }
   )
 

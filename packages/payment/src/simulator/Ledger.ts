@@ -4,6 +4,14 @@ import { type ApiError, cardDeclined, invalidRequest, resourceMissing } from "./
 import type { Charge, ChargeParams, LedgerSnapshot, Refund, RefundParams } from "./Model.ts"
 import { outcomeOf, testPaymentMethods } from "./TestCards.ts"
 
+/** A page request of charges by creation time. */
+export interface ChargeWindow {
+  readonly gte: number | undefined
+  readonly lt: number | undefined
+  readonly limit: number
+  readonly startingAfter: string | undefined
+}
+
 const newId = (prefix: string) => `${prefix}_${randomUUID().replaceAll("-", "").slice(0, 24)}`
 
 /**
@@ -21,6 +29,14 @@ export class Ledger extends Context.Service<Ledger, {
   readonly chargeByIdempotencyKey: (key: string) => Effect.Effect<Charge, ApiError>
   readonly chargesOfOrder: (orderId: string) => Effect.Effect<ReadonlyArray<Charge>>
   readonly charges: Effect.Effect<ReadonlyArray<Charge>>
+  /**
+   * One page of the charges created in `[gte, lt)` (unix seconds), newest first, like Stripe's list: at most `limit`,
+   * after the charge `startingAfter` of the previous page; `hasMore` when another page follows.
+   */
+  readonly chargesCreated: (window: ChargeWindow) => Effect.Effect<{
+    readonly data: ReadonlyArray<Charge>
+    readonly hasMore: boolean
+  }>
   readonly snapshot: Effect.Effect<LedgerSnapshot>
   readonly reset: Effect.Effect<void>
 }>()("@shop/payment/simulator/Ledger") {
@@ -174,6 +190,19 @@ const makeLedger = () => {
     chargesOfOrder: (orderId) =>
       Effect.sync(() => (chargesByOrder.get(orderId) ?? []).flatMap((id) => charges.get(id) ?? [])),
     charges: Effect.sync(() => [...charges.values()]),
+    chargesCreated: (window) =>
+      Effect.sync(() => {
+        // Insertion order is creation order: reversed, it is newest first, ties included.
+        const inWindow = [...charges.values()].toReversed().filter((charge) =>
+          (window.gte === undefined || charge.created >= window.gte) &&
+          (window.lt === undefined || charge.created < window.lt)
+        )
+        const start = window.startingAfter === undefined
+          ? 0
+          : inWindow.findIndex((charge) => charge.id === window.startingAfter) + 1
+        const data = inWindow.slice(start, start + window.limit)
+        return { data, hasMore: start + window.limit < inWindow.length }
+      }),
     snapshot,
     reset: Effect.sync(() => {
       charges.clear()

@@ -41,6 +41,27 @@ describe("simulator: look-ups and reset", () => {
       assert.deepStrictEqual((yield* api.ledger).totals.by_order, { "o-1": 1, "o-2": 1 })
     }))
 
+  it.live("charges by creation time, newest first, a page at a time", () =>
+    Effect.gen(function*() {
+      const api = simulatorClient(yield* startSimulator())
+      const ids: Array<string> = []
+      for (let i = 0; i < 5; i++) ids.push((yield* api.charge(chargeBody(`o-w${i}`), `key-w${i}`)).body.id)
+      const now = Math.floor(Date.now() / 1000)
+      const window = `created[gte]=${now - 60}&created[lt]=${now + 60}`
+      const first = yield* api.get(`/v1/charges?${window}&limit=2`)
+      assert.deepStrictEqual(first.body.data.map((c: { id: string }) => c.id), [ids[4], ids[3]])
+      assert.isTrue(first.body.has_more)
+      const second = yield* api.get(`/v1/charges?${window}&limit=2&starting_after=${ids[3]}`)
+      assert.deepStrictEqual(second.body.data.map((c: { id: string }) => c.id), [ids[2], ids[1]])
+      const last = yield* api.get(`/v1/charges?${window}&limit=2&starting_after=${ids[1]}`)
+      assert.deepStrictEqual(last.body.data.map((c: { id: string }) => c.id), [ids[0]])
+      assert.isFalse(last.body.has_more)
+      const future = yield* api.get(`/v1/charges?created[gte]=${now + 60}`)
+      assert.deepStrictEqual(future.body.data, [])
+      assert.strictEqual((yield* api.get("/v1/charges?limit=0")).status, 400)
+      assert.strictEqual((yield* api.get("/v1/charges?created[gte]=yesterday")).status, 400)
+    }))
+
   it.live("reset clears the ledger, the idempotency store and the faults", () =>
     Effect.gen(function*() {
       const base = yield* startSimulator()
