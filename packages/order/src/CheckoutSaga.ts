@@ -1,26 +1,35 @@
 import { IdempotencyKey, type Order, type OrderFailureReason, type OrderId, stampEvent } from "@shop/domain"
 import { Clock, Context, DateTime, Duration, Effect, Layer } from "effect"
-import { PaymentClient } from "./clients/PaymentClient.ts"
+import { type ChargeRequest, PaymentClient } from "./clients/PaymentClient.ts"
 import { ProductClient } from "./clients/ProductClient.ts"
 import { OrderConfig } from "./OrderConfig.ts"
 import * as OrderTransitions from "./OrderTransitions.ts"
 import { advance, finish, retry, retryOn, step, type StepTable } from "./saga/Saga.ts"
 import { SagaFailure, type SagaState } from "./saga/SagaState.ts"
 
-/** The idempotency keys of the saga's side effects, derived from the order id so that every retry repeats them. */
+/** The idempotency key of the order's charge, derived from its id so that every retry repeats the same request. */
 export const chargeKey = (orderId: OrderId) => IdempotencyKey.make(`order-charge-${orderId}`)
-export const refundKey = (orderId: OrderId) => IdempotencyKey.make(`order-refund-${orderId}`)
 
 const failure = (reason: OrderFailureReason, detail: string) => new SagaFailure({ reason, detail })
 const expired = failure("timeout", "reservation_expired")
 const declined = (code: string | undefined) => failure("payment_declined", `payment_declined: ${code ?? "declined"}`)
+const unavailable = (tag: string) => failure("payment_unavailable", `payment_unavailable: ${tag}`)
 const lines = (order: Order) => order.items.map(({ productId, quantity }) => ({ productId, quantity }))
+const charge = (order: Order): ChargeRequest => ({
+  orderId: order.id,
+  amountCents: order.totalCents,
+  currency: order.currency,
+  method: order.paymentMethod,
+  idempotencyKey: chargeKey(order.id)
+})
 
 /**
- * The checkout of an order, step by step: reserve the stock, charge the payment, commit the stock; and the
- * compensations, refund and release. Every call is keyed by the order id, so a step run twice (after a crash between
- * its call and its stored decision) does the work once. Forward steps give up after SAGA_MAX_ATTEMPTS (their
- * `retry` has an `orElse`); compensations and waiting for an unknown payment outcome retry without limit.
+ * The checkout of an order: reserve the stock, charge the payment, commit the stock; and the compensations. Every
+ * call is keyed by the order id, so a step run twice (a crash between its call and its stored decision) does the
+ * work once. Money first: once a charge may have been sent, the order is failed only through `refund`, which settles
+ * the payment with the payment service (nothing charged, or a refund the processor confirmed) before `release` gives
+ * the stock back. Forward steps give up after SAGA_MAX_ATTEMPTS (a `retry` with an `orElse`); waiting for the
+ * processor and the compensations retry without limit.
  */
 export class CheckoutSaga extends Context.Service<CheckoutSaga, StepTable>()("order/CheckoutSaga") {
   static readonly layer = Layer.effect(
@@ -29,6 +38,7 @@ export class CheckoutSaga extends Context.Service<CheckoutSaga, StepTable>()("or
       const products = yield* ProductClient
       const payments = yield* PaymentClient
       const config = yield* OrderConfig
+      const settle = (cause: SagaFailure) => advance("refund", { failure: cause })
 
       const reserve = step({
         run: (_, order) =>
@@ -53,66 +63,63 @@ export class CheckoutSaga extends Context.Service<CheckoutSaga, StepTable>()("or
       // No charge without stock: the reservation must still be held, with time left to commit it.
       const stockStillHeld = (saga: SagaState, order: Order) =>
         Effect.gen(function*() {
-          const now = yield* Clock.currentTimeMillis
           const expiresAt = saga.reservationExpiresAt === undefined
             ? 0
             : DateTime.toEpochMillis(saga.reservationExpiresAt)
-          if (now >= expiresAt - Duration.toMillis(config.reservationMargin)) return false
+          if ((yield* Clock.currentTimeMillis) >= expiresAt - Duration.toMillis(config.reservationMargin)) return false
           return yield* Effect.as(products.reserve(order.id, lines(order)), true).pipe(
             Effect.catchTag("ReservationGone", () => Effect.succeed(false))
           )
         })
 
-      const charge = step({
+      const chargeStep = step({
         run: (saga, order) =>
           Effect.gen(function*() {
             const held = yield* stockStillHeld(saga, order).pipe(Effect.result)
             if (held._tag === "Failure") return retryOn(held.failure)
-            if (!held.success) return advance("release", { failure: expired })
-            const payment = yield* payments.charge({
-              orderId: order.id,
-              amountCents: order.totalCents,
-              currency: order.currency,
-              method: order.paymentMethod,
-              idempotencyKey: chargeKey(order.id)
-            })
-            const recorded = OrderTransitions.paymentStarted(order, payment.id, yield* DateTime.now)
+            // An earlier attempt may have sent a charge: settle the payment before the stock goes back.
+            if (!held.success) return settle(expired)
+            const payment = yield* payments.charge(charge(order))
             const facts = { paymentId: payment.id }
-            switch (payment.status) {
-              case "succeeded":
-                return advance("commit", facts, recorded)
-              case "pending":
-              case "pending_unknown":
-                return advance("await_payment", facts, recorded)
-              default:
-                return advance("release", { ...facts, failure: declined(payment.failureReason) }, recorded)
+            const recorded = OrderTransitions.paymentStarted(order, payment.id, yield* DateTime.now)
+            if (payment.status === "succeeded" && !payment.isPartiallyRefunded) {
+              return advance("commit", facts, recorded)
             }
+            if (payment.status === "failed") {
+              return advance("release", { ...facts, failure: declined(payment.failureReason) }, recorded)
+            }
+            return advance("await_payment", facts, recorded)
           }),
         onError: (error) => {
-          if (error._tag === "PaymentDeclined") return advance("release", { failure: declined(error.reason) })
-          // Unknown outcome: the refund step looks the payment up by order id and undoes whatever happened.
-          const giveUp = advance("refund", {
-            failure: failure("payment_unavailable", `payment_unavailable: ${error._tag}`)
-          })
-          return error._tag === "IdempotencyKeyReused" || error._tag === "Conflict" ? giveUp : retryOn(error, giveUp)
+          switch (error._tag) {
+            case "PaymentDeclined": // the processor's definite no: nothing was charged
+              return advance("release", { failure: declined(error.reason) })
+            case "DeadlineExceeded": // the charge may be running: wait for its outcome
+            case "RequestInProgress":
+              return advance("await_payment")
+            case "ServiceUnavailable":
+              return retryOn(error, settle(unavailable(error._tag)))
+            default:
+              return settle(unavailable(error._tag))
+          }
         }
       })
 
-      // pending_unknown is waited for with backoff and no attempt limit: only the processor knows the outcome.
+      // An unknown outcome is waited for with backoff and no attempt limit: only the processor knows it.
       const awaitPayment = step({
-        run: (saga) =>
-          Effect.map(payments.get(saga.paymentId!), (payment) => {
-            switch (payment.status) {
-              case "succeeded":
-                return advance("commit", { paymentId: payment.id })
-              case "pending":
-              case "pending_unknown":
-                return retry("payment pending")
-              case "refunded":
-                return advance("release", { refunded: true, failure: failure("internal", "refunded") })
-              case "failed":
-                return advance("release", { failure: declined(payment.failureReason) })
+        run: (saga, order) =>
+          Effect.map(payments.findByOrder(order.id), (found) => {
+            if (found._tag === "None") return advance("charge") // never received: send it again, same key
+            const payment = found.value
+            const facts = { paymentId: payment.id }
+            if (payment.status === "succeeded" && !payment.isPartiallyRefunded) return advance("commit", facts)
+            if (payment.status === "failed") {
+              return advance("release", { ...facts, failure: declined(payment.failureReason) })
             }
+            if (payment.status === "pending" || payment.status === "pending_unknown") {
+              return retry("payment pending")
+            }
+            return advance("refund", { ...facts, failure: failure("internal", "refunded") })
           }),
         onError: (error) => retryOn(error)
       })
@@ -128,20 +135,19 @@ export class CheckoutSaga extends Context.Service<CheckoutSaga, StepTable>()("or
               OrderTransitions.confirm(order, { paymentId: saga.paymentId!, trackingNumber }, stamp)
             )
           }),
-        onError: (error) => error._tag === "ReservationGone" ? advance("refund", { failure: expired }) : retryOn(error)
+        // Too late to sell: the charge is given back before the order fails.
+        onError: (error) => error._tag === "ReservationGone" ? settle(expired) : retryOn(error)
       })
 
       const refund = step({
         run: (saga, order) =>
-          Effect.gen(function*() {
-            const found = yield* payments.findByOrder(order.id)
-            if (found._tag === "None" || found.value.status === "failed") return advance("release")
-            const payment = found.value
-            if (payment.status === "pending" || payment.status === "pending_unknown") return retry("payment pending")
-            if (payment.status === "refunded") return advance("release", { refunded: true })
-            yield* payments.refund(payment.id, refundKey(order.id), saga.failure?.reason ?? "order_failed")
-            return advance("release", { refunded: true, paymentId: payment.id })
-          }),
+          Effect.map(
+            payments.cancel({ ...charge(order), reason: saga.failure?.reason ?? "order_failed" }),
+            (answer) =>
+              answer.settled
+                ? advance("release", { refunded: answer.payment.status === "refunded" })
+                : retry(`payment ${answer.payment.id} not settled yet (${answer.payment.status})`)
+          ),
         onError: (error) => retryOn(error)
       })
 
@@ -156,7 +162,7 @@ export class CheckoutSaga extends Context.Service<CheckoutSaga, StepTable>()("or
         onError: (error) => retryOn(error)
       })
 
-      return CheckoutSaga.of({ reserve, charge, await_payment: awaitPayment, commit, refund, release })
+      return CheckoutSaga.of({ reserve, charge: chargeStep, await_payment: awaitPayment, commit, refund, release })
     })
   )
 }

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import {
   Cents,
+  DeadlineExceeded,
   DefaultCurrency,
   IdempotencyKey,
   InsufficientStock,
@@ -19,7 +20,7 @@ import {
 import * as Backoff from "@shop/service-defaults/resilience/Backoff"
 import { DateTime, Duration, Effect, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
-import { CheckoutSaga, refundKey } from "../src/CheckoutSaga.ts"
+import { CheckoutSaga } from "../src/CheckoutSaga.ts"
 import { PaymentClient } from "../src/clients/PaymentClient.ts"
 import { type HeldReservation, ProductClient, ReservationGone } from "../src/clients/ProductClient.ts"
 import { OrderConfig } from "../src/OrderConfig.ts"
@@ -49,7 +50,8 @@ const makeFakes = () => {
     reserve: (): Effect.Effect<HeldReservation, InsufficientStock | ReservationGone | ServiceUnavailable> =>
       Effect.map(DateTime.now, (now) => ({ expiresAt: DateTime.add(now, { seconds: 60 }) })),
     commit: (): Effect.Effect<void, ReservationGone | ServiceUnavailable> => Effect.void,
-    charge: (): Effect.Effect<Payment, ServiceUnavailable> => Effect.succeed(payment("pay_1", "succeeded")),
+    charge: (): Effect.Effect<Payment, ServiceUnavailable | DeadlineExceeded> =>
+      Effect.succeed(payment("pay_1", "succeeded")),
     get: (): Effect.Effect<Payment, ServiceUnavailable> => Effect.succeed(payment("pay_1", "succeeded"))
   }
   const products = ProductClient.of({
@@ -62,7 +64,12 @@ const makeFakes = () => {
     charge: (input) => Effect.suspend(() => (calls.push(`charge ${input.idempotencyKey}`), script.charge())),
     get: (id) => Effect.suspend(() => (calls.push(`get ${id}`), script.get())),
     findByOrder: () => Effect.map(script.get(), Option.some),
-    refund: (id, key) => Effect.sync(() => (calls.push(`refund ${id} ${key}`), payment(id, "refunded")))
+    refund: (id, key) => Effect.sync(() => (calls.push(`refund ${id} ${key}`), payment(id, "refunded"))),
+    cancel: (request) =>
+      Effect.sync(() => {
+        calls.push(`cancel ${request.orderId}`)
+        return { payment: payment("pay_1", "refunded"), settled: true }
+      })
   })
   const layer = CheckoutSaga.layer.pipe(Layer.provide(Layer.mergeAll(
     Layer.succeed(ProductClient, products),
@@ -143,7 +150,7 @@ describe("checkout saga steps", () => {
     }).pipe(Effect.provide(fakes.layer))
   })
 
-  it.effect("no charge once the reservation is within the margin of its expiry", () => {
+  it.effect("no charge once the reservation is within the margin of its expiry; the payment is settled first", () => {
     const fakes = makeFakes()
     return Effect.gen(function*() {
       const held = state({ step: "charge", reservationExpiresAt: at(60) })
@@ -151,21 +158,43 @@ describe("checkout saga steps", () => {
       assert.include(fakes.calls, "charge order-charge-ord_1")
       fakes.calls.length = 0
       yield* TestClock.adjust("31 seconds")
+      // An earlier attempt may have sent a charge: the order goes through the refund step, never straight to release.
       assert.deepStrictEqual(moved(yield* run(held)), {
-        step: "release",
+        step: "refund",
         failure: { reason: "timeout", detail: "reservation_expired" }
       })
       assert.deepStrictEqual(fakes.calls, [])
     }).pipe(Effect.provide(fakes.layer))
   })
 
-  it.effect("a reservation ended by the product service is not charged", () => {
+  it.effect("a reservation ended by the product service is not charged; the payment is settled first", () => {
     const fakes = makeFakes()
     return Effect.gen(function*() {
       fakes.script.reserve = () => Effect.fail(new ReservationGone({ detail: "reservation expired" }))
       const decision = yield* run(state({ step: "charge", reservationExpiresAt: at(120) }))
-      assert.strictEqual(decision._tag === "Advance" && decision.step, "release")
+      assert.strictEqual(decision._tag === "Advance" && decision.step, "refund")
       assert.isFalse(fakes.calls.some((call) => call.startsWith("charge")))
+    }).pipe(Effect.provide(fakes.layer))
+  })
+
+  it.effect("a charge past its deadline is waited for, never failed: its outcome is unknown", () => {
+    const fakes = makeFakes()
+    return Effect.gen(function*() {
+      fakes.script.charge = () => Effect.fail(new DeadlineExceeded({ service: "payment" }))
+      const decision = settle(yield* run(state({ step: "charge", reservationExpiresAt: at(120), attempts: 11 })), 11, 3)
+      assert.deepStrictEqual(moved(decision), { step: "await_payment" })
+      fakes.script.get = () => Effect.succeed(payment("pay_9", "pending_unknown"))
+      assert.strictEqual((yield* run(state({ step: "await_payment" })))._tag, "Retry")
+    }).pipe(Effect.provide(fakes.layer))
+  })
+
+  it.effect("a partially refunded payment is not a success: the rest is refunded and the order fails", () => {
+    const fakes = makeFakes()
+    return Effect.gen(function*() {
+      fakes.script.get = () =>
+        Effect.succeed(new Payment({ ...payment("pay_2", "succeeded"), refundedCents: Cents.make(300) }))
+      const decision = yield* run(state({ step: "await_payment", paymentId: PaymentId.make("pay_2") }))
+      assert.strictEqual(decision._tag === "Advance" && decision.step, "refund")
     }).pipe(Effect.provide(fakes.layer))
   })
 
@@ -184,7 +213,7 @@ describe("checkout saga steps", () => {
     }).pipe(Effect.provide(fakes.layer))
   })
 
-  it.effect("a failed commit after the charge refunds it, keyed by the order", () => {
+  it.effect("a failed commit after the charge settles the payment with the payment service, keyed by the order", () => {
     const fakes = makeFakes()
     return Effect.gen(function*() {
       fakes.script.commit = () => Effect.fail(new ReservationGone({ detail: "reservation expired" }))
@@ -194,8 +223,8 @@ describe("checkout saga steps", () => {
         failure: { reason: "timeout", detail: "reservation_expired" }
       })
       const refunded = yield* run(state({ step: "refund", paymentId: PaymentId.make("pay_1") }))
-      assert.deepStrictEqual(moved(refunded), { step: "release", refunded: true, paymentId: "pay_1" })
-      assert.include(fakes.calls, `refund pay_1 ${refundKey(OrderId.make("ord_1"))}`)
+      assert.deepStrictEqual(moved(refunded), { step: "release", refunded: true })
+      assert.include(fakes.calls, "cancel ord_1")
     }).pipe(Effect.provide(fakes.layer))
   })
 

@@ -45,7 +45,8 @@ const refundStatuses: Record<proto.RefundStatus, RefundStatus | undefined> = {
   [proto.RefundStatus.UNRECOGNIZED]: undefined,
   [proto.RefundStatus.PENDING]: "pending",
   [proto.RefundStatus.SUCCEEDED]: "succeeded",
-  [proto.RefundStatus.FAILED]: "failed"
+  [proto.RefundStatus.FAILED]: "failed",
+  [proto.RefundStatus.PARKED]: "parked"
 }
 
 const ifSet = <K extends string>(key: K, value: string) => (value === "" ? {} : { [key]: value })
@@ -94,6 +95,13 @@ export class PaymentClient extends Context.Service<PaymentClient, {
     idempotencyKey: IdempotencyKey,
     reason: string
   ) => Effect.Effect<Payment, OperationError<"refundPayment"> | Unreachable>
+  /**
+   * Settles the payment of an order being given up: `settled` once nothing is charged any more, as the processor
+   * confirmed (no charge, a declined one, or a confirmed refund). Call it again until settled.
+   */
+  readonly cancel: (
+    request: ChargeRequest & { readonly reason: string }
+  ) => Effect.Effect<{ readonly payment: Payment; readonly settled: boolean }, Unreachable>
 }>()("order/PaymentClient") {
   static readonly layer = Layer.effect(
     PaymentClient,
@@ -137,7 +145,17 @@ export class PaymentClient extends Context.Service<PaymentClient, {
           return yield* toPayment(reply.payment)
         }
       )
-      return PaymentClient.of({ charge, get, findByOrder, refund })
+      const cancel = Effect.fn("PaymentClient.cancel")(function*(request: ChargeRequest & { readonly reason: string }) {
+        const reply = yield* peer.call(Rpc.cancelPayment, {
+          orderId: request.orderId,
+          amountCents: request.amountCents,
+          currency: request.currency,
+          paymentMethod: request.method,
+          reason: request.reason
+        }, "cancelPayment")
+        return { payment: yield* toPayment(reply.payment), settled: reply.settled }
+      })
+      return PaymentClient.of({ charge, get, findByOrder, refund, cancel })
     })
   )
 }
