@@ -25,7 +25,9 @@ const program = Effect.gen(function*() {
   const named = args.filter((arg) => !arg.startsWith("--"))
   if (!retryAll && (args.length === 0 || args.includes("--list"))) {
     for (const r of parked) {
-      console.log(`${r.id}\tpayment=${r.paymentId}\tamount=${r.amountCents}\tattempts=${r.attempts}\t${r.lastError ?? ""}`)
+      console.log(
+        `${r.id}\tpayment=${r.paymentId}\tamount=${r.amountCents}\tattempts=${r.attempts}\t${r.lastError ?? ""}`
+      )
     }
     console.log(`${parked.length} parked refund(s)`)
     return

@@ -1,27 +1,12 @@
-import { IdempotencyKey, type Order, type OrderFailureReason, type OrderId, stampEvent } from "@shop/domain"
+import { type Order, stampEvent } from "@shop/domain"
 import { Clock, Context, DateTime, Duration, Effect, Layer } from "effect"
-import { type ChargeRequest, PaymentClient } from "./clients/PaymentClient.ts"
+import { chargeOf, declined, expired, failure, stockLines, unavailable } from "./CheckoutTerms.ts"
+import { PaymentClient } from "./clients/PaymentClient.ts"
 import { ProductClient } from "./clients/ProductClient.ts"
 import { OrderConfig } from "./OrderConfig.ts"
 import * as OrderTransitions from "./OrderTransitions.ts"
 import { advance, finish, retry, retryOn, step, type StepTable } from "./saga/Saga.ts"
-import { SagaFailure, type SagaState } from "./saga/SagaState.ts"
-
-/** The idempotency key of the order's charge, derived from its id so that every retry repeats the same request. */
-export const chargeKey = (orderId: OrderId) => IdempotencyKey.make(`order-charge-${orderId}`)
-
-const failure = (reason: OrderFailureReason, detail: string) => new SagaFailure({ reason, detail })
-const expired = failure("timeout", "reservation_expired")
-const declined = (code: string | undefined) => failure("payment_declined", `payment_declined: ${code ?? "declined"}`)
-const unavailable = (tag: string) => failure("payment_unavailable", `payment_unavailable: ${tag}`)
-const lines = (order: Order) => order.items.map(({ productId, quantity }) => ({ productId, quantity }))
-const charge = (order: Order): ChargeRequest => ({
-  orderId: order.id,
-  amountCents: order.totalCents,
-  currency: order.currency,
-  method: order.paymentMethod,
-  idempotencyKey: chargeKey(order.id)
-})
+import type { SagaFailure, SagaState } from "./saga/SagaState.ts"
 
 /**
  * The checkout of an order: reserve the stock, charge the payment, commit the stock; and the compensations. Every
@@ -43,7 +28,7 @@ export class CheckoutSaga extends Context.Service<CheckoutSaga, StepTable>()("or
       const reserve = step({
         run: (_, order) =>
           Effect.map(
-            products.reserve(order.id, lines(order)),
+            products.reserve(order.id, stockLines(order)),
             (held) => advance("charge", { reservationExpiresAt: held.expiresAt })
           ),
         onError: (error) => {
@@ -67,7 +52,7 @@ export class CheckoutSaga extends Context.Service<CheckoutSaga, StepTable>()("or
             ? 0
             : DateTime.toEpochMillis(saga.reservationExpiresAt)
           if ((yield* Clock.currentTimeMillis) >= expiresAt - Duration.toMillis(config.reservationMargin)) return false
-          return yield* Effect.as(products.reserve(order.id, lines(order)), true).pipe(
+          return yield* Effect.as(products.reserve(order.id, stockLines(order)), true).pipe(
             Effect.catchTag("ReservationGone", () => Effect.succeed(false))
           )
         })
@@ -79,7 +64,7 @@ export class CheckoutSaga extends Context.Service<CheckoutSaga, StepTable>()("or
             if (held._tag === "Failure") return retryOn(held.failure)
             // An earlier attempt may have sent a charge: settle the payment before the stock goes back.
             if (!held.success) return settle(expired)
-            const payment = yield* payments.charge(charge(order))
+            const payment = yield* payments.charge(chargeOf(order))
             const facts = { paymentId: payment.id }
             const recorded = OrderTransitions.paymentStarted(order, payment.id, yield* DateTime.now)
             if (payment.status === "succeeded" && !payment.isPartiallyRefunded) {
@@ -142,7 +127,7 @@ export class CheckoutSaga extends Context.Service<CheckoutSaga, StepTable>()("or
       const refund = step({
         run: (saga, order) =>
           Effect.map(
-            payments.cancel({ ...charge(order), reason: saga.failure?.reason ?? "order_failed" }),
+            payments.cancel({ ...chargeOf(order), reason: saga.failure?.reason ?? "order_failed" }),
             (answer) =>
               answer.settled
                 ? advance("release", { refunded: answer.payment.status === "refunded" })

@@ -56,7 +56,7 @@ export const compareLedgerOnce = Effect.fn("LedgerReconciler.compareLedgerOnce")
     until: now - Math.round(Duration.toSeconds(config.ledgerDelay))
   }
 
-  const refund = (payment: PaymentRecord, stray: boolean) =>
+  const refundAll = (payment: PaymentRecord, stray: boolean) =>
     refunds.refundRest(payment, { reason: "reconciliation", key: `reconciliation-${payment.id}`, stray })
   // A refund being sent (or parked for an operator) already answers the drift: the reconciler sends it.
   const refundUnderway = (payment: PaymentRecord) =>
@@ -82,7 +82,7 @@ export const compareLedgerOnce = Effect.fn("LedgerReconciler.compareLedgerOnce")
         })
         if (Option.isNone(stray)) return // its payment appeared meanwhile: compared on the next pass
         yield* repaired("orphan_charge", charge, `order ${orderId.value}: no payment; refunding ${charge.amount}`)
-        return yield* refund(stray.value, true)
+        return yield* refundAll(stray.value, true)
       }
       const payment = found.value
       if (payment.providerChargeId !== undefined && payment.providerChargeId !== charge.id) {
@@ -102,7 +102,7 @@ export const compareLedgerOnce = Effect.fn("LedgerReconciler.compareLedgerOnce")
           // the money goes back either way.
           const current = yield* payments.settle(payment.id, { status: "succeeded", providerChargeId: charge.id })
           yield* repaired("charge_on_failed_payment", charge, `payment ${payment.id} was ${payment.failureReason}`)
-          return yield* refund(current, current.status === "failed")
+          return yield* refundAll(current, current.status === "failed")
         }
         case "refunded":
           return yield* repaired("refund_missing", charge, `payment ${payment.id} is refunded here, not there`)

@@ -40,7 +40,7 @@ export const voidedPayment = "voided"
 /** failure_reason of a charge the processor held for an order this service had no payment for. */
 export const orphanCharge = "orphan_charge"
 
-const seconds = (duration: Duration.Duration) => Math.max(0, Duration.toMillis(duration)) / 1000
+const toSeconds = (duration: Duration.Duration) => Math.max(0, Duration.toMillis(duration)) / 1000
 
 /** Payments in PostgreSQL. Every status change is guarded by the state it leaves. */
 export class PaymentRepo extends Context.Service<PaymentRepo, {
@@ -231,9 +231,9 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
         findByOrderId: (orderId) => collapse(Effect.map(byOrder(orderId), first)),
         settle,
         beginAttempt: (id) => collapse(Effect.map(beginAttemptRow(id), first)),
-        dueForCheck: (idleFor, limit) => collapse(dueRows({ seconds: seconds(idleFor), limit })),
+        dueForCheck: (idleFor, limit) => collapse(dueRows({ seconds: toSeconds(idleFor), limit })),
         scheduleCheck: (id, delay) =>
-          collapse(oneRow(Effect.map(scheduleRow({ id, seconds: seconds(delay) }), (row) => row.checks))),
+          collapse(oneRow(Effect.map(scheduleRow({ id, seconds: toSeconds(delay) }), (row) => row.checks))),
         unknownOutcomes: collapse(oneRow(Effect.map(unknownRow(undefined), (row) => ({
           count: row.count,
           oldest: row.oldest ?? undefined
