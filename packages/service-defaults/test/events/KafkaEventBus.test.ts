@@ -1,7 +1,7 @@
 import { describe, it } from "@effect/vitest"
+import * as KafkaMockCluster from "@shop/kafka-mock"
 import { Effect, Layer } from "effect"
 import * as KafkaEventBus from "../../src/events/KafkaEventBus.ts"
-import * as KafkaMockCluster from "../../src/kafka-mock/KafkaMockCluster.ts"
 import { eventBusContract } from "./EventBusContract.ts"
 
 /** Each test gets a fresh three-broker mock cluster (librdkafka's, on loopback), torn down with the test's scope. */

@@ -1,12 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { OrderId } from "@shop/domain/Ids"
+import * as KafkaMockCluster from "@shop/kafka-mock"
 import { Effect, Fiber, Layer, Ref } from "effect"
 import { SqlClient } from "effect/sql"
 import { logLevel } from "kafkajs"
 import { type DeliveredEvent, EventBus } from "../../src/events/EventBus.ts"
 import * as KafkaEventBus from "../../src/events/KafkaEventBus.ts"
 import { runOutboxRelay, topicOfType } from "../../src/events/OutboxRelay.ts"
-import * as KafkaMockCluster from "../../src/kafka-mock/KafkaMockCluster.ts"
 import { eventually } from "./EventBusContract.ts"
 import { insertCancellations, OutboxDatabase } from "./OutboxFixture.ts"
 

@@ -5,11 +5,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
-import type { ConsumerTimings } from "../events/KafkaEventBus.ts"
 
 /**
  * librdkafka's mock Kafka cluster (Debian's librdkafka-dev), run by a small C program next to this file that the
- * tests drive over stdin: it speaks the Kafka protocol on loopback and lets a test take brokers down and up.
+ * tests (and `npm run kafka:mock`) drive over stdin: it speaks the Kafka protocol on loopback, keeps everything in
+ * memory, and lets a test take brokers down and up. A development and test tool, never a broker for production.
  */
 export interface KafkaMockCluster {
   readonly brokers: ReadonlyArray<string>
@@ -22,12 +22,12 @@ export interface KafkaMockCluster {
  * Short group timings for tests: the mock cluster waits a session timeout for a member that left before it completes
  * the next rebalance, and a disconnect waits for the fetch in flight.
  */
-export const testTimings: ConsumerTimings = {
+export const testTimings = {
   sessionTimeout: 6_000,
   rebalanceTimeout: 6_000,
   heartbeatInterval: 500,
   maxWaitTimeInMs: 250
-}
+} as const
 
 const here = dirname(fileURLToPath(import.meta.url))
 const source = join(here, "mock_cluster.c")
@@ -58,7 +58,7 @@ export const unavailable = (): string | undefined => {
 const compile = (): string => {
   const code = readFileSync(source)
   const hash = createHash("sha256").update(code).digest("hex").slice(0, 12)
-  const cache = join(here, "../../../../node_modules/.cache/shop-mesh")
+  const cache = join(here, "../../node_modules/.cache/shop-mesh")
   const binary = join(cache, `kafka-mock-cluster-${hash}`)
   if (!existsSync(binary)) {
     mkdirSync(cache, { recursive: true })
