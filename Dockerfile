@@ -18,8 +18,11 @@ COPY packages/notification/package.json packages/notification/
 COPY packages/gateway/package.json packages/gateway/
 COPY packages/storefront/package.json packages/storefront/
 COPY tools/kafka-mock/package.json tools/kafka-mock/
-# No install scripts: the image's own Node 24 runs everything (the `node` devDependency is for bare machines).
+# No install scripts: the image's own Node 24 runs everything (the `node` devDependency is for bare machines). The
+# Kafka client's native binding (librdkafka) is then installed on its own: its prebuilt binary for this platform.
 RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY scripts/build-kafka-client.ts scripts/
+RUN node scripts/build-kafka-client.ts --strict
 
 FROM deps AS build
 COPY proto proto

@@ -6,7 +6,6 @@ import * as KafkaEventBus from "@shop/service-defaults/events/KafkaEventBus"
 import { runOutboxRelay } from "@shop/service-defaults/events/OutboxRelay"
 import { Context, Effect, Fiber, Layer, Ref } from "effect"
 import { SqlClient } from "effect/sql"
-import { logLevel } from "kafkajs"
 import { notificationGroup } from "../src/NotificationConsumer.ts"
 import { NotificationInbox } from "../src/NotificationInbox.ts"
 import { confirmedRecord, EventLogTest, freshDatabase, NotificationTest } from "./fixtures.ts"
@@ -142,10 +141,12 @@ zeroLoss("event log", EventLogTest, { base: 150, spread: 400, progress: 0 })
 const KafkaOnMockCluster = Layer.unwrap(Effect.map(
   KafkaMockCluster.make(3),
   (cluster) =>
-    KafkaEventBus.layerConfig(
-      { clientId: "zero-loss", brokers: [...cluster.brokers], logLevel: logLevel.NOTHING },
-      KafkaMockCluster.testTimings
-    )
+    KafkaEventBus.layerConfig({
+      clientId: "zero-loss",
+      brokers: [...cluster.brokers],
+      logLevel: "nothing",
+      timings: KafkaMockCluster.testTimings
+    })
 ))
 const unavailable = KafkaMockCluster.unavailable()
 if (unavailable === undefined) {

@@ -1,5 +1,5 @@
-import { Config, Effect, Fiber, FiberSet, Layer, Metric, Option } from "effect"
-import { type Batch, type IHeaders, Kafka, type KafkaConfig, type KafkaMessage, logLevel, type Message } from "kafkajs"
+import type { KafkaJS } from "@confluentinc/kafka-javascript"
+import { Duration, Effect, Fiber, FiberSet, Layer, Metric, Redacted } from "effect"
 import {
   type DeliveredEvent,
   EventBus,
@@ -9,14 +9,16 @@ import {
   type Subscription
 } from "./EventBus.ts"
 import { consumerLag } from "./EventMetrics.ts"
+import { clientLogLevel, makeKafkaLogger } from "./KafkaLogger.ts"
+import { type ConsumerTimings, type KafkaSecurity, type KafkaSettings, KafkaSettingsConfig } from "./KafkaSettings.ts"
 
-const header = (headers: IHeaders | undefined, name: string): string | undefined => {
+const header = (headers: KafkaJS.IHeaders | undefined, name: string): string | undefined => {
   const value = headers?.[name]
   const first = Array.isArray(value) ? value[0] : value
   return first === undefined ? undefined : first.toString()
 }
 
-const toMessage = (record: EventRecord): Message => ({
+const toMessage = (record: EventRecord): KafkaJS.Message => ({
   key: record.key,
   value: record.value,
   headers: {
@@ -27,7 +29,7 @@ const toMessage = (record: EventRecord): Message => ({
   }
 })
 
-const toDelivered = (batch: Batch, message: KafkaMessage): DeliveredEvent => ({
+const toDelivered = (batch: KafkaJS.Batch, message: KafkaJS.KafkaMessage): DeliveredEvent => ({
   eventId: header(message.headers, "event-id") ?? "",
   topic: batch.topic,
   key: message.key?.toString() ?? "",
@@ -38,44 +40,75 @@ const toDelivered = (batch: Batch, message: KafkaMessage): DeliveredEvent => ({
   position: `${batch.topic}/${batch.partition}/${message.offset}`
 })
 
-/**
- * Consumer group timings. kafkajs' defaults suit a real cluster; tests shorten them, since a group waits up to a
- * session timeout for a member that left, and a disconnect waits for the fetch in flight.
- */
-export interface ConsumerTimings {
-  readonly sessionTimeout?: number | undefined
-  readonly rebalanceTimeout?: number | undefined
-  readonly heartbeatInterval?: number | undefined
-  readonly maxWaitTimeInMs?: number | undefined
-}
+/** librdkafka's TLS settings live outside the client's KafkaJS block. */
+const tlsSettings = (security: KafkaSecurity | undefined) =>
+  Object.fromEntries(
+    Object.entries({
+      "ssl.ca.location": security?.caLocation,
+      "ssl.certificate.location": security?.certificateLocation,
+      "ssl.key.location": security?.keyLocation,
+      "ssl.key.password": security?.keyPassword === undefined ? undefined : Redacted.value(security.keyPassword)
+    }).filter(([, value]) => value !== undefined)
+  )
 
-const make = (config: KafkaConfig, timings: ConsumerTimings) =>
+const definedTimings = (timings: ConsumerTimings | undefined) =>
+  Object.fromEntries(Object.entries(timings ?? {}).filter(([, value]) => value !== undefined))
+
+/** The native client, loaded on first use: a service on the PostgreSQL event log never loads librdkafka. */
+const loadClient = Effect.tryPromise({
+  try: async () => (await import("@confluentinc/kafka-javascript")).KafkaJS,
+  catch: (cause) =>
+    new EventBusError({
+      operation: "connect",
+      cause: new Error(
+        "@confluentinc/kafka-javascript has no native binding here: run `node scripts/build-kafka-client.ts`",
+        { cause }
+      )
+    })
+})
+
+const make = (settings: KafkaSettings) =>
   Effect.gen(function*() {
-    const kafka = new Kafka({ logLevel: logLevel.WARN, ...config })
-    // acks=all and one request in flight per broker: a send is acknowledged only once every in-sync replica has it,
-    // and a retry cannot overtake the request before it, so each partition keeps the order of the outbox. kafkajs'
-    // idempotent producer is off: it loses its sequence numbers under retries (OUT_OF_ORDER_SEQUENCE_NUMBER,
-    // tulios/kafkajs#598) and cannot recover without a restart. What a retry may duplicate, the consumers' inboxes drop
-    // by event id, as they drop the duplicates of a relay that crashed between the ack and marking the row published.
+    const { Kafka } = yield* loadClient
+    const runLog = Effect.runForkWith(yield* Effect.context<never>())
+    const level = settings.logLevel ?? "warn"
+    const { sasl, tls } = settings.security ?? { tls: false }
+    const kafka = new Kafka({
+      ...tlsSettings(settings.security),
+      kafkaJS: {
+        clientId: settings.clientId,
+        brokers: [...settings.brokers],
+        ssl: tls,
+        ...(sasl === undefined
+          ? {}
+          : { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: Redacted.value(sasl.password) } }),
+        logLevel: clientLogLevel(level),
+        logger: makeKafkaLogger((effect) => void runLog(effect), level)
+      }
+    })
+    // The idempotent producer with acks=all: a send is acknowledged once every in-sync replica has it, and the
+    // broker drops the duplicates of librdkafka's own retries and keeps their order (up to 5 requests in flight per
+    // broker). What it cannot dedupe, a relay that crashed between the ack and marking its rows published, the
+    // consumers' inboxes drop by event id. A message not delivered within `deliveryTimeout` fails its publish; the
+    // outbox rows stay pending and are published again.
     const producer = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: async () => {
           const p = kafka.producer({
-            idempotent: false,
-            maxInFlightRequests: 1,
-            allowAutoTopicCreation: true
+            "message.timeout.ms": Duration.toMillis(settings.deliveryTimeout ?? Duration.seconds(30)),
+            kafkaJS: { idempotent: true, acks: -1, maxInFlightRequests: 5, allowAutoTopicCreation: true }
           })
           await p.connect()
           return p
         },
         catch: (cause) => new EventBusError({ operation: "connect", cause })
       }),
-      (p) => Effect.promise(() => p.disconnect())
+      (p) => Effect.promise(() => p.disconnect().catch(() => undefined))
     )
 
     const publish = Effect.fn("KafkaEventBus.publish")(function*(records: ReadonlyArray<EventRecord>) {
       if (records.length === 0) return
-      const byTopic = new Map<string, Array<Message>>()
+      const byTopic = new Map<string, Array<KafkaJS.Message>>()
       for (const record of records) {
         const messages = byTopic.get(record.topic) ?? []
         messages.push(toMessage(record))
@@ -83,10 +116,7 @@ const make = (config: KafkaConfig, timings: ConsumerTimings) =>
       }
       yield* Effect.tryPromise({
         try: () =>
-          producer.sendBatch({
-            acks: -1,
-            topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages }))
-          }),
+          producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }),
         catch: (cause) => new EventBusError({ operation: "publish", cause })
       })
     })
@@ -95,19 +125,11 @@ const make = (config: KafkaConfig, timings: ConsumerTimings) =>
       Effect.gen(function*() {
         const run = Effect.runPromiseWith(yield* Effect.context<never>())
         const lag = Metric.withAttributes(consumerLag, { group: subscription.group })
-        const handleUntilOwnershipEnds = (
-          event: DeliveredEvent,
-          heartbeat: () => Promise<void>,
-          owned: () => boolean
-        ) =>
+        const handleUntilOwnershipEnds = (event: DeliveredEvent, owned: () => boolean) =>
           subscription.handler(event).pipe(
             Effect.tapError((cause) =>
-              Effect.andThen(
-                Effect.logWarning("event handler failed; retrying", cause).pipe(
-                  Effect.annotateLogs({ group: subscription.group, position: event.position })
-                ),
-                // A refused heartbeat means a rebalance: `owned` turns false and the retry stops on its own.
-                Effect.promise(() => heartbeat().catch(() => undefined))
+              Effect.logWarning("event handler failed; retrying", cause).pipe(
+                Effect.annotateLogs({ group: subscription.group, position: event.position })
               )
             ),
             Effect.retry({ schedule: redeliveryBackoff, while: owned })
@@ -116,65 +138,63 @@ const make = (config: KafkaConfig, timings: ConsumerTimings) =>
           Effect.tryPromise({
             try: async () => {
               const c = kafka.consumer({
-                ...definedTimings(timings),
-                groupId: subscription.group,
-                allowAutoTopicCreation: true
+                kafkaJS: {
+                  ...definedTimings(settings.timings),
+                  groupId: subscription.group,
+                  fromBeginning: true,
+                  autoCommit: false,
+                  allowAutoTopicCreation: true
+                }
               })
               await c.connect()
-              await c.subscribe({ topics: [...subscription.topics], fromBeginning: true })
+              await c.subscribe({ topics: [...subscription.topics] })
               return c
             },
             catch: (cause) => new EventBusError({ operation: "subscribe", cause })
           }),
-          (c) => Effect.promise(() => c.disconnect())
+          (c) => Effect.promise(() => c.disconnect().catch(() => undefined))
         )
-        // Handlers run on fibers of their own (kafkajs calls back into a promise), in a set that is closed before the
-        // consumer disconnects: kafkajs' disconnect waits for the batch in progress, and a hung handler would hold it
+        // Handlers run on fibers of their own (the client calls back into a promise), in a set that is closed before
+        // the consumer disconnects: the disconnect waits for the batch in progress, and a hung handler would hold it
         // forever. A handler started after the set closed is interrupted at once.
         const runHandler = yield* FiberSet.makeRuntime<never, void, unknown>()
-        return yield* Effect.callback<never, EventBusError>((resume) => {
-          consumer.on(consumer.events.CRASH, (event) => {
-            if (!event.payload.restart) {
-              resume(Effect.fail(new EventBusError({ operation: "consume", cause: event.payload.error })))
-            }
-          })
-          // Partitions are consumed one message at a time: the order of a key is the order of its partition. A failed
-          // handler is retried in place, heartbeating between attempts, until it succeeds or the partition is taken
-          // away (rebalance, shutdown); the offset after the last handled message is committed after every batch
-          // and before letting go, so what was not handled is delivered again, here or to the next owner.
-          consumer.run({
-            autoCommit: false,
-            eachBatchAutoResolve: false,
-            eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-              const owned = () => isRunning() && !isStale()
-              let handled: string | undefined
-              const commit = async () => {
+        // Partitions are consumed one message at a time: the order of a key is the order of its partition. A failed
+        // handler is retried in place until it succeeds or the batch goes stale (the partition was taken away, or the
+        // handler held it past the rebalance timeout); the offset after the last handled message is committed after
+        // every batch, so what was not handled is delivered again, here or to the partition's next owner.
+        yield* Effect.tryPromise({
+          try: () =>
+            consumer.run({
+              eachBatchAutoResolve: false,
+              eachBatch: async ({ batch, isRunning, isStale, resolveOffset }) => {
+                const owned = () => isRunning() && !isStale()
+                let handled: string | undefined
+                for (const message of batch.messages) {
+                  if (!owned()) break
+                  const handling = runHandler(handleUntilOwnershipEnds(toDelivered(batch, message), owned))
+                  const exit = await Effect.runPromise(Fiber.await(handling))
+                  if (exit._tag === "Failure") break
+                  resolveOffset(message.offset)
+                  handled = message.offset
+                }
                 // A stale batch's partition belongs to another member now: its commit would be refused.
                 if (handled === undefined || isStale()) return
                 const next = (BigInt(handled) + 1n).toString()
-                await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }])
-                await run(Metric.update(lag, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next)))))
+                const committed = await consumer.commitOffsets([
+                  { topic: batch.topic, partition: batch.partition, offset: next }
+                ]).then(() => true, (cause) => run(Effect.as(Effect.logWarning("offset commit failed", cause), false)))
+                if (committed) {
+                  await run(Metric.update(lag, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next)))))
+                }
               }
-              for (const message of batch.messages) {
-                if (!owned()) break
-                const handling = runHandler(handleUntilOwnershipEnds(toDelivered(batch, message), heartbeat, owned))
-                const exit = await Effect.runPromise(Fiber.await(handling))
-                if (exit._tag === "Failure") break
-                resolveOffset(message.offset)
-                handled = message.offset
-                await heartbeat()
-              }
-              await commit()
-            }
-          }).catch((cause) => resume(Effect.fail(new EventBusError({ operation: "consume", cause }))))
+            }),
+          catch: (cause) => new EventBusError({ operation: "consume", cause })
         })
+        // librdkafka reconnects to the brokers and rejoins the group by itself, for as long as the consumer lives.
+        return yield* Effect.never
       }).pipe(
         Effect.scoped,
-        // kafkajs restarts a consumer after retriable errors by itself; what it gives up on (a broker outage longer
-        // than its retries) restarts the whole subscription from the committed offsets, like the event log.
-        Effect.tapCause((cause) =>
-          Effect.logWarning("Kafka consumer failed; resubscribing from the committed offsets", cause)
-        ),
+        Effect.tapCause((cause) => Effect.logWarning("Kafka consumer failed; subscribing again", cause)),
         Effect.retry(redeliveryBackoff),
         Effect.withSpan("KafkaEventBus.subscribe", { attributes: { group: subscription.group } })
       )
@@ -182,28 +202,8 @@ const make = (config: KafkaConfig, timings: ConsumerTimings) =>
     return EventBus.of({ publish, subscribe })
   })
 
-const definedTimings = (timings: ConsumerTimings) =>
-  Object.fromEntries(Object.entries(timings).filter(([, value]) => value !== undefined))
+/** The Kafka transport with the given settings (tests point it at a mock cluster or a real broker). */
+export const layerConfig = (settings: KafkaSettings) => Layer.effect(EventBus, make(settings))
 
-/** The Kafka transport for a given client configuration (tests point it at a mock cluster or a real broker). */
-export const layerConfig = (config: KafkaConfig, timings: ConsumerTimings = {}) =>
-  Layer.effect(EventBus, make(config, timings))
-
-const optionalMillis = (name: string) => Config.Int(name).pipe(Config.option, Config.map(Option.getOrUndefined))
-
-/**
- * The Kafka transport on `KAFKA_BROKERS` (comma-separated host:port), client id `KAFKA_CLIENT_ID`, consumer timings
- * from `KAFKA_SESSION_TIMEOUT_MS`, `KAFKA_REBALANCE_TIMEOUT_MS`, `KAFKA_HEARTBEAT_INTERVAL_MS` and
- * `KAFKA_MAX_WAIT_MS` (kafkajs' defaults when unset).
- */
-export const layer = Layer.unwrap(Effect.gen(function*() {
-  const brokers = yield* Config.String("KAFKA_BROKERS")
-  const clientId = yield* Config.String("KAFKA_CLIENT_ID").pipe(Config.withDefault("shop-mesh"))
-  const timings: ConsumerTimings = {
-    sessionTimeout: yield* optionalMillis("KAFKA_SESSION_TIMEOUT_MS"),
-    rebalanceTimeout: yield* optionalMillis("KAFKA_REBALANCE_TIMEOUT_MS"),
-    heartbeatInterval: yield* optionalMillis("KAFKA_HEARTBEAT_INTERVAL_MS"),
-    maxWaitTimeInMs: yield* optionalMillis("KAFKA_MAX_WAIT_MS")
-  }
-  return layerConfig({ clientId, brokers: brokers.split(",").map((b) => b.trim()).filter((b) => b !== "") }, timings)
-}))
+/** The Kafka transport configured from the environment (see `KafkaSettingsConfig`). */
+export const layer = Layer.unwrap(Effect.map(KafkaSettingsConfig, layerConfig))

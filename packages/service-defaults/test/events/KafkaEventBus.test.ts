@@ -8,7 +8,11 @@ import { eventBusContract } from "./EventBusContract.ts"
 const onMockCluster = Layer.unwrap(Effect.map(
   KafkaMockCluster.make(3),
   (cluster) =>
-    KafkaEventBus.layerConfig({ clientId: "contract", brokers: [...cluster.brokers] }, KafkaMockCluster.testTimings)
+    KafkaEventBus.layerConfig({
+      clientId: "contract",
+      brokers: [...cluster.brokers],
+      timings: KafkaMockCluster.testTimings
+    })
 ))
 
 const unavailable = KafkaMockCluster.unavailable()

@@ -1,9 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { OrderId } from "@shop/domain/Ids"
 import * as KafkaMockCluster from "@shop/kafka-mock"
-import { Effect, Fiber, Layer, Ref } from "effect"
+import { Duration, Effect, Fiber, Layer, Ref } from "effect"
 import { SqlClient } from "effect/sql"
-import { logLevel } from "kafkajs"
 import { type DeliveredEvent, EventBus } from "../../src/events/EventBus.ts"
 import * as KafkaEventBus from "../../src/events/KafkaEventBus.ts"
 import { runOutboxRelay, topicOfType } from "../../src/events/OutboxRelay.ts"
@@ -27,14 +26,15 @@ describe.skipIf(unavailable !== undefined)(
       () =>
         Effect.gen(function*() {
           const cluster = yield* KafkaMockCluster.make(3)
-          // Short client retries so that a publish fails within a second of the outage instead of kafkajs' 30 s; the
-          // client's connection errors are expected here and would only bury the test's output.
+          // A short delivery timeout so that a publish fails within seconds of the outage instead of the default 30 s;
+          // the client's connection errors are expected here and would only bury the test's output.
           const bus = KafkaEventBus.layerConfig({
             clientId: "outage",
             brokers: [...cluster.brokers],
-            retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
-            logLevel: logLevel.NOTHING
-          }, KafkaMockCluster.testTimings)
+            deliveryTimeout: Duration.seconds(3),
+            logLevel: "nothing",
+            timings: KafkaMockCluster.testTimings
+          })
           yield* Effect.gen(function*() {
             const sql = yield* SqlClient.SqlClient
             const delivered = yield* Ref.make<Array<DeliveredEvent>>([])
