@@ -7,13 +7,28 @@ import { Timestamp } from "./Timestamp.ts"
  * `defineEvent`, which declares one version of one event type. The event catalog is in `Events.ts`.
  */
 
+/** One topic per event family (the part of an event type before its first dot). */
+const topicOfFamily = { order: "shop.orders", payment: "shop.payments", inventory: "shop.inventory" } as const
+
 /** The topics events are published on. */
 export const Topics = {
-  orders: "shop.orders",
-  payments: "shop.payments",
-  inventory: "shop.inventory"
+  orders: topicOfFamily.order,
+  payments: topicOfFamily.payment,
+  inventory: topicOfFamily.inventory
 } as const
 export type Topic = (typeof Topics)[keyof typeof Topics]
+
+/**
+ * The topic of an event, or of an event type: its family's (`order.confirmed` -> `shop.orders`). The one place that
+ * maps events to topics: event definitions, the outbox relay and the consumers all go through it. A family this
+ * version does not know (a type added by a newer version, relayed by an older replica during a rolling deploy) gets
+ * `shop.<family>` instead of blocking the outbox.
+ */
+export const topicOf = (event: string | { readonly type: string }): string => {
+  const type = typeof event === "string" ? event : event.type
+  const family = type.split(".")[0] ?? type
+  return family in topicOfFamily ? topicOfFamily[family as keyof typeof topicOfFamily] : `shop.${family}`
+}
 
 /** A W3C trace context `traceparent` header value. */
 export const Traceparent = Schema.String.check(
@@ -42,11 +57,11 @@ export const stampEvent = (traceparent?: string | undefined): Effect.Effect<Even
     ([eventId, occurredAt]) => ({ eventId, occurredAt, traceparent })
   )
 
-/** One version of one event type: its schema, topic, and constructors that stamp id and time. */
+/** One version of one event type: its schema, its topic (see `topicOf`), and constructors that stamp id and time. */
 export interface EventDefinition<Type extends string, Version extends number, Payload extends Schema.Top> {
   readonly type: Type
   readonly version: Version
-  readonly topic: Topic
+  readonly topic: string
   readonly schema: Schema.Struct<
     typeof envelopeFields & {
       readonly type: Schema.Literal<Type>
@@ -70,7 +85,6 @@ export const defineEvent = <const Type extends string, const Version extends num
   options: {
     readonly type: Type
     readonly version: Version
-    readonly topic: Topic
     readonly payload: Payload
     readonly key: (payload: Payload["Type"]) => string
   }
@@ -94,5 +108,5 @@ export const defineEvent = <const Type extends string, const Version extends num
     }) as typeof schema.Type
   const create = (payload: Payload["Type"], createOptions?: { readonly traceparent?: string | undefined }) =>
     Effect.map(stampEvent(createOptions?.traceparent), (stamp) => make(payload, stamp))
-  return { type: options.type, version: options.version, topic: options.topic, schema, make, create }
+  return { type: options.type, version: options.version, topic: topicOf(options.type), schema, make, create }
 }

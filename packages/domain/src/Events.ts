@@ -1,5 +1,5 @@
 import { Effect, Option, Schema, SchemaIssue } from "effect"
-import { defineEvent, type Topic, Topics } from "./EventEnvelope.ts"
+import { defineEvent } from "./EventEnvelope.ts"
 import { OrderId, PaymentId, ProductId, ReservationId, SagaId, TrackingNumber, TransactionId, UserId } from "./Ids.ts"
 import { Cents, Currency } from "./Money.ts"
 import { Quantity } from "./Order.ts"
@@ -33,7 +33,6 @@ const byOrder = (payload: { readonly orderId: OrderId }) => payload.orderId
 export const OrderCreated = defineEvent({
   type: "order.created",
   version: 1,
-  topic: Topics.orders,
   key: byOrder,
   payload: Schema.Struct({
     orderId: OrderId,
@@ -49,7 +48,6 @@ export const OrderCreated = defineEvent({
 export const OrderConfirmed = defineEvent({
   type: "order.confirmed",
   version: 1,
-  topic: Topics.orders,
   key: byOrder,
   payload: Schema.Struct({
     orderId: OrderId,
@@ -76,7 +74,6 @@ export type OrderFailureReason = typeof OrderFailureReason.Type
 export const OrderFailed = defineEvent({
   type: "order.failed",
   version: 1,
-  topic: Topics.orders,
   key: byOrder,
   payload: Schema.Struct({
     orderId: OrderId,
@@ -90,7 +87,6 @@ export const OrderFailed = defineEvent({
 export const OrderCancelled = defineEvent({
   type: "order.cancelled",
   version: 1,
-  topic: Topics.orders,
   key: byOrder,
   payload: Schema.Struct({ orderId: OrderId, userId: UserId, reason: Schema.optionalKey(Schema.String) })
 })
@@ -101,7 +97,6 @@ const paymentFields = { paymentId: PaymentId, orderId: OrderId, amountCents: Pri
 export const PaymentSucceeded = defineEvent({
   type: "payment.succeeded",
   version: 1,
-  topic: Topics.payments,
   key: byOrder,
   payload: Schema.Struct({ ...paymentFields, transactionId: Schema.optionalKey(TransactionId) })
 })
@@ -110,7 +105,6 @@ export const PaymentSucceeded = defineEvent({
 export const PaymentFailed = defineEvent({
   type: "payment.failed",
   version: 1,
-  topic: Topics.payments,
   key: byOrder,
   payload: Schema.Struct({ ...paymentFields, reason: Schema.String, declined: Schema.Boolean })
 })
@@ -119,7 +113,6 @@ export const PaymentFailed = defineEvent({
 export const PaymentRefunded = defineEvent({
   type: "payment.refunded",
   version: 1,
-  topic: Topics.payments,
   key: byOrder,
   payload: Schema.Struct({ ...paymentFields, reason: Schema.optionalKey(Schema.String) })
 })
@@ -128,7 +121,6 @@ export const PaymentRefunded = defineEvent({
 export const InventoryReserved = defineEvent({
   type: "inventory.reserved",
   version: 1,
-  topic: Topics.inventory,
   key: byOrder,
   payload: Schema.Struct({
     reservationId: ReservationId,
@@ -142,7 +134,6 @@ export const InventoryReserved = defineEvent({
 export const InventoryReleased = defineEvent({
   type: "inventory.released",
   version: 1,
-  topic: Topics.inventory,
   key: byOrder,
   payload: Schema.Struct({
     reservationId: ReservationId,
@@ -241,21 +232,3 @@ export const encodeEvent = (event: KnownEvent): Effect.Effect<KnownEventEncoded>
 /** Encodes an event into JSON text. */
 export const encodeEventJson = (event: KnownEvent): Effect.Effect<string> =>
   Effect.map(encodeEvent(event), (encoded) => JSON.stringify(encoded))
-
-/** The topic of an event. */
-export const topicOf = (event: KnownEvent): Topic => {
-  switch (event.type) {
-    case "order.created":
-    case "order.confirmed":
-    case "order.failed":
-    case "order.cancelled":
-      return Topics.orders
-    case "payment.succeeded":
-    case "payment.failed":
-    case "payment.refunded":
-      return Topics.payments
-    case "inventory.reserved":
-    case "inventory.released":
-      return Topics.inventory
-  }
-}

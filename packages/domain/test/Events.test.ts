@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Effect, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { Topics } from "../src/EventEnvelope.ts"
+import { topicOf, Topics } from "../src/EventEnvelope.ts"
 import {
   decodeEvent,
   decodeEventJson,
@@ -14,7 +14,6 @@ import {
   OrderCreated,
   OrderFailed,
   PaymentSucceeded,
-  topicOf,
   UnknownEventType
 } from "../src/Events.ts"
 import { OrderId, PaymentId, ProductId, SagaId, UserId } from "../src/Ids.ts"
@@ -78,6 +77,10 @@ describe("Events", () => {
         assert.strictEqual(decoded.key, orderId)
       }
       assert.strictEqual(topicOf(payment), Topics.payments)
+      // one function for definitions, the relay (which sees only the type) and consumers
+      for (const definition of EventDefinitions) assert.strictEqual(definition.topic, topicOf(definition.type))
+      assert.strictEqual(topicOf("inventory.released"), Topics.inventory)
+      assert.strictEqual(topicOf("shipment.sent"), "shop.shipment")
       assert.strictEqual(new Set(EventDefinitions.map((d) => `${d.type}@${d.version}`)).size, EventDefinitions.length)
       assert.isTrue(isKnownEvent("order.confirmed", 1))
       assert.isFalse(isKnownEvent("order.confirmed", 2))

@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { Topics } from "@shop/domain/EventEnvelope"
+import { topicOf } from "@shop/domain/EventEnvelope"
 import { Config, Duration, Effect, Layer, Metric, Queue } from "effect"
 import { SqlClient } from "effect/sql"
 import { EventBus, type EventRecord } from "./EventBus.ts"
@@ -25,14 +25,6 @@ interface OutboxRow {
   readonly occurredAt: Date
 }
 
-const families: Record<string, string> = { order: Topics.orders, payment: Topics.payments, inventory: Topics.inventory }
-
-/** The topic of an event type: one topic per family (`order.confirmed` -> `shop.orders`). */
-export const topicOfType = (type: string): string => {
-  const family = type.split(".")[0] ?? type
-  return families[family] ?? `shop.${family}`
-}
-
 const toRecord = (row: OutboxRow): EventRecord => {
   const traceparent = row.headers?.traceparent
   const occurredAt = row.occurredAt instanceof Date ? row.occurredAt.toISOString() : String(row.occurredAt)
@@ -47,7 +39,7 @@ const toRecord = (row: OutboxRow): EventRecord => {
   }
   return {
     eventId: row.eventId,
-    topic: topicOfType(row.type),
+    topic: topicOf(row.type),
     key: row.aggregateId,
     type: row.type,
     version: row.version,

@@ -1,11 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
+import { topicOf } from "@shop/domain/EventEnvelope"
 import { OrderId } from "@shop/domain/Ids"
 import * as KafkaMockCluster from "@shop/kafka-mock"
 import { Duration, Effect, Fiber, Layer, Ref } from "effect"
 import { SqlClient } from "effect/sql"
 import { type DeliveredEvent, EventBus } from "../../src/events/EventBus.ts"
 import * as KafkaEventBus from "../../src/events/KafkaEventBus.ts"
-import { runOutboxRelay, topicOfType } from "../../src/events/OutboxRelay.ts"
+import { runOutboxRelay } from "../../src/events/OutboxRelay.ts"
 import { eventually } from "./EventBusContract.ts"
 import { insertCancellations, OutboxDatabase } from "./OutboxFixture.ts"
 
@@ -40,7 +41,7 @@ describe.skipIf(unavailable !== undefined)(
             const delivered = yield* Ref.make<Array<DeliveredEvent>>([])
             yield* Effect.forkScoped((yield* EventBus).subscribe({
               group: "notification",
-              topics: [topicOfType("order.cancelled")],
+              topics: [topicOf("order.cancelled")],
               handler: (event) => Ref.update(delivered, (all) => [...all, event])
             }))
             yield* Effect.forkScoped(runOutboxRelay({ batchSize: 25, pollInterval: "50 millis", listen: false }))

@@ -1,10 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
+import { topicOf } from "@shop/domain/EventEnvelope"
 import { decodeEventJson } from "@shop/domain/Events"
 import { OrderId } from "@shop/domain/Ids"
 import { Effect, Fiber, Layer, Ref } from "effect"
 import { SqlClient } from "effect/sql"
 import { EventBus, EventBusError, type EventRecord } from "../../src/events/EventBus.ts"
-import { runOutboxRelay, topicOfType } from "../../src/events/OutboxRelay.ts"
+import { runOutboxRelay } from "../../src/events/OutboxRelay.ts"
 import { eventually } from "./EventBusContract.ts"
 import { insertCancellations, OutboxDatabase, traceparent } from "./OutboxFixture.ts"
 
@@ -59,7 +60,7 @@ describe("OutboxRelay", () => {
             )
           }
           const first = published[0]!
-          assert.strictEqual(first.topic, topicOfType("order.cancelled"))
+          assert.strictEqual(first.topic, topicOf("order.cancelled"))
           assert.strictEqual(first.traceparent, traceparent)
           const decoded = yield* decodeEventJson(first.value)
           assert.strictEqual(decoded.type, "order.cancelled")
