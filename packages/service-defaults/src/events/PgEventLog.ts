@@ -11,7 +11,7 @@ import {
   redeliveryBackoff,
   type Subscription
 } from "./EventBus.ts"
-import { ensureEventLogSchema, publishLockKey } from "./EventLogSchema.ts"
+import { migrateEventLog } from "./EventLogMigrations.ts"
 import { consumerLag } from "./EventMetrics.ts"
 import { pruneEventLog, retentionSweepInterval, sweepEvery } from "./Retention.ts"
 
@@ -29,6 +29,9 @@ export interface PgEventLogOptions {
 
 const channel = "event_log"
 
+/** Key of the advisory lock that serializes publishers, so that sequence order is commit order (any constant). */
+const publishLockKey = 7_316_001
+
 interface LogRow {
   readonly seq: string
   readonly eventId: string
@@ -44,7 +47,7 @@ const make = (options: PgEventLogOptions) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const pg = yield* PgClient.PgClient
-    yield* ensureEventLogSchema.pipe(Effect.mapError((cause) => new EventBusError({ operation: "migrate", cause })))
+    yield* migrateEventLog.pipe(Effect.mapError((cause) => new EventBusError({ operation: "migrate", cause })))
     const pollInterval = Duration.fromInputUnsafe(options.pollInterval ?? "500 millis")
     const leaseSeconds = Duration.toSeconds(Duration.fromInputUnsafe(options.leaseDuration ?? "10 seconds"))
     const batchSize = options.batchSize ?? 200

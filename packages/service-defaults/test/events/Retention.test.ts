@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { OrderId } from "@shop/domain/Ids"
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
-import { ensureEventLogSchema } from "../../src/events/EventLogSchema.ts"
+import { migrateEventLog } from "../../src/events/EventLogMigrations.ts"
 import { pruneEventLog, pruneInbox, pruneOutbox } from "../../src/events/Retention.ts"
 import { acquireTestDatabase } from "../../testing/TestDatabase.ts"
 import { insertCancellations, OutboxDatabase } from "./OutboxFixture.ts"
@@ -12,7 +12,7 @@ const EventLogDatabase = Layer.unwrap(
   Effect.map(
     acquireTestDatabase("retention_events"),
     ({ maxConnections, url }) =>
-      Layer.effectDiscard(ensureEventLogSchema).pipe(
+      Layer.effectDiscard(migrateEventLog).pipe(
         Layer.provideMerge(PgClient.layer({ url: Redacted.make(url), maxConnections }))
       )
   )

@@ -2,11 +2,11 @@ import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 
 /**
- * Tables of the PostgreSQL event log. `seq` is the global order; publishers take a transaction-scoped advisory lock
- * so that sequence order equals commit order (otherwise a consumer could commit past a row still in flight and
- * never see it). Offsets are per consumer group, with a lease so that one instance of a group consumes at a time.
+ * The PostgreSQL event log: `seq` is the global order (publishers serialize on an advisory lock so that sequence
+ * order equals commit order); offsets are per consumer group, with a lease so that one instance of a group consumes
+ * at a time. `IF NOT EXISTS`: databases set up before the log had migrations already have these tables.
  */
-export const ensureEventLogSchema = Effect.gen(function*() {
+export default Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   yield* sql`
     CREATE TABLE IF NOT EXISTS event_log (
@@ -28,10 +28,4 @@ export const ensureEventLogSchema = Effect.gen(function*() {
       owner text,
       lease_until timestamptz
     )`
-}).pipe(
-  // Two processes creating the tables at once: one of them loses the race on the catalog; the second try sees them.
-  Effect.retry({ times: 2 })
-)
-
-/** Key of the advisory lock that serializes publishers (any constant shared by every publisher). */
-export const publishLockKey = 7_316_001
+})
