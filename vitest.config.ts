@@ -19,14 +19,21 @@ export default defineConfig({
       reporter: ["text-summary", "json-summary"],
       thresholds: { lines: 70 }
     },
-    projects: packages.map((name) => ({
-      test: {
-        name,
-        root: `packages/${name}`,
-        include: ["test/**/*.test.ts"],
-        testTimeout: 60_000,
-        hookTimeout: 120_000
+    projects: [
+      ...packages.map((name) => ({
+        test: {
+          name,
+          root: `packages/${name}`,
+          include: ["test/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000
+        }
+      })),
+      // The operations assets (compose, Kubernetes, Prometheus, Grafana, Dockerfile) and the platform-wide tests that
+      // check them from outside: next to what they check.
+      {
+        test: { name: "ops", root: "ops", include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 }
       }
-    }))
+    ]
   }
 })

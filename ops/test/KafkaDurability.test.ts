@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
-const root = fileURLToPath(new URL("../../../../", import.meta.url))
+const root = fileURLToPath(new URL("../../", import.meta.url))
 const compose = `${root}docker-compose.yml`
 
 /** The broker settings an acknowledged event relies on, as the compose file sets them (its single dev broker). */

@@ -4,13 +4,13 @@
  * every gRPC service the order touched.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { acquireTestDatabase } from "@shop/service-defaults/testing/TestDatabase"
 import { Effect, Schedule } from "effect"
 import * as jose from "jose"
 import { type ChildProcess, spawn } from "node:child_process"
 import { createServer as createHttpServer } from "node:http"
 import { type AddressInfo, createServer } from "node:net"
 import { gunzipSync } from "node:zlib"
-import { acquireTestDatabase } from "../../testing/TestDatabase.ts"
 import { repoPath, repoRoot } from "./OpsAssets.ts"
 
 const secret = "tracing-test-secret-0123456789abcdef"

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Topology } from "@shop/service-defaults/Topology"
 import { existsSync } from "node:fs"
-import { Topology } from "../../src/Topology.ts"
 import {
   build,
   containerPortNames,

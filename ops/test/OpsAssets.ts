@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { parseAllDocuments } from "yaml"
 
-export const repoRoot = resolve(import.meta.dirname, "../../../..")
+export const repoRoot = resolve(import.meta.dirname, "../..")
 export const repoPath = (...parts: ReadonlyArray<string>) => join(repoRoot, ...parts)
 export const readText = (path: string) => readFileSync(repoPath(path), "utf8")
 
