@@ -1,4 +1,5 @@
 import { Effect, Option, Schema, SchemaIssue } from "effect"
+import { CustomerContact } from "./Contact.ts"
 import { defineEvent } from "./EventEnvelope.ts"
 import { OrderId, PaymentId, ProductId, ReservationId, SagaId, TrackingNumber, TransactionId, UserId } from "./Ids.ts"
 import { Cents, Currency } from "./Money.ts"
@@ -56,7 +57,9 @@ export const OrderConfirmed = defineEvent({
     items: Schema.Array(EventOrderLine),
     totalCents: Cents,
     currency: Currency,
-    trackingNumber: Schema.optionalKey(TrackingNumber)
+    trackingNumber: Schema.optionalKey(TrackingNumber),
+    /** Where the customer is told; absent from events of orders placed before contacts existed. */
+    contact: Schema.optionalKey(CustomerContact)
   })
 })
 
@@ -79,7 +82,9 @@ export const OrderFailed = defineEvent({
     orderId: OrderId,
     userId: UserId,
     reason: OrderFailureReason,
-    detail: Schema.String
+    detail: Schema.String,
+    /** Where the customer is told; absent from events of orders placed before contacts existed. */
+    contact: Schema.optionalKey(CustomerContact)
   })
 })
 

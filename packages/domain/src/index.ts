@@ -1,4 +1,5 @@
 export * from "./api/DevelopmentApi.ts"
+export * from "./Contact.ts"
 export * from "./Errors.ts"
 export * from "./EventEnvelope.ts"
 export * from "./Events.ts"
