@@ -9,6 +9,7 @@ import {
   type Subscription
 } from "./EventBus.ts"
 import { consumerLag } from "./EventMetrics.ts"
+import { processSpan } from "./EventTrace.ts"
 import { clientLogLevel, makeKafkaLogger } from "./KafkaLogger.ts"
 import { type ConsumerTimings, type KafkaSecurity, type KafkaSettings, KafkaSettingsConfig } from "./KafkaSettings.ts"
 
@@ -127,6 +128,7 @@ const make = (settings: KafkaSettings) =>
         const lag = Metric.withAttributes(consumerLag, { group: subscription.group })
         const handleUntilOwnershipEnds = (event: DeliveredEvent, owned: () => boolean) =>
           subscription.handler(event).pipe(
+            processSpan(event, subscription.group),
             Effect.tapError((cause) =>
               Effect.logWarning("event handler failed; retrying", cause).pipe(
                 Effect.annotateLogs({ group: subscription.group, position: event.position })

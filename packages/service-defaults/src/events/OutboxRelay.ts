@@ -2,8 +2,10 @@ import { PgClient } from "@effect/sql-pg"
 import { topicOf } from "@shop/domain/EventEnvelope"
 import { Config, Duration, Effect, Layer, Metric, Queue } from "effect"
 import { SqlClient } from "effect/sql"
+import { traceparent } from "../grpc/TraceMetadata.ts"
 import { EventBus, type EventRecord } from "./EventBus.ts"
 import { outboxPending, outboxPublished } from "./EventMetrics.ts"
+import { continuing } from "./EventTrace.ts"
 import { pruneOutbox, retentionSweepInterval, sweepEvery } from "./Retention.ts"
 
 export interface OutboxRelayOptions {
@@ -51,6 +53,31 @@ const toRecord = (row: OutboxRow): EventRecord => {
 type Outcome = "published" | "idle" | "failed"
 
 /**
+ * Each record that carries a trace context is published in a `publish <topic>` producer span continuing it, and
+ * travels with that span's traceparent: the trace of the request that caused the event shows when it left, and the
+ * consumers' spans hang under it. The spans end when the transport answered, failed or not.
+ */
+const withPublishSpans = (records: ReadonlyArray<EventRecord>) =>
+  Effect.forEach(records, (record) =>
+    record.traceparent === undefined
+      ? Effect.succeed(record)
+      : Effect.map(
+        Effect.makeSpanScoped(
+          `publish ${record.topic}`,
+          continuing(record.traceparent, {
+            kind: "producer",
+            attributes: {
+              "messaging.operation.type": "send",
+              "messaging.destination.name": record.topic,
+              "messaging.message.id": record.eventId,
+              "shop.event.type": record.type
+            }
+          })
+        ),
+        (span): EventRecord => ({ ...record, traceparent: traceparent(span) })
+      ))
+
+/**
  * Publishes the `outbox` table of the current database through the EventBus, forever. Each round claims the oldest
  * unpublished rows with `FOR UPDATE SKIP LOCKED` (several relays can run) and publishes them in `seq` order; a row is
  * marked published only after the transport acknowledged it. Per-aggregate order: an aggregate whose earlier row is
@@ -86,7 +113,9 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
       const rows = claimed.filter((row) => !blocked.has(row.aggregateId))
       if (rows.length === 0) return "idle" as const
       const seqs = rows.map((row) => row.seq)
-      const result = yield* Effect.result(bus.publish(rows.map(toRecord)))
+      const result = yield* Effect.result(
+        Effect.scoped(Effect.flatMap(withPublishSpans(rows.map(toRecord)), bus.publish))
+      )
       if (result._tag === "Success") {
         yield* sql`UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL
           WHERE seq IN ${sql.in(seqs)}`

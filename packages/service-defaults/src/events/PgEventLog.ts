@@ -13,6 +13,7 @@ import {
 } from "./EventBus.ts"
 import { migrateEventLog } from "./EventLogMigrations.ts"
 import { consumerLag } from "./EventMetrics.ts"
+import { processSpan } from "./EventTrace.ts"
 import { pruneEventLog, retentionSweepInterval, sweepEvery } from "./Retention.ts"
 
 export interface PgEventLogOptions {
@@ -119,7 +120,10 @@ const make = (options: PgEventLogOptions) =>
           let done: string | undefined
           yield* Effect.forEach(
             rows,
-            (row) => handler(toDelivered(row)).pipe(Effect.tap(() => Effect.sync(() => done = row.seq))),
+            (row) => {
+              const event = toDelivered(row)
+              return handler(event).pipe(processSpan(event, group), Effect.tap(() => Effect.sync(() => done = row.seq)))
+            },
             { discard: true }
           )
             .pipe(
