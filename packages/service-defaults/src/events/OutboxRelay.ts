@@ -2,7 +2,7 @@ import { PgClient } from "@effect/sql-pg"
 import { topicOf } from "@shop/domain/EventEnvelope"
 import { Config, Duration, Effect, Layer, Metric, Queue } from "effect"
 import { SqlClient } from "effect/sql"
-import { traceparent } from "../grpc/TraceMetadata.ts"
+import { traceparent as traceparentOf } from "../grpc/TraceMetadata.ts"
 import { EventBus, type EventRecord } from "./EventBus.ts"
 import { outboxPending, outboxPublished } from "./EventMetrics.ts"
 import { continuing } from "./EventTrace.ts"
@@ -74,7 +74,7 @@ const withPublishSpans = (records: ReadonlyArray<EventRecord>) =>
             }
           })
         ),
-        (span): EventRecord => ({ ...record, traceparent: traceparent(span) })
+        (span): EventRecord => ({ ...record, traceparent: traceparentOf(span) })
       ))
 
 /**
