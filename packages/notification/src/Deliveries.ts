@@ -1,3 +1,4 @@
+import { continuing } from "@shop/service-defaults/events/EventTrace"
 import { Cause, Context, Duration, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomUUID } from "node:crypto"
@@ -5,7 +6,7 @@ import { Mailer } from "./Mailer.ts"
 import { NotificationConfig } from "./NotificationConfig.ts"
 import { countDeadLetter, countSent } from "./NotificationMetrics.ts"
 import { SmsClient } from "./SmsClient.ts"
-import { phoneOf } from "./Templates.ts"
+import { isTransactional } from "./Templates.ts"
 
 interface Due {
   readonly id: string
@@ -17,17 +18,21 @@ interface Due {
   readonly subject: string
   readonly body: string
   readonly attempts: number
+  readonly smsFallback: string | null
+  readonly traceparent: string | null
 }
 
 /** Leased while a send is in flight: a worker that dies mid-send leaves the row to be retried after this. */
 const leaseSeconds = 60
 
 /**
- * Sends pending notifications: claims due rows (`SKIP LOCKED`, then leased), enforces the per-recipient hourly cap,
- * retries with exponential backoff, falls back from email to SMS after `maxAttempts` failures, and parks an SMS
- * that keeps failing in the dead letters (`npm run redrive` puts it back). A crash between the provider's
- * acknowledgement and the `sent` update resends that one message after the lease: delivery to the provider is at
- * least once, with the notification id as the mail's Message-ID so a copy is recognisable.
+ * Sends pending notifications: claims due rows (`SKIP LOCKED`, then leased), holds back non-transactional messages
+ * over the per-recipient hourly cap (transactional ones, order confirmed / failed, are never held back), retries with
+ * exponential backoff, falls back from email to SMS after `maxAttempts` failures (when there is a number to fall
+ * back to), and parks what keeps failing in the dead letters (`npm run redrive` puts it back). A crash between the
+ * provider's acknowledgement and the `sent` update resends that one message after the lease: delivery to the
+ * provider is at least once, with the notification id as the mail's Message-ID so a copy is recognisable. Each
+ * send runs in a span continuing the trace of the event the notification came from.
  */
 export class Deliveries extends Context.Service<Deliveries, {
   /** One pass over the due rows; the number handled. */
@@ -47,7 +52,8 @@ export class Deliveries extends Context.Service<Deliveries, {
         WHERE id IN (
           SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= now()
           ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
-        RETURNING id, event_id AS "eventId", order_id AS "orderId", channel, recipient, template, subject, body, attempts`
+        RETURNING id, event_id AS "eventId", order_id AS "orderId", channel, recipient, template, subject, body, attempts,
+          sms_fallback AS "smsFallback", traceparent`
 
       const capped = (recipient: string) =>
         Effect.map(
@@ -57,36 +63,56 @@ export class Deliveries extends Context.Service<Deliveries, {
         )
 
       const send = (due: Due) =>
-        due.channel === "email"
+        (due.channel === "email"
           ? mailer.send({ id: due.id, to: due.recipient, subject: due.subject, text: due.body })
-          : sms.send(due.recipient, `${due.subject}. ${due.body.split("\n")[0] ?? ""}`)
+          : sms.send(due.recipient, `${due.subject}. ${due.body.split("\n")[0] ?? ""}`)).pipe(
+            Effect.withSpan(
+              `notification.deliver ${due.channel}`,
+              continuing(due.traceparent, {
+                kind: "internal",
+                attributes: {
+                  "shop.notification.id": due.id,
+                  "shop.notification.channel": due.channel,
+                  "shop.notification.template": due.template,
+                  "shop.order.id": due.orderId,
+                  "shop.notification.attempt": due.attempts + 1
+                }
+              })
+            )
+          )
 
-      const giveUp = (due: Due, error: string) =>
-        sql.withTransaction(Effect.gen(function*() {
-          const attempts = due.attempts + 1
-          if (due.channel === "email") {
-            yield* sql`UPDATE notifications SET status = 'failed', attempts = ${attempts}, last_error = ${error}
-              WHERE id = ${due.id}`
-            const userId = due.recipient.split("@")[0] ?? due.recipient
-            yield* sql`INSERT INTO notifications (id, event_id, order_id, channel, recipient, template, status, subject, body)
-              VALUES (${`ntf_${randomUUID()}`}, ${due.eventId}, ${due.orderId}, 'sms', ${phoneOf(userId)},
-                ${due.template}, 'pending', ${due.subject}, ${due.body})
-              ON CONFLICT (event_id, channel) DO NOTHING`
-            yield* countSent("email", "failed")
-            return
-          }
+      const deadLetter = (due: Due, attempts: number, error: string) =>
+        Effect.gen(function*() {
           yield* sql`UPDATE notifications SET status = 'dead', attempts = ${attempts}, last_error = ${error}
             WHERE id = ${due.id}`
           const payload = JSON.stringify({ notificationId: due.id, orderId: due.orderId, recipient: due.recipient })
           yield* sql`INSERT INTO dead_letters (event_id, type, payload, error, attempts, notification_id)
             VALUES (${due.eventId}, ${`notification.${due.channel}`}, ${payload}::jsonb, ${error}, ${attempts}, ${due.id})`
-          yield* countSent("sms", "dead")
+          yield* countSent(due.channel, "dead")
           yield* countDeadLetter("delivery_failed")
+        })
+
+      // Email gives up to SMS when the notification has a number to fall back to; an SMS, or an email without one,
+      // goes to the dead letters.
+      const giveUp = (due: Due, error: string) =>
+        sql.withTransaction(Effect.gen(function*() {
+          const attempts = due.attempts + 1
+          if (due.channel === "email" && due.smsFallback !== null) {
+            yield* sql`UPDATE notifications SET status = 'failed', attempts = ${attempts}, last_error = ${error}
+              WHERE id = ${due.id}`
+            yield* sql`INSERT INTO notifications (id, event_id, order_id, channel, recipient, template, status, subject,
+                body, traceparent)
+              VALUES (${`ntf_${randomUUID()}`}, ${due.eventId}, ${due.orderId}, 'sms', ${due.smsFallback},
+                ${due.template}, 'pending', ${due.subject}, ${due.body}, ${due.traceparent})
+              ON CONFLICT (event_id, channel) DO NOTHING`
+            return yield* countSent("email", "failed")
+          }
+          yield* deadLetter(due, attempts, error)
         }))
 
       const deliver = (due: Due) =>
         Effect.gen(function*() {
-          if (yield* capped(due.recipient)) {
+          if (!isTransactional(due.template) && (yield* capped(due.recipient))) {
             yield* sql`UPDATE notifications SET next_attempt_at = now() + interval '5 minutes' WHERE id = ${due.id}`
             return yield* countSent(due.channel, "capped")
           }

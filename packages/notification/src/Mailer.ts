@@ -1,3 +1,4 @@
+import { refuseInProduction } from "@shop/service-defaults/UnsafeConfiguration"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import { createTransport } from "nodemailer"
 import { NotificationConfig } from "./NotificationConfig.ts"
@@ -31,7 +32,7 @@ export class Mailer extends Context.Service<Mailer, {
         (t) => Effect.sync(() => t.close())
       )
       return Mailer.of({
-        send: Effect.fn("Mailer.send")(function*(mail: Mail) {
+        send: Effect.fn("Mailer.send", { kind: "client" })(function*(mail: Mail) {
           yield* Effect.tryPromise({
             try: () =>
               transport.sendMail({
@@ -47,11 +48,19 @@ export class Mailer extends Context.Service<Mailer, {
       })
     })
 
-  /** `SMTP_URL` when set; otherwise the local sink, started here, on `SMTP_SINK_PORT`. */
+  /**
+   * `SMTP_URL` when set; otherwise the local sink, started here, on `SMTP_SINK_PORT`. In production the service
+   * refuses to start without `SMTP_URL`: the sink keeps mail in the process, where no customer ever reads it.
+   */
   static readonly layer = Layer.unwrap(Effect.gen(function*() {
     const config = yield* NotificationConfig
     if (Option.isSome(config.smtpUrl)) return Layer.effect(Mailer, Mailer.make(config.smtpUrl.value))
-    const sink = SmtpSink.layer({ port: config.smtpSinkPort })
+    yield* refuseInProduction(
+      true,
+      "SMTP_URL",
+      "unset, so mail would go to the in-process development sink and never reach a customer"
+    )
+    const sink = SmtpSink.layer({ port: config.smtpSinkPort, capacity: config.smtpSinkCapacity })
     const viaSink = Layer.effect(
       Mailer,
       Effect.flatMap(SmtpSink, ({ port }) =>

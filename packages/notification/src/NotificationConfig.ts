@@ -1,3 +1,4 @@
+import { isProduction } from "@shop/service-defaults/DeploymentEnvironment"
 import { Config, Context, Duration, Effect, Layer, Option } from "effect"
 
 /** Settings of the notification service, all from the environment with local-development defaults. */
@@ -5,6 +6,14 @@ export class NotificationConfig extends Context.Service<NotificationConfig, {
   /** Real SMTP server (`smtp://user:pass@host:587`); when unset, a local sink on `smtpSinkPort` receives the mail. */
   readonly smtpUrl: Option.Option<string>
   readonly smtpSinkPort: number
+  /** Mails the local sink keeps (the oldest go first), so that a long-running development platform stays bounded. */
+  readonly smtpSinkCapacity: number
+  /**
+   * What to do with an order event that carries no contact: `derive` a local address from the user id (development
+   * only: the mail lands in the local sink or Mailpit), or record it `unsendable` (production: never invent a
+   * recipient).
+   */
+  readonly missingContact: "derive" | "unsendable"
   readonly smsProviderUrl: string
   readonly from: string
   /** Port of the small HTTP API: GET /notifications?order_id=, GET /mail, GET /mail/:id. */
@@ -12,7 +21,10 @@ export class NotificationConfig extends Context.Service<NotificationConfig, {
   /** Sends per channel before giving up (email then falls back to SMS; SMS goes to the dead letters). */
   readonly maxAttempts: number
   readonly retryBase: Duration.Duration
-  /** Messages sent to one recipient per rolling hour; more wait for the window. */
+  /**
+   * Non-transactional messages sent to one recipient per rolling hour; more wait for the window. Transactional mail
+   * (order confirmed / failed) is never held back by it.
+   */
   readonly sendCapPerHour: number
   readonly sendTimeout: Duration.Duration
   readonly pollInterval: Duration.Duration
@@ -23,6 +35,8 @@ export class NotificationConfig extends Context.Service<NotificationConfig, {
       return NotificationConfig.of({
         smtpUrl: yield* Config.String("SMTP_URL").pipe(Config.option),
         smtpSinkPort: yield* Config.Port("SMTP_SINK_PORT").pipe(Config.withDefault(2525)),
+        smtpSinkCapacity: yield* Config.Int("SMTP_SINK_CAPACITY").pipe(Config.withDefault(1_000)),
+        missingContact: (yield* isProduction) ? "unsendable" : "derive",
         smsProviderUrl: yield* Config.String("SMS_PROVIDER_URL").pipe(Config.withDefault("http://127.0.0.1:8082")),
         from: yield* Config.String("NOTIFICATION_FROM").pipe(Config.withDefault("Shop Mesh <orders@shop-mesh.local>")),
         httpPort: yield* Config.Port("NOTIFICATION_HTTP_PORT").pipe(Config.withDefault(8083)),

@@ -1,22 +1,37 @@
 import { decodeEventJson, type KnownEvent } from "@shop/domain/Events"
 import type { DeliveredEvent } from "@shop/service-defaults/events/EventBus"
+import { currentTraceparent } from "@shop/service-defaults/events/EventTrace"
 import { Context, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomUUID } from "node:crypto"
-import { countDeadLetter } from "./NotificationMetrics.ts"
-import { emailOf, renderConfirmed, type Rendered, renderFailed } from "./Templates.ts"
+import { NotificationConfig } from "./NotificationConfig.ts"
+import { countDeadLetter, countSent } from "./NotificationMetrics.ts"
+import { type Recipient, recipientOf } from "./Recipients.ts"
+import { renderConfirmed, type Rendered, renderFailed } from "./Templates.ts"
 
 /** What became of one delivered event. */
-export type InboxOutcome = "recorded" | "duplicate" | "ignored" | "dead_letter"
+export type InboxOutcome = "recorded" | "unsendable" | "duplicate" | "ignored" | "dead_letter"
 
-const render = (
-  event: KnownEvent
-): { readonly orderId: string; readonly userId: string; readonly message: Rendered } | undefined => {
+interface Notification {
+  readonly orderId: string
+  readonly message: Rendered
+  readonly recipient: Recipient
+}
+
+const render = (event: KnownEvent, missingContact: "derive" | "unsendable"): Notification | undefined => {
   switch (event.type) {
     case "order.confirmed":
-      return { orderId: event.payload.orderId, userId: event.payload.userId, message: renderConfirmed(event) }
+      return {
+        orderId: event.payload.orderId,
+        message: renderConfirmed(event),
+        recipient: recipientOf(event.payload, missingContact)
+      }
     case "order.failed":
-      return { orderId: event.payload.orderId, userId: event.payload.userId, message: renderFailed(event) }
+      return {
+        orderId: event.payload.orderId,
+        message: renderFailed(event),
+        recipient: recipientOf(event.payload, missingContact)
+      }
     default:
       return undefined
   }
@@ -25,7 +40,9 @@ const render = (
 /**
  * Turns order events into pending notifications. The inbox row (event id) and the notification row are written in
  * one transaction: a redelivered event finds its inbox row and records nothing, so it can never cause a second
- * message. An event that cannot be decoded goes to the dead letters instead of blocking the stream.
+ * message. An event that cannot be decoded goes to the dead letters instead of blocking the stream. The notification
+ * keeps the trace context of the event's processing, so that its delivery, later and on another fiber, continues
+ * the order's trace. A notification with nowhere to go (see Recipients.ts) is recorded `unsendable`, never sent.
  */
 export class NotificationInbox extends Context.Service<NotificationInbox, {
   readonly handle: (event: DeliveredEvent) => Effect.Effect<InboxOutcome, unknown>
@@ -34,6 +51,7 @@ export class NotificationInbox extends Context.Service<NotificationInbox, {
     NotificationInbox,
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
+      const { missingContact } = yield* NotificationConfig
       const claim = (eventId: string, type: string) =>
         sql`INSERT INTO inbox (event_id, type) VALUES (${eventId}, ${type}) ON CONFLICT (event_id) DO NOTHING
           RETURNING event_id`.pipe(Effect.map((rows) => rows.length > 0))
@@ -53,16 +71,33 @@ export class NotificationInbox extends Context.Service<NotificationInbox, {
         const decoded = yield* Effect.result(decodeEventJson(delivered.value))
         if (decoded._tag === "Failure") return yield* deadLetter(delivered, decoded.failure.message)
         const event = decoded.success
-        const target = render(event)
+        const target = render(event, missingContact)
         if (target === undefined) return "ignored" as const
-        return yield* sql.withTransaction(Effect.gen(function*() {
+        const traceparent = (yield* currentTraceparent) ?? null
+        const { message, recipient } = target
+        const outcome = yield* sql.withTransaction(Effect.gen(function*() {
           if (!(yield* claim(event.eventId, event.type))) return "duplicate" as const
-          const { message } = target
-          yield* sql`INSERT INTO notifications (id, event_id, order_id, channel, recipient, template, status, subject, body)
-            VALUES (${`ntf_${randomUUID()}`}, ${event.eventId}, ${target.orderId}, 'email', ${emailOf(target.userId)},
-              ${message.template}, 'pending', ${message.subject}, ${message.body})`
+          const id = `ntf_${randomUUID()}`
+          if (recipient._tag === "Unsendable") {
+            yield* sql`INSERT INTO notifications (id, event_id, order_id, channel, recipient, template, status, subject,
+                body, last_error, traceparent)
+              VALUES (${id}, ${event.eventId}, ${target.orderId}, 'email', NULL, ${message.template}, 'unsendable',
+                ${message.subject}, ${message.body}, ${recipient.reason}, ${traceparent})`
+            return "unsendable" as const
+          }
+          yield* sql`INSERT INTO notifications (id, event_id, order_id, channel, recipient, template, status, subject,
+              body, sms_fallback, traceparent)
+            VALUES (${id}, ${event.eventId}, ${target.orderId}, 'email', ${recipient.email}, ${message.template},
+              'pending', ${message.subject}, ${message.body}, ${recipient.smsFallback ?? null}, ${traceparent})`
           return "recorded" as const
         }))
+        if (outcome === "unsendable" && recipient._tag === "Unsendable") {
+          yield* countSent("email", "unsendable")
+          yield* Effect.logWarning("order notification not sendable", recipient.reason).pipe(
+            Effect.annotateLogs({ order_id: target.orderId, event_id: event.eventId, template: message.template })
+          )
+        }
+        return outcome
       })
       return NotificationInbox.of({ handle })
     })

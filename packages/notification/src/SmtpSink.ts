@@ -19,21 +19,27 @@ const headerOf = (raw: string, name: string): string => {
   return line === undefined ? "" : line.slice(name.length + 1).trim()
 }
 
+/** The largest mail the sink accepts; larger ones are refused by the SMTP server (552). */
+const maxMailBytes = 1_048_576
+
 /**
  * A local SMTP server that keeps what it receives in memory and logs one line per mail: the embedded mode's mail
  * box (GET /mail), and the real SMTP server of the tests. Accepts any sender, no TLS, no authentication; binds to
- * loopback.
+ * loopback. Bounded: it keeps the last `capacity` mails (1,000 by default), each at most 1 MiB, so a platform left
+ * running for weeks does not grow without end.
  */
 export class SmtpSink extends Context.Service<SmtpSink, {
   readonly port: number
   readonly list: Effect.Effect<ReadonlyArray<ReceivedMail>>
   readonly get: (id: string) => Effect.Effect<ReceivedMail | undefined>
 }>()("@shop/notification/SmtpSink") {
-  static readonly layer = (options: { readonly port: number; readonly host?: string }) =>
+  static readonly layer = (options: { readonly port: number; readonly host?: string; readonly capacity?: number }) =>
     Layer.effect(
       SmtpSink,
       Effect.gen(function*() {
         const mails: Array<ReceivedMail> = []
+        const capacity = Math.max(1, options.capacity ?? 1_000)
+        let received = 0
         const context = yield* Effect.context<never>()
         const log = (mail: ReceivedMail) =>
           Effect.runForkWith(context)(
@@ -43,13 +49,17 @@ export class SmtpSink extends Context.Service<SmtpSink, {
           authOptional: true,
           disabledCommands: ["STARTTLS", "AUTH"],
           logger: false,
+          size: maxMailBytes,
           onData(stream, session, callback) {
             const chunks: Array<Buffer> = []
             stream.on("data", (chunk: Buffer) => chunks.push(chunk))
             stream.on("end", () => {
+              if (stream.sizeExceeded) {
+                return callback(Object.assign(new Error("message too large"), { responseCode: 552 }))
+              }
               const raw = Buffer.concat(chunks).toString("utf8")
               const mail: ReceivedMail = {
-                id: `mail_${mails.length + 1}`,
+                id: `mail_${++received}`,
                 from: session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address,
                 to: session.envelope.rcptTo.map((r) => r.address),
                 subject: headerOf(raw, "Subject"),
@@ -58,6 +68,7 @@ export class SmtpSink extends Context.Service<SmtpSink, {
                 raw
               }
               mails.push(mail)
+              if (mails.length > capacity) mails.splice(0, mails.length - capacity)
               log(mail)
               callback()
             })

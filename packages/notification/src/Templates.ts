@@ -8,12 +8,21 @@ export interface Rendered {
   readonly body: string
 }
 
+const transactionalTemplates: ReadonlySet<string> = new Set(["order_confirmed", "order_failed"])
+
 /**
- * Order events carry the user id, not contact details, so recipients are derived from it deterministically (the
- * same user always gets the same address) until a customer directory exists.
+ * Transactional messages are the ones a customer must get (an order's confirmation or failure): no per-recipient
+ * cap ever holds them back. Anything else (no such template exists yet) is subject to `NOTIFICATION_CAP_PER_HOUR`.
  */
-export const emailOf = (userId: string) => `${userId.replace(/[^\w.-]/g, "_")}@customers.shop-mesh.local`
-export const phoneOf = (userId: string) => {
+export const isTransactional = (template: string) => transactionalTemplates.has(template)
+
+/**
+ * Development only (see Recipients.ts): a local address derived from the user id, the same for the same user, for
+ * events that carry no contact. It never leaves the development mail box (the local sink or Mailpit).
+ */
+export const derivedEmail = (userId: string) => `${userId.replace(/[^\w.-]/g, "_")}@customers.shop-mesh.local`
+/** Development only, like `derivedEmail`: a number in the +1555 fictional range. */
+export const derivedPhone = (userId: string) => {
   const digits = BigInt(`0x${createHash("sha256").update(userId).digest("hex").slice(0, 12)}`) % 10_000_000n
   return `+1555${digits.toString().padStart(7, "0")}`
 }

@@ -1,4 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
+import type { CustomerContact } from "@shop/domain/Contact"
 import { Topics } from "@shop/domain/EventEnvelope"
 import { encodeEventJson, OrderConfirmed } from "@shop/domain/Events"
 import { OrderId, PaymentId, ProductId, TrackingNumber, UserId } from "@shop/domain/Ids"
@@ -55,6 +56,8 @@ export const NotificationTest = (overrides: Partial<NotificationConfig["Service"
     const config = Layer.succeed(NotificationConfig, {
       smtpUrl: Option.some(`smtp://127.0.0.1:${sink.port}`),
       smtpSinkPort: 0,
+      smtpSinkCapacity: 1_000,
+      missingContact: "derive",
       smsProviderUrl: sms.baseUrl,
       from: "Shop Mesh <orders@shop-mesh.local>",
       httpPort: 0,
@@ -77,7 +80,7 @@ export const NotificationTest = (overrides: Partial<NotificationConfig["Service"
   }))
 
 /** An `order.confirmed` event as the order service publishes it, as a transport record. */
-export const confirmedRecord = (userId: string, trackingNumber?: string) =>
+export const confirmedRecord = (userId: string, trackingNumber?: string, contact?: CustomerContact) =>
   Effect.gen(function*() {
     const event = yield* OrderConfirmed.create({
       orderId: yield* OrderId.generate,
@@ -91,7 +94,8 @@ export const confirmedRecord = (userId: string, trackingNumber?: string) =>
       }],
       totalCents: Cents.make(2500),
       currency: DefaultCurrency,
-      ...(trackingNumber === undefined ? {} : { trackingNumber: TrackingNumber.make(trackingNumber) })
+      ...(trackingNumber === undefined ? {} : { trackingNumber: TrackingNumber.make(trackingNumber) }),
+      ...(contact === undefined ? {} : { contact })
     })
     const record: EventRecord = {
       eventId: event.eventId,
