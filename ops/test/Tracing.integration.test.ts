@@ -1,11 +1,13 @@
 /**
  * Distributed tracing across processes: the platform runs as separate processes exporting OTLP/HTTP JSON to a
- * collector stand-in, an order goes in through the gateway, and one trace id must carry spans of the gateway and of
- * every gRPC service the order touched.
+ * collector stand-in, an order goes in through the gateway, and one trace id must carry spans of all five services:
+ * the gateway, every gRPC service the order touched, and the notification service, whose consumption of the
+ * order.confirmed event (relayed through the PostgreSQL event log) and SMTP send continue the order's trace.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { SmtpSink } from "@shop/notification/SmtpSink"
 import { acquireTestDatabase } from "@shop/service-defaults/testing/TestDatabase"
-import { Effect, Schedule } from "effect"
+import { Context, Effect, Layer, Schedule } from "effect"
 import * as jose from "jose"
 import { type ChildProcess, spawn } from "node:child_process"
 import { createServer as createHttpServer } from "node:http"
@@ -26,6 +28,7 @@ interface SpanRecord {
   readonly service: string
   readonly traceId: string
   readonly name: string
+  readonly kind: number
 }
 
 /** An OTLP/HTTP JSON receiver on /v1/traces that keeps every span it is sent. */
@@ -45,7 +48,9 @@ const collector = Effect.acquireRelease(
               const service = (resource.resource?.attributes ?? []).find((a: any) => a.key === "service.name")?.value
                 ?.stringValue as string
               for (const scope of resource.scopeSpans ?? []) {
-                for (const span of scope.spans ?? []) spans.push({ service, traceId: span.traceId, name: span.name })
+                for (const span of scope.spans ?? []) {
+                  spans.push({ service, traceId: span.traceId, name: span.name, kind: span.kind })
+                }
               }
             }
           }
@@ -110,18 +115,22 @@ const post = (url: string, token: string, body: unknown) =>
   )
 
 describe("distributed tracing", () => {
-  it.live("one trace id spans the gateway and every gRPC service an order touches", () => {
+  it.live("one trace runs from the gateway through every service to the confirmation's SMTP send", () => {
     const output: Array<string> = []
     return Effect.gen(function*() {
       const otlp = yield* collector
-      const [product, order, payment, events] = yield* Effect.all([
+      const smtp = yield* Layer.build(SmtpSink.layer({ port: 0 }))
+      const mailbox = Context.get(smtp, SmtpSink)
+      const [product, order, payment, notification, events] = yield* Effect.all([
         acquireTestDatabase("trace_product"),
         acquireTestDatabase("trace_order"),
         acquireTestDatabase("trace_payment"),
+        acquireTestDatabase("trace_notification"),
         acquireTestDatabase("trace_events")
       ])
       const [simPort, productGrpc, productAdmin, paymentGrpc, paymentAdmin, orderGrpc, orderAdmin, http, admin] =
         yield* Effect.all(Array.from({ length: 9 }, () => freePort))
+      const [notificationAdmin, notificationHttp] = yield* Effect.all([freePort, freePort])
       const common = {
         OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
         EVENT_LOG_URL: events.url,
@@ -160,6 +169,13 @@ describe("distributed tracing", () => {
         PRODUCT_GRPC_ADDR: `127.0.0.1:${productGrpc}`,
         PAYMENT_GRPC_ADDR: `127.0.0.1:${paymentGrpc}`
       }, output)
+      yield* launch("notification", "packages/notification/src/main.ts", {
+        ...common,
+        ...db(notification),
+        ADMIN_PORT: String(notificationAdmin),
+        NOTIFICATION_HTTP_PORT: String(notificationHttp),
+        SMTP_URL: `smtp://127.0.0.1:${mailbox.port}`
+      }, output)
       yield* launch("gateway", "packages/gateway/src/main.ts", {
         ...common,
         HTTP_HOST: "127.0.0.1",
@@ -170,7 +186,7 @@ describe("distributed tracing", () => {
         PAYMENT_GRPC_ADDR: `127.0.0.1:${paymentGrpc}`,
         JWT_SECRET: secret
       }, output)
-      for (const port of [productAdmin, paymentAdmin, orderAdmin, admin]) {
+      for (const port of [productAdmin, paymentAdmin, orderAdmin, notificationAdmin, admin]) {
         yield* waitReady(`http://127.0.0.1:${port}/readyz`)
       }
 
@@ -196,33 +212,50 @@ describe("distributed tracing", () => {
       })
       assert.isString(accepted.order_id)
 
-      // Spans arrive within the exporters' 1 s interval; the saga's payment step may follow the response.
-      const wanted = ["gateway", "order", "product", "payment"]
-      const spanning = Effect.sync(() => {
-        const services = new Map<string, Set<string>>()
-        for (const span of otlp.spans) {
-          const set = services.get(span.traceId) ?? new Set<string>()
-          set.add(span.service)
-          services.set(span.traceId, set)
-        }
-        return [...services].find(([, set]) => wanted.every((service) => set.has(service)))
-      })
-      const found = yield* spanning.pipe(
-        Effect.flatMap((hit) =>
-          hit === undefined ? Effect.fail("no trace spans every service yet") : Effect.succeed(hit)
-        ),
+      // The confirmation reaches the SMTP server (the order's events carry no contact yet: the development fallback,
+      // an address derived from the user id, is where the platform sends it).
+      const orderId = accepted.order_id as string
+      const mail = yield* Effect.flatMap(mailbox.list, (mails) => {
+        const found = mails.find((m) => m.subject.includes(orderId))
+        return found === undefined ? Effect.fail("no mail yet") : Effect.succeed(found)
+      }).pipe(Effect.retry({ schedule: Schedule.spaced("500 millis"), times: 120 }))
+      assert.deepStrictEqual(mail.to, ["user_123@customers.shop-mesh.local"])
+
+      // Spans arrive within the exporters' 1 s interval. One trace must hold every service, and in it the event's
+      // way: the relay's publish (order), its processing (notification) and the SMTP send (notification).
+      const wanted = ["gateway", "order", "product", "payment", "notification"]
+      const steps = [
+        ["order", "publish shop.orders"],
+        ["notification", "process shop.orders"],
+        ["notification", "Mailer.send"]
+      ] as const
+      const whole = (traceId: string) => {
+        const spans = otlp.spans.filter((span) => span.traceId === traceId)
+        return wanted.every((service) => spans.some((span) => span.service === service)) &&
+          steps.every(([service, name]) => spans.some((span) => span.service === service && span.name === name))
+      }
+      const found = yield* Effect.sync(() => [...new Set(otlp.spans.map((span) => span.traceId))].find(whole)).pipe(
+        Effect.flatMap((hit) => hit === undefined ? Effect.fail("no whole trace yet") : Effect.succeed(hit)),
         Effect.retry({ schedule: Schedule.spaced("500 millis"), times: 120 }),
         Effect.orElseSucceed(() => undefined)
       )
-      const seen = new Map<string, Set<string>>()
-      for (const span of otlp.spans) seen.set(span.service, (seen.get(span.service) ?? new Set()).add(span.traceId))
+      const byTrace = new Map<string, Set<string>>()
+      for (const span of otlp.spans) {
+        byTrace.set(span.traceId, (byTrace.get(span.traceId) ?? new Set()).add(`${span.service}:${span.name}`))
+      }
+      const widest = [...byTrace.values()].toSorted((a, b) => b.size - a.size)[0]
       assert.isDefined(
         found,
-        `no trace id carries spans of ${wanted.join(", ")}; spans per service: ${
-          JSON.stringify([...seen].map(([service, ids]) => [service, ids.size]))
+        `no trace holds ${wanted.join(", ")} and ${steps.map(([s, n]) => `${s}:${n}`).join(", ")}; the widest has ${
+          JSON.stringify([...(widest ?? [])])
         }`
       )
-      assert.match(found![0], /^[0-9a-f]{32}$/)
+      assert.match(found!, /^[0-9a-f]{32}$/)
+      const kinds = new Map(otlp.spans.filter((span) => span.traceId === found).map((span) => [span.name, span.kind]))
+      // OTLP span kinds: 4 producer, 5 consumer, 3 client
+      assert.strictEqual(kinds.get("publish shop.orders"), 4)
+      assert.strictEqual(kinds.get("process shop.orders"), 5)
+      assert.strictEqual(kinds.get("Mailer.send"), 3)
     }).pipe(
       Effect.scoped,
       Effect.tapCause(() => Effect.sync(() => process.stderr.write(output.join("").slice(-20_000))))
