@@ -11,7 +11,7 @@ import { SagaRunner } from "./saga/SagaRunner.ts"
 import { SagaStore } from "./saga/SagaStore.ts"
 
 const Peers = Layer.mergeAll(ProductClient.layer, PaymentClient.layer).pipe(
-  Layer.provide(breakerStoreLayer("shop:order:breaker:"))
+  Layer.provide(breakerStoreLayer("order:breaker:"))
 )
 
 /**

@@ -30,7 +30,7 @@ export class ProviderBreaker extends Context.Service<ProviderBreaker, {
   )
 
   /** Redis (shared by every replica) when REDIS_URL is set, in memory otherwise. */
-  static readonly layerStore = breakerStoreLayer("shop:payment:breaker:")
+  static readonly layerStore = breakerStoreLayer("payment:breaker:")
 
   static readonly layer = ProviderBreaker.layerNoDeps.pipe(Layer.provide(ProviderBreaker.layerStore))
   static readonly layerMemory = ProviderBreaker.layerNoDeps.pipe(Layer.provide(CircuitBreaker.layerStoreMemory()))

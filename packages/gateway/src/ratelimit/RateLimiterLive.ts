@@ -1,4 +1,4 @@
-import { RedisLive, RedisUrl } from "@shop/service-defaults/Redis"
+import { RedisKeyPrefix, RedisLive, RedisUrl } from "@shop/service-defaults/Redis"
 import { Effect, Layer, Option } from "effect"
 import { RateLimiter } from "effect/persistence"
 
@@ -8,11 +8,12 @@ import { RateLimiter } from "effect/persistence"
  */
 export const RateLimiterLive = Layer.unwrap(Effect.gen(function*() {
   const url = yield* RedisUrl
+  const prefix = `${yield* RedisKeyPrefix}gateway:ratelimit:`
   return Option.match(url, {
     onNone: () => RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),
     onSome: (redisUrl) =>
       RateLimiter.layer.pipe(
-        Layer.provide(RateLimiter.layerStoreRedis({ prefix: "shop:gateway:ratelimit:" })),
+        Layer.provide(RateLimiter.layerStoreRedis({ prefix })),
         Layer.provide(RedisLive(redisUrl))
       )
   })
