@@ -26,6 +26,8 @@ export class CacheVersions extends Context.Service<CacheVersions, {
   readonly bump: (
     change: { readonly productIds: ReadonlyArray<string>; readonly catalog: boolean }
   ) => Effect.Effect<void>
+  /** Invalidates every entry by replacing the epoch (writes made outside the service); never fails. */
+  readonly invalidateAll: Effect.Effect<void>
 }>()("product/CacheVersions") {
   static readonly layer = Layer.effect(CacheVersions, CacheStore.useSync(make))
 }
@@ -77,6 +79,10 @@ function make(store: CacheStore["Service"]): CacheVersions["Service"] {
         catalog ? [catalogKey, ...productIds.map(productKey)] : productIds.map(productKey),
         (key) => store.set(key, newToken(), tokenTtl),
         { concurrency: "unbounded", discard: true }
-      ).pipe(Effect.catch(() => Effect.sync(() => void failedBumps++)))
+      ).pipe(Effect.catch(() => Effect.sync(() => void failedBumps++))),
+    // A failed replacement is retried like a failed bump: the next read replaces the epoch first.
+    invalidateAll: store.set(epochKey, newToken(), tokenTtl).pipe(
+      Effect.catch(() => Effect.sync(() => void failedBumps++))
+    )
   })
 }

@@ -1,3 +1,4 @@
+import { RedisKeyPrefix } from "@shop/service-defaults/Redis"
 import { Config, Context, Duration, Effect, Layer, Option } from "effect"
 
 /** Tunables of the product service, read from the environment with local-development defaults. */
@@ -14,7 +15,7 @@ export interface ProductSettings {
   readonly cacheTtl: Duration.Duration
   /** `REDIS_URL`; none means the in-memory cache (embedded mode). */
   readonly redisUrl: Option.Option<string>
-  /** Prefix of every Redis key, so that several deployments can share one Redis (`PRODUCT_CACHE_PREFIX`). */
+  /** Prefix of every cache key (`PRODUCT_CACHE_PREFIX`, default `REDIS_KEY_PREFIX` + `product:`). */
   readonly cachePrefix: string
   /** Budget of one Redis command before the read falls back to PostgreSQL (`REDIS_COMMAND_TIMEOUT`). */
   readonly redisCommandTimeout: Duration.Duration
@@ -22,6 +23,8 @@ export interface ProductSettings {
   readonly degradedLogInterval: Duration.Duration
   /** `pg_trgm.strict_word_similarity_threshold` for typo-tolerant name matching (`SEARCH_SIMILARITY_THRESHOLD`). */
   readonly similarityThreshold: number
+  /** How often the catalog epoch (moved by writes outside the service, e.g. the seed) is read (`CATALOG_EPOCH_POLL`). */
+  readonly catalogEpochPoll: Duration.Duration
 }
 
 /** Defaults; tests override single fields with `ProductConfig.layerWith`. */
@@ -36,7 +39,8 @@ export const defaultSettings: ProductSettings = {
   redisCommandTimeout: Duration.millis(150),
   degradedLogInterval: Duration.seconds(30),
   // 0.35 lets "mose" reach "Mouse" (0.375) while "Mosaic" (0.33) stays out; the pg_trgm default 0.5 misses typos
-  similarityThreshold: 0.35
+  similarityThreshold: 0.35,
+  catalogEpochPoll: Duration.seconds(1)
 }
 
 const duration = (name: string, fallback: Duration.Duration) => Config.Duration(name).pipe(Config.withDefault(fallback))
@@ -54,12 +58,15 @@ export class ProductConfig extends Context.Service<ProductConfig, ProductSetting
         sweepBatchSize: yield* Config.Int("RESERVATION_SWEEP_BATCH").pipe(Config.withDefault(d.sweepBatchSize)),
         cacheTtl: yield* duration("PRODUCT_CACHE_TTL", d.cacheTtl),
         redisUrl: yield* Config.String("REDIS_URL").pipe(Config.option),
-        cachePrefix: yield* Config.String("PRODUCT_CACHE_PREFIX").pipe(Config.withDefault(d.cachePrefix)),
+        cachePrefix: yield* Config.String("PRODUCT_CACHE_PREFIX").pipe(
+          Config.withDefault(`${yield* RedisKeyPrefix}product:`)
+        ),
         redisCommandTimeout: yield* duration("REDIS_COMMAND_TIMEOUT", d.redisCommandTimeout),
         degradedLogInterval: yield* duration("CACHE_DEGRADED_LOG_INTERVAL", d.degradedLogInterval),
         similarityThreshold: yield* Config.Number("SEARCH_SIMILARITY_THRESHOLD").pipe(
           Config.withDefault(d.similarityThreshold)
-        )
+        ),
+        catalogEpochPoll: yield* duration("CATALOG_EPOCH_POLL", d.catalogEpochPoll)
       })
     })
   )

@@ -1,7 +1,9 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Duration, Effect, Layer, Logger, Metric, Option } from "effect"
+import { SqlClient } from "effect/sql"
 import { CacheStore, CacheStoreError } from "../src/CacheStore.ts"
 import { Catalog } from "../src/Catalog.ts"
+import { moveCatalogEpoch } from "../src/CatalogEpochWatch.ts"
 import { Inventory } from "../src/Inventory.ts"
 import { cacheHits, ProductCache } from "../src/ProductCache.ts"
 import type { ProductSettings } from "../src/ProductConfig.ts"
@@ -28,7 +30,31 @@ const countingLoads = (counter: { loads: number }) =>
   }))
 
 const cacheContract = (name: string, settings: () => Partial<ProductSettings>) =>
-  layer(ProductTest(`cache_${name}`, settings()), { excludeTestServices: true })((test) => {
+  layer(ProductTest(`cache_${name}`, { catalogEpochPoll: Duration.millis(100), ...settings() }), {
+    excludeTestServices: true
+  })((test) => {
+    test.effect("drops what it cached once a writer outside the service (the seed) moves the catalog epoch", () =>
+      Effect.gen(function*() {
+        const cache = yield* ProductCache
+        const sql = yield* SqlClient.SqlClient
+        const category = unique("Seeded")
+        const first = yield* makeProduct({ category })
+        assert.strictEqual((yield* cache.list({ category })).value.total, 1)
+        const detail = yield* cache.getProduct(first.id)
+        // written straight into the table, as the seed does: the cache cannot know
+        const id = `prod_${unique("seed").toLowerCase()}`
+        yield* sql`INSERT INTO products (id, sku, name, category, price_cents, description, on_hand)
+          VALUES (${id}, ${unique("SEED")}, 'Seeded Lamp', ${category}, 999, 'seeded', 5)`
+        yield* sql`UPDATE products SET price_cents = ${detail.value.priceCents + 1} WHERE id = ${first.id}`
+        assert.strictEqual((yield* cache.list({ category })).value.total, 1, "still cached: nothing told the cache")
+        yield* moveCatalogEpoch
+        yield* Effect.sleep("400 millis")
+        const listed = yield* cache.list({ category })
+        assert.isFalse(listed.cacheHit)
+        assert.sameMembers(listed.value.products.map((p) => p.id), [first.id, id])
+        assert.strictEqual((yield* cache.getProduct(first.id)).value.priceCents, detail.value.priceCents + 1)
+      }))
+
     test.effect("serves a product from the cache until an update or a stock movement changes it", () =>
       Effect.gen(function*() {
         const cache = yield* ProductCache
