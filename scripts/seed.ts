@@ -1,14 +1,18 @@
 /**
- * `npm run seed`: loads a realistic catalog (default 10,000 products in 12 categories) into the product database.
+ * `npm run seed` (`make seed`): loads a realistic catalog (default 10,000 products in 12 categories) into the product
+ * database.
  *
- * Targets DATABASE_URL; the default is the embedded product database of `npm start`
- * (postgres://postgres@127.0.0.1:54331/postgres: EMBEDDED_PG_PORT_BASE 54330 + 1), so `npm start` must be running,
- * or point DATABASE_URL at a PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/shop_product, created and
- * migrated when missing). Deterministic for a given SEED_RANDOM (default 42); SEED_COUNT sets the size. Idempotent:
- * products whose SKU exists are skipped, so running it twice adds nothing.
+ * Targets DATABASE_URL; else the `shop_product` database on POSTGRES_URL (what `make seed` passes: compose's
+ * PostgreSQL by default); else the embedded product database of `npm start`
+ * (postgres://postgres@127.0.0.1:54331/postgres: EMBEDDED_PG_PORT_BASE 54330 + 1). The database is created and
+ * migrated when missing. Deterministic for a given SEED_RANDOM (default 42); SEED_COUNT sets the size. Idempotent:
+ * products whose SKU exists are skipped, so running it twice adds nothing. The rows go in behind the product
+ * service's back, so the seed then moves the catalog epoch: running product services drop their caches (Redis or
+ * memory) within a second and the new products are listed at once.
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { ProductId } from "@shop/domain/Ids"
+import { moveCatalogEpoch } from "@shop/product/CatalogEpochWatch"
 import { migrations } from "@shop/product/migrations/index"
 import { DatabaseLive } from "@shop/service-defaults/Database"
 import { HealthChecks } from "@shop/service-defaults/HealthChecks"
@@ -17,8 +21,16 @@ import { Topology } from "@shop/service-defaults/Topology"
 import { Array as Arr, ConfigProvider, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 
+/** The URL of `database` on the server of `serverUrl`. */
+const databaseOn = (serverUrl: string, database: string) => {
+  const url = new URL(serverUrl)
+  url.pathname = `/${database}`
+  return url.toString()
+}
 const databaseUrl = process.env.DATABASE_URL ??
-  `postgres://postgres@127.0.0.1:${Number(process.env.EMBEDDED_PG_PORT_BASE ?? 54330) + 1}/postgres`
+  (process.env.POSTGRES_URL
+    ? databaseOn(process.env.POSTGRES_URL, Topology.product.database)
+    : `postgres://postgres@127.0.0.1:${Number(process.env.EMBEDDED_PG_PORT_BASE ?? 54330) + 1}/postgres`)
 const count = Number(process.env.SEED_COUNT ?? 10_000)
 const batchSize = 500
 
@@ -177,6 +189,8 @@ const seed = Effect.gen(function*() {
   }
   // merges the GIN pending lists and refreshes statistics, so that searches use the indexes right away
   yield* sql`VACUUM ANALYZE products`
+  // the product services running on this database drop their caches, so the new products are listed at once
+  yield* moveCatalogEpoch
   const [total] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM products`
   console.log(`seed: done; ${inserted} new products, ${count - inserted} already present, ${total?.n} in the catalog`)
 })
