@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Topology } from "@shop/service-defaults/Topology"
 import { existsSync } from "node:fs"
+import { parse } from "yaml"
 import {
   build,
   containerPortNames,
@@ -235,7 +236,18 @@ describe("Kubernetes manifests", () => {
   it("the overlays build with kustomize: dev brings its infrastructure, prod its images and no placeholder secret", (ctx) => {
     if (!kustomize) return ctx.skip()
     const dev = builds.find(([dir]) => dir.endsWith("dev"))![1]
-    for (const name of ["postgres", "redis", "kafka", "jaeger", "payment-simulator"]) {
+    for (
+      const name of [
+        "postgres",
+        "redis",
+        "kafka",
+        "otel-collector",
+        "jaeger",
+        "mailpit",
+        "payment-simulator",
+        "sms-simulator"
+      ]
+    ) {
       assert.isDefined(named(dev, "Deployment", name), `dev: ${name}`)
       assert.isDefined(named(dev, "Service", name), `dev: Service ${name}`)
     }
@@ -246,5 +258,41 @@ describe("Kubernetes manifests", () => {
       assert.match(image, /^registry\.example\.com\/shop-mesh\/[a-z]+:\d+\.\d+\.\d+$/)
     }
     assert.isDefined(ofKind(prod, "Ingress")[0]!.spec.tls)
+  })
+
+  it("dev: traces go through the collector to Jaeger 2, mail to Mailpit and SMS to the simulator", (ctx) => {
+    if (!kustomize) return ctx.skip()
+    const dev = builds.find(([dir]) => dir.endsWith("dev"))![1]
+    const config = named(dev, "ConfigMap", "shop-config")!.data as Record<string, string>
+    const endpoint = (url: string) => {
+      const { hostname, port } = new URL(url)
+      const service = named(dev, "Service", hostname)
+      assert.isDefined(service, `no Service ${hostname}`)
+      assert.include((service!.spec.ports as Array<Json>).map((p) => p.port), Number(port), url)
+    }
+    endpoint(config.OTEL_EXPORTER_OTLP_ENDPOINT!)
+    endpoint(config.SMTP_URL!)
+    endpoint(config.SMS_PROVIDER_URL!)
+    assert.strictEqual(new URL(config.SMTP_URL!).hostname, "mailpit")
+    assert.strictEqual(new URL(config.OTEL_EXPORTER_OTLP_ENDPOINT!).hostname, "otel-collector")
+    // the same collector and Jaeger configuration as compose's
+    const configOf = (map: string) => parse(named(dev, "ConfigMap", map)!.data["config.yml"]) as unknown
+    assert.deepStrictEqual(configOf("otel-collector-config"), readYaml("ops/otel-collector/config.yml"))
+    assert.deepStrictEqual(configOf("jaeger-config"), readYaml("ops/jaeger/config.yml"))
+    const jaeger = named(dev, "Deployment", "jaeger")!.spec.template.spec.containers[0].image as string
+    assert.match(jaeger, /^jaegertracing\/jaeger:2\./)
+    // notification may reach them
+    const egress = ofKind(dev, "NetworkPolicy").filter((p) =>
+      selects(p.spec.podSelector.matchLabels, { "app.kubernetes.io/name": "notification" }) &&
+      (p.spec.policyTypes as Array<string>).includes("Egress")
+    ).flatMap((p) => p.spec.egress as Array<Json>)
+    for (const target of ["mailpit", "sms-simulator"]) {
+      assert.isTrue(
+        egress.some((rule) =>
+          (rule.to as Array<Json>).some((to) => to.podSelector?.matchLabels?.["app.kubernetes.io/name"] === target)
+        ),
+        `notification -> ${target} is not allowed out`
+      )
+    }
   })
 })
