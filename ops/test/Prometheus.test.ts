@@ -5,6 +5,7 @@ import {
   exportedSeries,
   type Json,
   promqlMetricNames,
+  readText,
   readYaml,
   readYamlDocuments,
   recordingRules,
@@ -54,6 +55,23 @@ describe("Prometheus configuration", () => {
     for (const [name, alert] of alerts) {
       assert.include(["critical", "warning"], alert.labels?.severity, `${name} severity`)
       assert.isString(alert.annotations?.summary, `${name} summary`)
+    }
+  })
+
+  it("links every alert to its runbook, a section of ops/runbooks.md", () => {
+    // GitHub's anchors: the heading in lower case, spaces as dashes, punctuation dropped
+    const anchors = new Set(
+      [...readText("ops/runbooks.md").matchAll(/^#{2,3} (.+)$/gm)].map((m) =>
+        m[1]!.trim().toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-")
+      )
+    )
+    for (const [name, alert] of alerts) {
+      const url = alert.annotations?.runbook_url as string | undefined
+      assert.isString(url, `${name} has no runbook_url`)
+      const [path, anchor] = url!.split("#")
+      assert.strictEqual(path, "ops/runbooks.md", name)
+      assert.isTrue(anchors.has(anchor!), `${name}: ops/runbooks.md has no section #${anchor}`)
+      assert.include(readText("ops/runbooks.md"), name.replace(/(Fast|Medium|Slow|Chronic)$/, ""), name)
     }
   })
 
