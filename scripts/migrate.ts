@@ -16,16 +16,11 @@ import { HealthChecks } from "@shop/service-defaults/HealthChecks"
 import { LoggingLive } from "@shop/service-defaults/Observability"
 import { Topology } from "@shop/service-defaults/Topology"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
+import { databaseOn } from "./databases.ts"
 
 const server = process.env.POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432"
 const all = { product, order, payment, notification }
 
-/** The URL of `database` on the server of `serverUrl`. */
-const databaseOn = (serverUrl: string, database: string) => {
-  const url = new URL(serverUrl)
-  url.pathname = `/${database}`
-  return url.toString()
-}
 const redactedHost = (url: string) => url.replace(/\/\/[^@/]*@/, "//")
 
 const services = Effect.forEach(Object.entries(all), ([name, migrations]) => {

@@ -20,13 +20,8 @@ import { LoggingLive } from "@shop/service-defaults/Observability"
 import { Topology } from "@shop/service-defaults/Topology"
 import { Array as Arr, ConfigProvider, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
+import { databaseOn } from "./databases.ts"
 
-/** The URL of `database` on the server of `serverUrl`. */
-const databaseOn = (serverUrl: string, database: string) => {
-  const url = new URL(serverUrl)
-  url.pathname = `/${database}`
-  return url.toString()
-}
 const databaseUrl = process.env.DATABASE_URL ??
   (process.env.POSTGRES_URL
     ? databaseOn(process.env.POSTGRES_URL, Topology.product.database)

@@ -14,6 +14,7 @@ import { mkdirSync } from "node:fs"
 import { createConnection } from "node:net"
 import { join, resolve } from "node:path"
 import { createInterface } from "node:readline"
+import { databaseOn } from "./databases.ts"
 
 const root = resolve(import.meta.dirname, "..")
 const dataDir = resolve(root, process.env.DATA_DIR ?? ".data")
@@ -135,12 +136,6 @@ process.on("SIGTERM", stopAll)
 
 const services = join(root, "packages")
 
-/** The URL of `database` on the server of `serverUrl` (whatever database that URL names). */
-const databaseOn = (serverUrl: string, database: string) => {
-  const url = new URL(serverUrl)
-  url.pathname = `/${database}`
-  return url.toString()
-}
 const databaseUrl: Record<string, string> = {}
 const poolMax = postgresUrl ? {} : { DATABASE_POOL_MAX: "1" }
 // The PostgreSQL-backed event log lives in a database of its own, shared by producers and consumers.
@@ -236,7 +231,11 @@ Shop Mesh is up (${postgresUrl ? "distributed" : "embedded"} mode, healthy in ${
   gateway admin  http://127.0.0.1:${port.gatewayAdmin}/metrics
 ${databaseServices.map((name) => `  ${name.padEnd(14)} http://127.0.0.1:${port.admin(name)}/readyz`).join("\n")}
   card processor ${paymentProviderUrl}  (simulator; faults at /admin/faults)
-  mail           http://127.0.0.1:${port.notificationHttp}/mail  (local SMTP sink on :${port.smtpSink})
+  mail           ${
+    process.env.SMTP_URL
+      ? `${process.env.SMTP_URL.replace(/\/\/[^@/]*@/, "//")}  (SMTP_URL)`
+      : `http://127.0.0.1:${port.notificationHttp}/mail  (local SMTP sink on :${port.smtpSink})`
+  }
   notifications  http://127.0.0.1:${port.notificationHttp}/notifications?order_id=...
   sms            ${smsProviderUrl}/v1/messages  (simulator)
   data           ${postgresUrl ? postgresUrl : dataDir}
