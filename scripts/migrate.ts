@@ -16,7 +16,7 @@ import { HealthChecks } from "@shop/service-defaults/HealthChecks"
 import { LoggingLive } from "@shop/service-defaults/Observability"
 import { Topology } from "@shop/service-defaults/Topology"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
-import { databaseOn } from "./databases.ts"
+import { databaseName, databaseOn } from "./databases.ts"
 
 const server = process.env.POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432"
 const all = { product, order, payment, notification }
@@ -25,7 +25,7 @@ const redactedHost = (url: string) => url.replace(/\/\/[^@/]*@/, "//")
 
 const services = Effect.forEach(Object.entries(all), ([name, migrations]) => {
   const database = Topology[name as keyof typeof all].database
-  return Effect.logInfo(`migrated ${name}`, database).pipe(
+  return Effect.logInfo(`migrated ${name}`, databaseName(database)).pipe(
     Effect.provide(
       DatabaseLive({ database, migrations }).pipe(
         Layer.provide(HealthChecks.layer),

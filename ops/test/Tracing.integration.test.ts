@@ -8,111 +8,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { SmtpSink } from "@shop/notification/SmtpSink"
 import { acquireTestDatabase } from "@shop/service-defaults/testing/TestDatabase"
 import { Context, Effect, Layer, Schedule } from "effect"
-import * as jose from "jose"
-import { type ChildProcess, spawn } from "node:child_process"
-import { createServer as createHttpServer } from "node:http"
-import { type AddressInfo, createServer } from "node:net"
-import { gunzipSync } from "node:zlib"
-import { repoPath, repoRoot } from "./OpsAssets.ts"
+import { awaitWholeTrace, collector, freePort, launch, post, tokenFor, waitReady } from "./PlatformFixtures.ts"
 
 const secret = "tracing-test-secret-0123456789abcdef"
-
-const freePort = Effect.callback<number>((resume) => {
-  const server = createServer().listen(0, "127.0.0.1", () => {
-    const port = (server.address() as AddressInfo).port
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
-
-interface SpanRecord {
-  readonly service: string
-  readonly traceId: string
-  readonly name: string
-  readonly kind: number
-}
-
-/** An OTLP/HTTP JSON receiver on /v1/traces that keeps every span it is sent. */
-const collector = Effect.acquireRelease(
-  Effect.callback<{ readonly url: string; readonly spans: Array<SpanRecord>; readonly close: () => void }>(
-    (resume) => {
-      const spans: Array<SpanRecord> = []
-      const server = createHttpServer((request, response) => {
-        const chunks: Array<Buffer> = []
-        request.on("data", (chunk: Buffer) => chunks.push(chunk))
-        request.on("end", () => {
-          const raw = Buffer.concat(chunks)
-          const body = request.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw
-          if (request.url === "/v1/traces" && request.method === "POST") {
-            const payload = JSON.parse(body.toString("utf8")) as { resourceSpans?: Array<any> }
-            for (const resource of payload.resourceSpans ?? []) {
-              const service = (resource.resource?.attributes ?? []).find((a: any) => a.key === "service.name")?.value
-                ?.stringValue as string
-              for (const scope of resource.scopeSpans ?? []) {
-                for (const span of scope.spans ?? []) {
-                  spans.push({ service, traceId: span.traceId, name: span.name, kind: span.kind })
-                }
-              }
-            }
-          }
-          response.writeHead(200, { "content-type": "application/json" }).end("{}")
-        })
-      })
-      server.listen(0, "127.0.0.1", () =>
-        resume(Effect.succeed({
-          url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-          spans,
-          close: () => server.close()
-        })))
-    }
-  ),
-  (c) => Effect.sync(() => c.close())
-)
-
-/** One platform process; stopped with SIGTERM (then SIGKILL) when the scope closes. Its output explains failures. */
-const launch = (name: string, script: string, env: Record<string, string>, output: Array<string>) =>
-  Effect.acquireRelease(
-    Effect.sync(() => {
-      const child = spawn(process.execPath, [repoPath(script)], {
-        cwd: repoRoot,
-        env: { ...process.env, LOG_LEVEL: "Warn", ...env },
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      const keep = (chunk: Buffer) => output.push(`[${name}] ${chunk.toString("utf8").slice(0, 2000)}`)
-      child.stdout!.on("data", keep)
-      child.stderr!.on("data", keep)
-      return child
-    }),
-    (child: ChildProcess) =>
-      Effect.callback<void>((resume) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
-        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000)
-        child.once("exit", () => (clearTimeout(timer), resume(Effect.void)))
-        child.kill("SIGTERM")
-      })
-  )
-
-const waitReady = (url: string) =>
-  Effect.tryPromise(() => fetch(url).then((r) => r.ok ? undefined : Promise.reject(new Error(`${url}: ${r.status}`))))
-    .pipe(Effect.retry({ schedule: Schedule.spaced("250 millis"), times: 480 }))
-
-/** A POST that retries while the platform answers 502/503/504 (a peer still connecting on a slow machine). */
-const post = (url: string, token: string, body: unknown) =>
-  Effect.tryPromise(async () => {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify(body)
-    })
-    const text = await response.text()
-    if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${text}`, { cause: response.status })
-    return JSON.parse(text) as Record<string, unknown>
-  }).pipe(
-    Effect.retry({
-      schedule: Schedule.spaced("500 millis"),
-      times: 20,
-      while: (error) => [502, 503, 504].includes((error.cause as Error).cause as number)
-    })
-  )
 
 describe("distributed tracing", () => {
   it.live("one trace runs from the gateway through every service to the confirmation's SMTP send", () => {
@@ -190,11 +88,7 @@ describe("distributed tracing", () => {
         yield* waitReady(`http://127.0.0.1:${port}/readyz`)
       }
 
-      const key = new TextEncoder().encode(secret)
-      const token = yield* Effect.promise(() =>
-        new jose.SignJWT({ roles: ["admin"] }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setSubject("user_123")
-          .setIssuer("shop-mesh").setAudience("shop-mesh-api").setIssuedAt().setExpirationTime("10m").sign(key)
-      )
+      const token = yield* tokenFor(secret, "user_123", ["admin"])
       const base = `http://127.0.0.1:${http}/api/v1`
       const created = yield* post(`${base}/products`, token, {
         name: "Wireless Mouse",
@@ -221,37 +115,11 @@ describe("distributed tracing", () => {
       }).pipe(Effect.retry({ schedule: Schedule.spaced("500 millis"), times: 120 }))
       assert.deepStrictEqual(mail.to, ["user_123@customers.shop-mesh.local"])
 
-      // Spans arrive within the exporters' 1 s interval. One trace must hold every service, and in it the event's
-      // way: the relay's publish (order), its processing (notification) and the SMTP send (notification).
-      const wanted = ["gateway", "order", "product", "payment", "notification"]
-      const steps = [
-        ["order", "publish shop.orders"],
-        ["notification", "process shop.orders"],
-        ["notification", "Mailer.send"]
-      ] as const
-      const whole = (traceId: string) => {
-        const spans = otlp.spans.filter((span) => span.traceId === traceId)
-        return wanted.every((service) => spans.some((span) => span.service === service)) &&
-          steps.every(([service, name]) => spans.some((span) => span.service === service && span.name === name))
-      }
-      const found = yield* Effect.sync(() => [...new Set(otlp.spans.map((span) => span.traceId))].find(whole)).pipe(
-        Effect.flatMap((hit) => hit === undefined ? Effect.fail("no whole trace yet") : Effect.succeed(hit)),
-        Effect.retry({ schedule: Schedule.spaced("500 millis"), times: 120 }),
-        Effect.orElseSucceed(() => undefined)
-      )
-      const byTrace = new Map<string, Set<string>>()
-      for (const span of otlp.spans) {
-        byTrace.set(span.traceId, (byTrace.get(span.traceId) ?? new Set()).add(`${span.service}:${span.name}`))
-      }
-      const widest = [...byTrace.values()].toSorted((a, b) => b.size - a.size)[0]
-      assert.isDefined(
-        found,
-        `no trace holds ${wanted.join(", ")} and ${steps.map(([s, n]) => `${s}:${n}`).join(", ")}; the widest has ${
-          JSON.stringify([...(widest ?? [])])
-        }`
-      )
-      assert.match(found!, /^[0-9a-f]{32}$/)
-      const kinds = new Map(otlp.spans.filter((span) => span.traceId === found).map((span) => [span.name, span.kind]))
+      // One trace holds every service, and in it the event's way: the relay's publish (order), its processing and
+      // the SMTP send (notification).
+      const traceId = yield* awaitWholeTrace(otlp.spans)
+      assert.match(traceId, /^[0-9a-f]{32}$/)
+      const kinds = new Map(otlp.spans.filter((span) => span.traceId === traceId).map((span) => [span.name, span.kind]))
       // OTLP span kinds: 4 producer, 5 consumer, 3 client
       assert.strictEqual(kinds.get("publish shop.orders"), 4)
       assert.strictEqual(kinds.get("process shop.orders"), 5)
