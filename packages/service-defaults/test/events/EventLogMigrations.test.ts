@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
 import { migrateEventLog } from "../../src/events/EventLogMigrations.ts"
-import { acquireTestDatabase } from "../../src/TestDatabase.ts"
+import { acquireTestDatabase } from "../../testing/TestDatabase.ts"
 
 const Database = (label: string) =>
   Layer.unwrap(Effect.map(
