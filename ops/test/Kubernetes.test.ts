@@ -270,10 +270,17 @@ describe("Kubernetes manifests", () => {
       assert.isDefined(service, `no Service ${hostname}`)
       assert.include((service!.spec.ports as Array<Json>).map((p) => p.port), Number(port), url)
     }
+    const smtpUrl = named(dev, "Secret", "shop-secrets")!.stringData["smtp-url"] as string
     endpoint(config.OTEL_EXPORTER_OTLP_ENDPOINT!)
-    endpoint(config.SMTP_URL!)
+    endpoint(smtpUrl)
     endpoint(config.SMS_PROVIDER_URL!)
-    assert.strictEqual(new URL(config.SMTP_URL!).hostname, "mailpit")
+    assert.strictEqual(new URL(smtpUrl).hostname, "mailpit")
+    // every overlay gives the notification service its mail server: production refuses to start without one
+    for (const [dir, manifests] of builds) {
+      const [container] = named(manifests, "Deployment", "notification")!.spec.template.spec.containers as Array<Json>
+      const smtp = (container!.env as Array<Json>).find((e) => e.name === "SMTP_URL")
+      assert.deepStrictEqual(smtp?.valueFrom?.secretKeyRef, { name: "shop-secrets", key: "smtp-url" }, dir)
+    }
     assert.strictEqual(new URL(config.OTEL_EXPORTER_OTLP_ENDPOINT!).hostname, "otel-collector")
     // the same collector and Jaeger configuration as compose's
     const configOf = (map: string) => parse(named(dev, "ConfigMap", map)!.data["config.yml"]) as unknown
