@@ -134,7 +134,8 @@ describe.skipIf(skipReason !== undefined)(
             items: [{ product_id: mouse!.id, quantity: 1 }],
             shipping_address: { street: "123 Main St", city: "San Francisco", state: "CA", zip: "94102" },
             payment_method: "credit_card",
-            idempotency_key: `e2e-${run}`
+            idempotency_key: `e2e-${run}`,
+            email: "e2e-customer@example.com"
           })
         })
         assert.include([201, 202], placed.status, JSON.stringify(placed.body))
@@ -146,10 +147,8 @@ describe.skipIf(skipReason !== undefined)(
         )
         assert.strictEqual(order.body.status, "confirmed", JSON.stringify(order.body))
 
-        // Its confirmation reaches the SMTP server. The order request carries no contact yet, so the platform sends
-        // to its development fallback, the address derived from the user id; once orders carry the customer's email,
-        // send it with the order and expect it here instead.
-        const expectedRecipient = "user_e2e@customers.shop-mesh.local"
+        // Its confirmation reaches the SMTP server, at the address the order gave.
+        const expectedRecipient = "e2e-customer@example.com"
         const mail = yield* Effect.flatMap(mailbox.list, (mails) => {
           const found = mails.find((m) => m.subject.includes(orderId))
           return found === undefined ? Effect.fail("no mail yet") : Effect.succeed(found)

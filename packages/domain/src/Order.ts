@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { CustomerContact } from "./Contact.ts"
 import { IdempotencyKey, OrderId, PaymentId, ProductId, SagaId, TrackingNumber, UserId } from "./Ids.ts"
 import { Cents, Currency, MaxCents } from "./Money.ts"
 import { PaymentMethod, PaymentStatus } from "./Payment.ts"
@@ -78,7 +79,9 @@ export class PlaceOrder extends Schema.Class<PlaceOrder>("PlaceOrder")({
   items: OrderLines(RequestedLine, "productId"),
   shippingAddress: ShippingAddress,
   paymentMethod: PaymentMethod,
-  idempotencyKey: IdempotencyKey
+  idempotencyKey: IdempotencyKey,
+  /** Where the customer is told about the order: the request's email and phone, or the token's `email` claim. */
+  contact: Schema.optionalKey(CustomerContact)
 }) {}
 
 /** A customer's order and the state of the saga that places it. */
@@ -93,6 +96,7 @@ export class Order extends Schema.Class<Order>("Order")(
     shippingAddress: ShippingAddress,
     paymentMethod: PaymentMethod,
     idempotencyKey: IdempotencyKey,
+    contact: Schema.optionalKey(CustomerContact),
     sagaId: SagaId,
     paymentId: Schema.optionalKey(PaymentId),
     paymentStatus: Schema.optionalKey(PaymentStatus),

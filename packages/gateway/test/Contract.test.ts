@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cents, IdempotencyKey, ProductId, Sku, UserId } from "@shop/domain"
+import { Cents, Email, IdempotencyKey, PhoneNumber, ProductId, Sku, UserId } from "@shop/domain"
 import { Effect, Layer } from "effect"
 import { Backends } from "./fixtures/Backends.ts"
 import { downAddress, sdk, startGateway } from "./fixtures/TestGateway.ts"
@@ -90,6 +90,34 @@ describe("gateway contract through the SDK", () => {
         assert.strictEqual(forged._tag, "Forbidden")
         const anonymous = yield* fetchRaw(`${baseUrl}/api/v1/orders`)
         assert.strictEqual(anonymous.status, 401)
+      })
+    ))
+
+  it.live("the customer's contact: the request's email and phone, else the token's email claim", () =>
+    withGateway((baseUrl) =>
+      Effect.gen(function*() {
+        const token = yield* Effect.promise(() => sign("user_carol", [], { email: "carol@example.com" }))
+        const carol = yield* sdk(baseUrl, token)
+        const fromToken = yield* carol.orders.create({
+          payload: orderBody({ idempotency_key: IdempotencyKey.make("c-1") })
+        })
+        assert.strictEqual((yield* carol.orders.get({ params: { id: fromToken.order_id } })).email, "carol@example.com")
+        const given = yield* carol.orders.create({
+          payload: orderBody({
+            idempotency_key: IdempotencyKey.make("c-2"),
+            email: Email.make("orders@carol.example"),
+            phone: PhoneNumber.make("+14155550123")
+          })
+        })
+        const shown = yield* carol.orders.get({ params: { id: given.order_id } })
+        assert.strictEqual(shown.email, "orders@carol.example")
+        assert.strictEqual(shown.phone, "+14155550123")
+        const invalid = yield* fetchRaw(`${baseUrl}/api/v1/orders`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ ...orderBody({ idempotency_key: IdempotencyKey.make("c-3") }), email: "not an email" })
+        })
+        assert.strictEqual(invalid.status, 400)
       })
     ))
 

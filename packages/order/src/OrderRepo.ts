@@ -21,7 +21,7 @@ export interface StoredOrder {
 }
 
 const columns = `id, user_id, idempotency_key, request_fingerprint, status, saga_id, total_cents, currency,
-  payment_method, shipping_address, payment_status, payment_id, tracking_number, failure_reason, created_at,
+  payment_method, shipping_address, contact, payment_status, payment_id, tracking_number, failure_reason, created_at,
   updated_at, confirmed_at`
 
 // The database is the order service's own: an outage is the service being unavailable; a row that does not decode
@@ -76,10 +76,12 @@ export class OrderRepo extends Context.Service<OrderRepo, {
       const insert = Effect.fn("OrderRepo.insert")(function*(order: Order, fingerprint: string) {
         const inserted = yield* sql`
           INSERT INTO orders (id, user_id, idempotency_key, request_fingerprint, status, saga_id, total_cents,
-            currency, payment_method, shipping_address, created_at, updated_at)
+            currency, payment_method, shipping_address, contact, created_at, updated_at)
           VALUES (${order.id}, ${order.userId}, ${order.idempotencyKey}, ${fingerprint}, ${order.status},
             ${order.sagaId}, ${order.totalCents}, ${order.currency}, ${order.paymentMethod},
-            ${JSON.stringify(order.shippingAddress)}::jsonb, ${DateTime.toDateUtc(order.createdAt)},
+            ${JSON.stringify(order.shippingAddress)}::jsonb,
+            ${order.contact === undefined ? null : JSON.stringify(order.contact)}::jsonb,
+            ${DateTime.toDateUtc(order.createdAt)},
             ${DateTime.toDateUtc(order.updatedAt)})
           ON CONFLICT (user_id, idempotency_key) DO NOTHING
           RETURNING id`

@@ -1,6 +1,7 @@
 import {
   Cents,
   Currency,
+  CustomerContact,
   IdempotencyKey,
   Order,
   OrderId,
@@ -33,6 +34,7 @@ export const OrderRow = Schema.Struct({
   currency: Currency,
   payment_method: PaymentMethod,
   shipping_address: ShippingAddress,
+  contact: Schema.NullOr(CustomerContact),
   payment_status: Schema.NullOr(PaymentStatus),
   payment_id: Schema.NullOr(PaymentId),
   tracking_number: Schema.NullOr(TrackingNumber),
@@ -78,6 +80,7 @@ export const toOrder = (row: OrderRow, lines: ReadonlyArray<LineRow>): Order =>
     shippingAddress: row.shipping_address,
     paymentMethod: row.payment_method,
     idempotencyKey: row.idempotency_key,
+    ...present("contact", row.contact),
     sagaId: row.saga_id,
     ...present("paymentId", row.payment_id),
     ...present("paymentStatus", row.payment_status),

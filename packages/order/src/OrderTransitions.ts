@@ -54,6 +54,7 @@ export const place = (
     shippingAddress: request.shippingAddress,
     paymentMethod: request.paymentMethod,
     idempotencyKey: request.idempotencyKey,
+    ...(request.contact === undefined ? {} : { contact: request.contact }),
     sagaId: ids.sagaId,
     createdAt: stamp.occurredAt,
     updatedAt: stamp.occurredAt
@@ -95,7 +96,8 @@ export const confirm = (
     items: eventLines(confirmed),
     totalCents: confirmed.totalCents,
     currency: confirmed.currency,
-    trackingNumber: change.trackingNumber
+    trackingNumber: change.trackingNumber,
+    ...(confirmed.contact === undefined ? {} : { contact: confirmed.contact })
   }, stamp)
   return { order: confirmed, event }
 }
@@ -124,7 +126,8 @@ export const fail = (
     orderId: failed.id,
     userId: failed.userId,
     reason: failure.reason,
-    detail: failure.detail
+    detail: failure.detail,
+    ...(failed.contact === undefined ? {} : { contact: failed.contact })
   }, stamp)
   return { order: failed, event }
 }

@@ -42,7 +42,7 @@ export const fingerprint = (request: PlaceOrder): string => {
     .map((item) => [item.productId, item.quantity])
   const { city, state, street, zip } = request.shippingAddress
   return createHash("sha256")
-    .update(JSON.stringify([items, [street, city, state, zip], request.paymentMethod]))
+    .update(JSON.stringify([items, [street, city, state, zip], request.paymentMethod, request.contact ?? null]))
     .digest("base64url")
 }
 

@@ -13,6 +13,8 @@ const request = (overrides: Partial<CreateOrderRequest> & Pick<CreateOrderReques
   shippingAddress: address,
   paymentMethod: "pm_card_visa",
   idempotencyKey: unique("key_"),
+  email: "",
+  phone: "",
   ...overrides
 })
 
@@ -54,6 +56,29 @@ layer(Harness.layer("orders"), { timeout: 120_000, excludeTestServices: true })(
         }
         assert.match(headers.traceparent ?? "", /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/)
       }
+    }))
+
+  it.effect("the customer's contact travels with the order into its events; a phone without an email is refused", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness
+      const a = unique("prod_m")
+      h.product.add(a, 1200, 5)
+      const contact = { email: "jane@example.com", phone: "+14155550123" }
+      const res = yield* create(request({ items: [{ productId: a, quantity: 1 }], ...contact }))
+      assert.strictEqual(res.order?.email, contact.email)
+      const done = yield* awaitTerminal(h.client, res.order!.orderId, res.order!.userId)
+      assert.strictEqual(done.status, "ORDER_STATUS_CONFIRMED")
+      assert.strictEqual(done.phone, contact.phone)
+      const [confirmed] = yield* h.sql<{ readonly payload: unknown }>`
+        SELECT payload FROM outbox WHERE aggregate_id = ${done.orderId} AND type = 'order.confirmed'`.pipe(Effect.orDie)
+      const payload = (typeof confirmed?.payload === "string" ? JSON.parse(confirmed.payload) : confirmed?.payload) as {
+        readonly contact?: unknown
+      }
+      assert.deepStrictEqual(payload.contact, contact)
+      const phoneOnly = yield* create(request({ items: [{ productId: a, quantity: 1 }], phone: contact.phone }))
+        .pipe(Effect.flip)
+      assert.strictEqual(phoneOnly._tag, "ValidationError")
+      assert.strictEqual(phoneOnly._tag === "ValidationError" && phoneOnly.field, "email")
     }))
 
   it.effect("a declined payment releases the stock exactly and fails the order", () =>

@@ -106,7 +106,9 @@ const order = (productId: string, paymentMethod: string, key: string): CreateOrd
   items: [{ productId, quantity: 2 }],
   shippingAddress: { street: "1 Real Rd", city: "Berkeley", state: "CA", zip: "94704" },
   paymentMethod,
-  idempotencyKey: key
+  idempotencyKey: key,
+  email: "",
+  phone: ""
 })
 
 layer(RealPeers.layer, { timeout: 180_000, excludeTestServices: true })("order saga with the real peers", (it) => {

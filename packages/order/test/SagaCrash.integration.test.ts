@@ -88,7 +88,9 @@ layer(CrashEnv.layer, { timeout: 120_000, excludeTestServices: true })("order pr
           items: [{ productId, quantity: 2 }],
           shippingAddress: address,
           paymentMethod: scenario.paymentMethod,
-          idempotencyKey: `crash-${scenario.failpoint}`
+          idempotencyKey: `crash-${scenario.failpoint}`,
+          email: "",
+          phone: ""
         }
 
         const first = yield* spawnOrderProcess({ ...env.env, FAILPOINTS: scenario.failpoint })

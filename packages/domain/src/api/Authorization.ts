@@ -1,5 +1,6 @@
 import { Context, Schema } from "effect"
 import { HttpApiMiddleware, HttpApiSecurity, OpenApi } from "effect/http-api"
+import { Email } from "../Contact.ts"
 import { UserId } from "../Ids.ts"
 import { RateLimitedProblem, UnauthorizedProblem } from "../Problem.ts"
 
@@ -10,7 +11,9 @@ export type Role = typeof Role.Type
 /** The caller of a request, as established from its bearer token. */
 export class AuthenticatedUser extends Schema.Class<AuthenticatedUser>("AuthenticatedUser")({
   userId: UserId,
-  roles: Schema.Array(Role)
+  roles: Schema.Array(Role),
+  /** The token's `email` claim, when it has a valid one. */
+  email: Schema.optionalKey(Email)
 }) {
   /** Whether the user holds `role`. */
   has(role: Role): boolean {

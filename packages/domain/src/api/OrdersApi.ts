@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import { Email, PhoneNumber } from "../Contact.ts"
 import { IdempotencyKey, OrderId, PaymentId, ProductId, SagaId, TrackingNumber, UserId } from "../Ids.ts"
 import { Currency, PriceFromDecimal } from "../Money.ts"
 import { problemsOf } from "../Operations.ts"
@@ -26,15 +27,20 @@ export const OrderItemRequest = Schema.Struct({ product_id: ProductId, quantity:
 })
 
 /**
- * Body of `POST /api/v1/orders`. `user_id` may be omitted; when given it must be the caller. Unknown members are
- * refused, so a client cannot set an id, a status or a price.
+ * Body of `POST /api/v1/orders`. `user_id` may be omitted; when given it must be the caller. `email` (and `phone`)
+ * name where the customer is told about the order; without `email`, the bearer token's `email` claim. Unknown members
+ * are refused, so a client cannot set an id, a status or a price.
  */
 export const CreateOrderRequest = Schema.Struct({
   user_id: Schema.optionalKey(UserId),
   items: OrderLines(OrderItemRequest, "product_id"),
   shipping_address: ShippingAddressJson,
   payment_method: PaymentMethod,
-  idempotency_key: IdempotencyKey
+  idempotency_key: IdempotencyKey,
+  /** Where the confirmation goes; without it, the token's `email` claim. */
+  email: Schema.optionalKey(Email),
+  /** For an SMS when the email cannot be delivered (E.164, e.g. +14155550123). */
+  phone: Schema.optionalKey(PhoneNumber)
 }).annotate({ identifier: "CreateOrderRequest" })
 export type CreateOrderRequest = typeof CreateOrderRequest.Type
 
@@ -116,7 +122,9 @@ export const OrderJson = Schema.Struct({
   saga_id: Schema.optionalKey(SagaId),
   shipping_address: Schema.optionalKey(ShippingAddressJson),
   payment_method: Schema.optionalKey(PaymentMethod),
-  updated_at: Schema.optionalKey(Timestamp)
+  updated_at: Schema.optionalKey(Timestamp),
+  email: Schema.optionalKey(Email),
+  phone: Schema.optionalKey(PhoneNumber)
 }).annotate({ identifier: "Order" })
 export type OrderJson = typeof OrderJson.Type
 

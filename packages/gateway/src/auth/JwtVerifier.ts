@@ -1,8 +1,9 @@
-import { AuthenticatedUser, Role, Unauthorized, UserId } from "@shop/domain"
+import { AuthenticatedUser, Email, Role, Unauthorized, UserId } from "@shop/domain"
 import { Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as jose from "jose"
 import { AuthConfig, type SupportedAlgorithm } from "./AuthConfig.ts"
 
+const decodeEmail = Schema.decodeUnknownOption(Email)
 const decodeUserId = Schema.decodeUnknownOption(UserId)
 const isRole = Schema.is(Role)
 const allowedTypes = new Set(["jwt", "at+jwt", "application/jwt", "application/at+jwt"])
@@ -51,7 +52,13 @@ export class JwtVerifier extends Context.Service<JwtVerifier, {
         const claim = payload[config.rolesClaim]
         const names = typeof claim === "string" ? claim.split(/[\s,]+/) : Array.isArray(claim) ? claim : []
         const roles = names.filter(isRole)
-        return new AuthenticatedUser({ userId: userId.value, roles: roles.length === 0 ? ["customer"] : roles })
+        // An email claim that is not a valid address is ignored: the order then carries none from the token.
+        const email = decodeEmail(payload.email)
+        return new AuthenticatedUser({
+          userId: userId.value,
+          roles: roles.length === 0 ? ["customer"] : roles,
+          ...(Option.isSome(email) ? { email: email.value } : {})
+        })
       }
 
       const check = async (token: string): Promise<Verified | string> => {

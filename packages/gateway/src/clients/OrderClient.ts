@@ -1,5 +1,6 @@
 import type {
   CreateOrderRequest,
+  Email,
   OperationError,
   OrderAccepted,
   OrderCompleted,
@@ -20,7 +21,7 @@ import { withoutBackendDetails } from "./Unavailable.ts"
 /** Orders as the gateway sees them: shop.order.v1.OrderService, in domain types, always on behalf of a user. */
 export class OrderClient extends Context.Service<OrderClient, {
   readonly create: (
-    userId: UserId,
+    caller: { readonly userId: UserId; readonly email?: Email | undefined },
     input: CreateOrderRequest
   ) => Effect.Effect<OrderAccepted | OrderCompleted, OperationError<"placeOrder"> | Unreachable>
   readonly get: (userId: UserId, id: OrderId) => Effect.Effect<OrderJson, OperationError<"getOrder"> | Unreachable>
@@ -41,8 +42,8 @@ export class OrderClient extends Context.Service<OrderClient, {
       const peer = yield* GrpcClient.make({ address: config.orderAddress, service: "order" })
 
       return OrderClient.of({
-        create: Effect.fn("OrderClient.create")(function*(userId, input) {
-          const request = Codec.toCreateRequest(userId, input)
+        create: Effect.fn("OrderClient.create")(function*(caller, input) {
+          const request = Codec.toCreateRequest(caller, input)
           const reply = yield* peer.call(Rpc.createOrder, request, "placeOrder", {
             deadline: config.orderCreateDeadline
           })

@@ -2,6 +2,7 @@ import {
   Cents,
   type CreateOrderRequest,
   decodeInput,
+  type Email,
   Order,
   type OrderAccepted,
   type OrderCompleted,
@@ -63,6 +64,7 @@ export const toOrder = (order: proto.Order | undefined): Effect.Effect<Order> =>
       shippingAddress: order.shippingAddress,
       paymentMethod: order.paymentMethod,
       idempotencyKey: order.idempotencyKey,
+      ...(order.email === "" ? {} : { contact: { email: order.email, ...ifSet("phone", order.phone) } }),
       sagaId: order.sagaId,
       ...ifSet("paymentId", order.paymentId),
       ...ifSet("paymentStatus", payments[order.paymentStatus]),
@@ -98,7 +100,9 @@ export const toOrderJson = (order: Order): OrderJson => ({
   ...ifSet("payment_id", order.paymentId),
   ...ifSet("tracking_number", order.trackingNumber),
   ...ifSet("confirmed_at", order.confirmedAt),
-  ...ifSet("failure_reason", order.failureReason)
+  ...ifSet("failure_reason", order.failureReason),
+  ...ifSet("email", order.contact?.email),
+  ...ifSet("phone", order.contact?.phone)
 })
 
 /** The answer to a create: 202 while the saga runs, 201 once it has ended. */
@@ -128,11 +132,19 @@ export const toOrderList = (
   ...nextCursor(response.nextCursor)
 })
 
-/** A create request of the REST API as the order service takes it, on behalf of the caller. */
-export const toCreateRequest = (userId: UserId, input: CreateOrderRequest): proto.CreateOrderRequest => ({
-  userId,
+/**
+ * A create request of the REST API as the order service takes it, on behalf of the caller; without an `email` in
+ * the request, the one of the caller's token (when it has one) is where the customer is told.
+ */
+export const toCreateRequest = (
+  caller: { readonly userId: UserId; readonly email?: Email | undefined },
+  input: CreateOrderRequest
+): proto.CreateOrderRequest => ({
+  userId: caller.userId,
   items: input.items.map((item) => ({ productId: item.product_id, quantity: item.quantity })),
   shippingAddress: { ...input.shipping_address },
   paymentMethod: input.payment_method,
-  idempotencyKey: input.idempotency_key
+  idempotencyKey: input.idempotency_key,
+  email: input.email ?? caller.email ?? "",
+  phone: input.phone ?? ""
 })

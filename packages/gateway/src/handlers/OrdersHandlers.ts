@@ -17,7 +17,7 @@ export const OrdersHandlers = HttpApiBuilder.group(ShopApi, "orders", (handlers)
           if (payload.user_id !== undefined && payload.user_id !== user.userId) {
             return yield* new Forbidden({ detail: "user_id must be the authenticated user" })
           }
-          return yield* orders.create(user.userId, payload)
+          return yield* orders.create(user, payload)
         }))
       .handle("get", ({ params }) =>
         Effect.gen(function*() {

@@ -9,9 +9,18 @@ import type { PageRequest } from "../OrderRepo.ts"
 export const defaultLimit = 20
 export const maxLimit = 100
 
+const decodePlaceOrder = decodeInput(PlaceOrder)
+
 /** A CreateOrder request as the domain's `PlaceOrder`; a broken rule is a ValidationError naming its field. */
-export const decodeCreateRequest: (request: proto.CreateOrderRequest) => Effect.Effect<PlaceOrder, ValidationError> =
-  decodeInput(PlaceOrder)
+export const decodeCreateRequest = (request: proto.CreateOrderRequest): Effect.Effect<PlaceOrder, ValidationError> => {
+  const { email, phone, ...rest } = request
+  const contact = email === "" ? {} : { contact: { email, ...(phone === "" ? {} : { phone }) } }
+  // A phone without an email is refused by name: the contact starts with an email.
+  if (email === "" && phone !== "") {
+    return Effect.fail(new ValidationError({ field: "email", detail: "a phone number needs an email address" }))
+  }
+  return decodePlaceOrder({ ...rest, ...contact })
+}
 
 const OrderLookup = Schema.Struct({ orderId: OrderId, userId: UserId })
 
@@ -87,5 +96,7 @@ export const encodeOrder = (order: Order): proto.Order => ({
   shippingAddress: { ...order.shippingAddress },
   idempotencyKey: order.idempotencyKey,
   updatedAt: iso(order.updatedAt),
-  paymentMethod: order.paymentMethod
+  paymentMethod: order.paymentMethod,
+  email: order.contact?.email ?? "",
+  phone: order.contact?.phone ?? ""
 })

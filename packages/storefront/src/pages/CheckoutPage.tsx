@@ -1,4 +1,4 @@
-import { type CreateOrderRequest, PaymentMethod, ShippingAddressJson } from "@shop/domain"
+import { type CreateOrderRequest, Email, PaymentMethod, PhoneNumber, ShippingAddressJson } from "@shop/domain"
 import { useState } from "preact/hooks"
 import { type ApiProblem, shop } from "../api/Shop.ts"
 import { Link } from "../components/Link.tsx"
@@ -18,30 +18,22 @@ const testCards: ReadonlyArray<[PaymentMethod, string]> = [
   ["pm_card_insufficientFunds", "Test card: insufficient funds"]
 ]
 
-// A pragmatic check; the address is confirmed by the mail itself.
-const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u
-
 const blankForm = { email: "", phone: "", street: "", city: "", state: "", zip: "", payment_method: "credit_card" }
 type CheckoutForm = typeof blankForm
 
-/**
- * The order request of a checkout form. The contact goes with it once the contract's `CreateOrderRequest` has
- * `email` and `phone`: uncomment the marked line.
- */
+/** The order request of a checkout form, with the customer's contact (where the confirmation goes). */
 const toOrderRequest = (
-  form: CheckoutForm,
   lines: ReturnType<typeof cart.get>,
   shipping_address: ShippingAddressJson,
-  payment_method: PaymentMethod
-): Omit<CreateOrderRequest, "idempotency_key"> => {
-  const _contact = { email: form.email.trim(), ...(form.phone.trim() === "" ? {} : { phone: form.phone.trim() }) }
-  return {
-    items: lines.map((line) => ({ product_id: line.product_id, quantity: line.quantity })),
-    shipping_address,
-    payment_method
-    // ..._contact,
-  }
-}
+  payment_method: PaymentMethod,
+  contact: { readonly email: Email; readonly phone?: PhoneNumber | undefined }
+): Omit<CreateOrderRequest, "idempotency_key"> => ({
+  items: lines.map((line) => ({ product_id: line.product_id, quantity: line.quantity })),
+  shipping_address,
+  payment_method,
+  email: contact.email,
+  ...(contact.phone === undefined ? {} : { phone: contact.phone })
+})
 
 /** `/checkout`: shipping address, contact and payment, then the order is placed once, however often it is sent. */
 export const CheckoutPage = () => {
@@ -99,12 +91,19 @@ export const CheckoutPage = () => {
       zip: form.zip.trim()
     })
     const found: Record<string, string> = address.ok ? {} : { ...address.errors }
-    if (!emailPattern.test(form.email.trim())) found.email = "an email address such as ada@example.com"
+    // The contract's own rules for the contact (the domain's Email and PhoneNumber).
+    const email = readField(Email, form.email.trim())
+    if (!email.ok) found.email = "an email address such as ada@example.com"
+    const phone = form.phone.trim() === "" ? undefined : readField(PhoneNumber, form.phone.trim())
+    if (phone !== undefined && !phone.ok) found.phone = "a phone number with its country code, such as +14155550123"
     const method = readField(PaymentMethod, form.payment_method)
     if (!method.ok) found.payment_method = method.error
     setErrors(found)
-    if (!address.ok || !method.ok || Object.keys(found).length > 0) return
-    const request = toOrderRequest(form, lines, address.value, method.value)
+    if (!address.ok || !method.ok || !email.ok || (phone !== undefined && !phone.ok)) return
+    const request = toOrderRequest(lines, address.value, method.value, {
+      email: email.value,
+      ...(phone?.ok === true ? { phone: phone.value } : {})
+    })
     setPlacing(true)
     setProblem(undefined)
     try {
