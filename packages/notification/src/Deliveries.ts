@@ -1,4 +1,5 @@
 import { continuing } from "@shop/service-defaults/events/EventTrace"
+import * as Backoff from "@shop/service-defaults/resilience/Backoff"
 import { Cause, Context, Duration, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomUUID } from "node:crypto"
@@ -25,6 +26,9 @@ interface Due {
 /** Leased while a send is in flight: a worker that dies mid-send leaves the row to be retried after this. */
 const leaseSeconds = 60
 
+/** The longest wait between two attempts of one message. */
+const retryCap = Duration.minutes(10)
+
 /**
  * Sends pending notifications: claims due rows (`SKIP LOCKED`, then leased), holds back non-transactional messages
  * over the per-recipient hourly cap (transactional ones, order confirmed / failed, are never held back), retries with
@@ -44,6 +48,7 @@ export class Deliveries extends Context.Service<Deliveries, {
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       const config = yield* NotificationConfig
+      const backoff: Backoff.Backoff = { base: config.retryBase, cap: retryCap, jitter: "equal" }
       const mailer = yield* Mailer
       const sms = yield* SmsClient
 
@@ -124,7 +129,7 @@ export class Deliveries extends Context.Service<Deliveries, {
           }
           const error = result.failure.message.slice(0, 500)
           if (due.attempts + 1 >= config.maxAttempts) return yield* giveUp(due, error)
-          const delay = Duration.toSeconds(config.retryBase) * 2 ** due.attempts
+          const delay = Duration.toSeconds(yield* Backoff.delay(backoff, due.attempts + 1))
           yield* sql`UPDATE notifications SET attempts = attempts + 1, last_error = ${error},
             next_attempt_at = now() + make_interval(secs => ${delay}) WHERE id = ${due.id}`
           yield* countSent(due.channel, "retry")

@@ -28,7 +28,10 @@ export class Mailer extends Context.Service<Mailer, {
     Effect.gen(function*() {
       const config = yield* NotificationConfig
       const transport = yield* Effect.acquireRelease(
-        Effect.sync(() => createTransport(transportOptions as never)),
+        // A URL or the local sink's options: nodemailer types the two as separate overloads.
+        Effect.sync(() =>
+          typeof transportOptions === "string" ? createTransport(transportOptions) : createTransport(transportOptions)
+        ),
         (t) => Effect.sync(() => t.close())
       )
       return Mailer.of({

@@ -1,5 +1,5 @@
 import { NodeHttpServer } from "@effect/platform-node"
-import { Context, Effect, Layer, Ref, Schema } from "effect"
+import { Context, Effect, Layer, Random, Ref, Schema } from "effect"
 import { HttpRouter, HttpServer, type HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { randomUUID } from "node:crypto"
 import { createServer } from "node:http"
@@ -32,10 +32,11 @@ const routes = (messages: Ref.Ref<ReadonlyArray<SmsMessage>>, faults: Ref.Ref<Sm
       "POST",
       "/v1/messages",
       Effect.gen(function*() {
+        const roll = yield* Random.next
         const fault = yield* Ref.modify(
           faults,
           (f): [boolean, SmsFaults] =>
-            f.failNext > 0 ? [true, { ...f, failNext: f.failNext - 1 }] : [Math.random() < f.failRate, f]
+            f.failNext > 0 ? [true, { ...f, failNext: f.failNext - 1 }] : [roll < f.failRate, f]
         )
         if (fault) return json(503, { error: { type: "provider_unavailable", message: "injected fault" } })
         const request = yield* Effect.flatMap(body, Schema.decodeUnknownEffect(SendRequest)).pipe(Effect.option)

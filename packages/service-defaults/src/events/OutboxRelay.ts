@@ -3,6 +3,7 @@ import { topicOf } from "@shop/domain/EventEnvelope"
 import { Config, Duration, Effect, Layer, Metric, Queue } from "effect"
 import { SqlClient } from "effect/sql"
 import { traceparent as traceparentOf } from "../grpc/TraceMetadata.ts"
+import * as Backoff from "../resilience/Backoff.ts"
 import { EventBus, type EventRecord } from "./EventBus.ts"
 import { outboxPending, outboxPublished } from "./EventMetrics.ts"
 import { continuing } from "./EventTrace.ts"
@@ -140,7 +141,7 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
     })
 
     let failures = 0
-    const backoff = () => Duration.millis(Math.min(10_000, 100 * 2 ** Math.min(failures, 7)))
+    const backoff: Backoff.Backoff = { base: Duration.millis(100), cap: Duration.seconds(10), jitter: "equal" }
     return yield* Effect.forever(Effect.gen(function*() {
       const outcome = yield* round.pipe(
         Effect.tapCause((cause) => Effect.logWarning("outbox relay round failed", cause)),
@@ -149,7 +150,7 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
       yield* Effect.ignore(pending)
       if (outcome === "failed") {
         failures++
-        return yield* Effect.sleep(backoff())
+        return yield* Effect.sleep(yield* Backoff.delay(backoff, failures))
       }
       failures = 0
       if (outcome === "idle") yield* idle
