@@ -33,7 +33,9 @@ export default defineConfig({
       // check them from outside: next to what they check.
       {
         test: { name: "ops", root: "ops", include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 }
-      }
+      },
+      // The chaos checker drives the whole platform from outside: it belongs to no package.
+      { test: { name: "chaos", root: "tests/chaos", include: ["**/*.test.ts"], testTimeout: 60_000 } }
     ]
   }
 })

@@ -5,8 +5,9 @@
  * limits, the PostgreSQL-backed event log. Distributed: set POSTGRES_URL (a server where each service gets its own
  * database, e.g. postgres://postgres@127.0.0.1:5432), and optionally REDIS_URL and KAFKA_BROKERS.
  *
- * Every service runs as its own process, talking gRPC on loopback; a service that dies is restarted. Ctrl-C stops
- * everything (SIGTERM, then SIGKILL after a grace period).
+ * Every service runs as its own process, talking gRPC on loopback; a service that dies is restarted. Each start
+ * prints one line `{"service":"launcher","process":"order","pid":1234,"restarts":0,...}` on stdout (rendered as
+ * "order started (pid 1234)" on a terminal). Ctrl-C stops everything (SIGTERM, then SIGKILL after a grace period).
  */
 import { type DatabaseService, databaseServices, Topology } from "@shop/service-defaults/Topology"
 import { type ChildProcess, spawn } from "node:child_process"
@@ -72,6 +73,19 @@ const launch = (proc: Proc) => {
     stdio: ["ignore", "pipe", "pipe"]
   })
   proc.child = child
+  // One JSON line per (re)start, so that a harness driving the launcher (the chaos checker) knows each PID.
+  console.log(render(
+    "launcher",
+    JSON.stringify({
+      time: new Date().toISOString(),
+      level: "info",
+      service: "launcher",
+      message: `${proc.name} started (pid ${child.pid})`,
+      process: proc.name,
+      pid: child.pid,
+      restarts: proc.restarts
+    })
+  ))
   createInterface({ input: child.stdout }).on("line", (line) => console.log(render(proc.name, line)))
   createInterface({ input: child.stderr }).on("line", (line) => console.error(render(proc.name, line)))
   child.on("exit", (code, signal) => {
