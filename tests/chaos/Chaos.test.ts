@@ -25,14 +25,15 @@ describe("chaos checker", () => {
       // Progress is printed once, with the report: one block in the CI log rather than one per line.
       const progress: Array<string> = []
       const started = Date.now()
-      const result = await runChaos({
+      const run = runChaos({
         seed,
         profile: ciProfile(),
         offset: offset!,
         log: (line) => progress.push(`[${Math.round((Date.now() - started) / 1000)} s] ${line}`)
       })
+      const result = await run.finally(() => console.log(`chaos --seed ${seed} (CI profile)\n${progress.join("\n")}`))
       const printed = result.report.join("\n")
-      console.log(`chaos --seed ${seed} (CI profile)\n${progress.join("\n")}\n${printed}`)
+      console.log(printed)
 
       // The run really shook the platform: each fault kind was in force, each service died, the orders got in.
       const injected = new Set(result.disruptions.flatMap((d) => d.type === "faults" ? [d.kind] : []))
