@@ -117,6 +117,11 @@ export const report = (
       money(refunds.reduce((s, r) => s + r.amount, 0))
     }); ${observation.mails.length} mails`,
     `final check ${checkedAfterSeconds} s after the faults were cleared`,
+    ...all.filter((s) => s.order === undefined).map((s) =>
+      `unplaced: ${s.placement.planned.idempotencyKey} after ${s.placement.attempts} attempts: ${
+        s.placement.lastRefusal ?? "no answer"
+      }`
+    ),
     `violations: ${violations.length}`,
     ...violations.map((v) => {
       const scenario = scenarioOf.get(v.subject)
