@@ -52,15 +52,17 @@ export const fullProfile = (orders: number): ChaosProfile => {
     phaseSeconds: [Math.round(longest * 0.6), longest],
     latencyMillis: [8_000, 45_000],
     killsPerService: 3,
-    settleSeconds: 300,
+    // With the defaults, an outcome still unknown when the faults end is asked about again within
+    // RECONCILE_BACKOFF_CAP (5 minutes) and an orphan charge is refunded 2-3 minutes after it was made.
+    settleSeconds: 420,
     platformEnv: { ...harnessEnv, ORDER_RESERVATION_TTL: "30 seconds", ORDER_RESERVATION_MARGIN: "5 seconds" }
   }
 }
 
 /**
- * The CI test: about 30 orders in under a minute of faults, every kind of fault once. Latencies are shorter, so the platform's own waits are
- * scaled down with them (the grace before an unseen charge is given up, the breakers' cool-downs, the saga's longest
- * back-off): the same races, sooner.
+ * The CI test: about 30 orders in under a minute of faults, every kind of fault once. Latencies are shorter, so the
+ * platform's own waits are scaled down with them (how soon an unknown outcome is asked about again, the ledger
+ * comparison's cadence and delay, the breakers' cool-downs, the saga's longest back-off): the same races, sooner.
  */
 export const ciProfile = (orders = 30): ChaosProfile => ({
   name: "ci",
@@ -75,7 +77,9 @@ export const ciProfile = (orders = 30): ChaosProfile => ({
     ORDER_RESERVATION_TTL: "20 seconds",
     ORDER_RESERVATION_MARGIN: "4 seconds",
     RECONCILE_INTERVAL: "2 seconds",
-    RECONCILE_GRACE: "8 seconds",
+    RECONCILE_BACKOFF_CAP: "5 seconds",
+    LEDGER_RECONCILE_INTERVAL: "5 seconds",
+    LEDGER_RECONCILE_DELAY: "20 seconds",
     BREAKER_COOLDOWN: "5 seconds",
     ORDER_BREAKER_COOLDOWN: "3 seconds",
     SAGA_RETRY_CAP: "5 seconds"
