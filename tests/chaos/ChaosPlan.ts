@@ -195,14 +195,14 @@ const paymentMethods = [
 ]
 
 /**
- * Six products: five with ample stock and a scarce one (about a unit for every two orders, against a demand of two
+ * Six products: five with ample stock and a scarce one (a unit for every three orders, against a demand of two
  * thirds of a unit per order), which sells out during the run: some orders fail for stock, its count is tight.
  */
 const planProducts = (random: Seeded, profile: ChaosProfile, tag: string): Array<PlannedProduct> =>
   Array.from({ length: 6 }, (_, i) => ({
     sku: `CHAOS-${tag}-${i + 1}`,
     priceCents: random.int(5, 250) * 100 + random.pick([0, 49, 99]),
-    inventory: i === 0 ? Math.max(3, Math.round(profile.orders / 2)) : profile.orders * 10
+    inventory: i === 0 ? Math.max(3, Math.round(profile.orders / 3)) : profile.orders * 10
   }))
 
 /** The whole run from its seed: the same seed and profile always give the same plan. */
