@@ -103,7 +103,15 @@ export const startPlatform = async (
     stdio: ["ignore", "pipe", "pipe"]
   })
   let up = false
-  const exited = new Promise<number | null>((done) => launcher.once("exit", (code) => done(code)))
+  // If this process ends first (a test runner's timeout, a crash), the launcher still stops what it started.
+  const stopOnExit = () => launcher.kill("SIGINT")
+  process.once("exit", stopOnExit)
+  const exited = new Promise<number | null>((done) =>
+    launcher.once("exit", (code) => {
+      process.off("exit", stopOnExit)
+      done(code)
+    })
+  )
   const ready = new Promise<void>((resolveReady, reject) => {
     const timer = setTimeout(() => reject(new Error(`platform not up after ${startTimeoutMs} ms`)), startTimeoutMs)
     const onLine = (line: string) => {
