@@ -25,6 +25,24 @@ export const platformPorts = (offset: number): ReadonlyArray<number> =>
     ...[1, 2, 3, 4, 5].map((i) => 54330 + i)
   ].map((port) => port + offset)
 
+/**
+ * The caller's environment without the settings that would take the launcher to shared servers (distributed mode, a
+ * real mail server): the checker's platform is always embedded, its own and disposable.
+ */
+const embeddedOnly = (environment: NodeJS.ProcessEnv) =>
+  Object.fromEntries(
+    Object.entries(environment).filter(([name]) =>
+      ![
+        "POSTGRES_URL",
+        "REDIS_URL",
+        "KAFKA_BROKERS",
+        "SMTP_URL",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "EMBEDDED_PG_PORT_BASE"
+      ].includes(name)
+    )
+  )
+
 const isFree = (port: number) =>
   new Promise<boolean>((done) => {
     const server = createServer()
@@ -99,7 +117,7 @@ export const startPlatform = async (
   const recent: Array<string> = []
   const launcher: ChildProcess = spawn(process.execPath, [join(root, "scripts/start.ts")], {
     cwd: root,
-    env: { ...process.env, ...env, PORT_OFFSET: String(offset), DATA_DIR: dataDir, LOG_FORMAT: "json" },
+    env: { ...embeddedOnly(process.env), ...env, PORT_OFFSET: String(offset), DATA_DIR: dataDir, LOG_FORMAT: "json" },
     stdio: ["ignore", "pipe", "pipe"]
   })
   let up = false
