@@ -24,7 +24,7 @@ export class GatewayConfig extends Context.Service<GatewayConfig, {
     GatewayConfig,
     Effect.gen(function*() {
       return GatewayConfig.of({
-        host: yield* Config.String("HTTP_HOST").pipe(Config.withDefault("0.0.0.0")),
+        host: yield* Config.String("HTTP_HOST").pipe(Config.withDefault("127.0.0.1")),
         port: yield* Config.Port("HTTP_PORT").pipe(Config.withDefault(Topology.gateway.httpPort)),
         productAddress: yield* Config.String("PRODUCT_GRPC_ADDR").pipe(
           Config.withDefault(`127.0.0.1:${Topology.product.grpcPort}`)

@@ -26,13 +26,14 @@ const AdminRoutes = (service: string) =>
   )
 
 /**
- * The admin HTTP server of `service`, on `ADMIN_PORT` (default `defaultPort`). Probes and scrapes are neither logged
- * nor traced: they would drown the real traffic.
+ * The admin HTTP server of `service`, on `ADMIN_HOST:ADMIN_PORT` (default `127.0.0.1:defaultPort`: loopback only,
+ * containers set `ADMIN_HOST=0.0.0.0`). Probes and scrapes are neither logged nor traced: they would drown the real
+ * traffic.
  */
 export const AdminServerLive = (service: string, defaultPort: number) =>
   Layer.unwrap(Effect.gen(function*() {
     const port = yield* Config.Port("ADMIN_PORT").pipe(Config.withDefault(defaultPort))
-    const host = yield* Config.String("ADMIN_HOST").pipe(Config.withDefault("0.0.0.0"))
+    const host = yield* Config.String("ADMIN_HOST").pipe(Config.withDefault("127.0.0.1"))
     return HttpRouter.serve(AdminRoutes(service), { disableLogger: true, disableListenLog: true }).pipe(
       Layer.provide(HttpMiddleware.layerTracerDisabledForUrls(["/healthz", "/readyz", "/metrics"])),
       Layer.provide(NodeHttpServer.layer(createServer, { port, host })),

@@ -3,7 +3,8 @@ import * as GrpcServer from "./grpc/GrpcServer.ts"
 import { HealthChecks } from "./HealthChecks.ts"
 
 /**
- * The service's gRPC server on `GRPC_HOST:GRPC_PORT` (default `0.0.0.0:defaultPort`), serving `services`. Its
+ * The service's gRPC server on `GRPC_HOST:GRPC_PORT` (default `127.0.0.1:defaultPort`: loopback only, containers set
+ * `GRPC_HOST=0.0.0.0`), serving `services`. Its
  * grpc.health.v1 status follows the service's readiness checks, so a peer asking the gRPC health protocol learns
  * that the service's database is down, not only that its port is open.
  */
@@ -20,7 +21,7 @@ export const GrpcServerLive = <E, R>(defaultPort: number, services: Layer.Layer<
     yield* follow.pipe(Effect.repeat(Schedule.spaced("1 second")), Effect.forkScoped)
   })).pipe(
     Layer.provideMerge(GrpcServer.layerConfig(services, {
-      host: Config.String("GRPC_HOST").pipe(Config.withDefault("0.0.0.0")),
+      host: Config.String("GRPC_HOST").pipe(Config.withDefault("127.0.0.1")),
       port: Config.Int("GRPC_PORT").pipe(Config.withDefault(defaultPort)), // 0 picks a free port
       shutdownTimeout: Config.Duration("GRPC_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10))),
       maxConnectionAge: Config.Duration("GRPC_MAX_CONNECTION_AGE").pipe(Config.withDefault(Duration.minutes(5)))

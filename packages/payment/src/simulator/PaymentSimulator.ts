@@ -32,7 +32,7 @@ export class PaymentSimulator extends Context.Service<PaymentSimulator, {
   static readonly layer = (
     options: SimulatorOptions = {}
   ): Layer.Layer<PaymentSimulator, HttpServerError.ServeError> => {
-    const host = options.host ?? "0.0.0.0"
+    const host = options.host ?? "127.0.0.1"
     const state = Layer.mergeAll(
       Ledger.layer,
       IdempotencyStore.layer,
@@ -64,7 +64,7 @@ export class PaymentSimulator extends Context.Service<PaymentSimulator, {
   /** Configured from the environment: `SIMULATOR_PORT`, `SIMULATOR_HOST`, `SIMULATOR_SEED`, `SIMULATOR_*_RATE`... */
   static readonly layerConfig = Layer.unwrap(Effect.gen(function*() {
     const port = yield* Config.Port("SIMULATOR_PORT").pipe(Config.withDefault(Topology.paymentSimulator.httpPort))
-    const host = yield* Config.String("SIMULATOR_HOST").pipe(Config.withDefault("0.0.0.0"))
+    const host = yield* Config.String("SIMULATOR_HOST").pipe(Config.withDefault("127.0.0.1"))
     const seed = yield* Config.String("SIMULATOR_SEED").pipe(Config.withDefault(""))
     const faults = yield* FaultConfigFromEnv
     const announce = Layer.effectDiscard(Effect.gen(function*() {

@@ -14,7 +14,7 @@ export class GrpcServerError extends Schema.TaggedError<GrpcServerError>()("Grpc
 }
 
 export interface GrpcServerOptions {
-  /** Default "0.0.0.0". */
+  /** Default "127.0.0.1" (loopback only); "0.0.0.0" listens on every interface. */
   readonly host?: string | undefined
   /** 0 picks a free port; read it back from `GrpcServer.port`. */
   readonly port: number
@@ -69,7 +69,7 @@ const drain = Effect.fnUntraced(function*(
 const serve = (options: GrpcServerOptions) =>
   Effect.gen(function*() {
     const registry = yield* GrpcServices
-    const host = options.host ?? "0.0.0.0"
+    const host = options.host ?? "127.0.0.1"
     const health = GrpcHealth.makeStatuses()
     const server = new grpc.Server({
       "grpc.max_connection_age_ms": Duration.toMillis(
