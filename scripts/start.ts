@@ -187,7 +187,11 @@ const grpcPort: Partial<Record<DatabaseService, number>> = {
 }
 const startedAt = Date.now()
 const paymentProviderUrl = `http://127.0.0.1:${port.simulator}`
-start("payment-sim", [join(services, "payment/src/simulator/main.ts")], { SIMULATOR_PORT: String(port.simulator) })
+// The fault and reset API is a development tool: on here, off unless SIMULATOR_ADMIN=true elsewhere.
+start("payment-sim", [join(services, "payment/src/simulator/main.ts")], {
+  SIMULATOR_PORT: String(port.simulator),
+  SIMULATOR_ADMIN: "true"
+})
 const smsProviderUrl = `http://127.0.0.1:${port.smsSimulator}`
 start("sms-sim", [join(services, "notification/src/sms-simulator/main.ts")], {
   SMS_SIMULATOR_PORT: String(port.smsSimulator)
