@@ -1,6 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { build, hasKustomize, named, ofKind, readBase } from "./KubernetesManifests.ts"
-import { type Json, readYaml, requireTool, run } from "./OpsAssets.ts"
+import { execFileSync } from "node:child_process"
+import { createPublicKey } from "node:crypto"
+import { readFileSync } from "node:fs"
+import { edgesOf, ShopCallerPolicy } from "../../src/grpc/CallerPolicy.ts"
+import { fingerprint, PublishedKeyFingerprints } from "../../src/grpc/ServiceKeys.ts"
+import { build, hasKustomize, named, ofKind, podsSelectedBy, readBase } from "./KubernetesManifests.ts"
+import { type Json, readYaml, repoPath, repoRoot, requireTool, run } from "./OpsAssets.ts"
 
 const platform = ["gateway", "product", "order", "payment", "notification"] as const
 const compose = readYaml("docker-compose.yml") as Json
@@ -65,5 +70,76 @@ describe("security settings of the deployments", () => {
         }
       }
     }
+  })
+})
+
+/** `source->target` for every pod pair a policy of `manifests` opens on the target's named gRPC port. */
+const grpcPaths = (manifests: ReadonlyArray<Json>, direction: "ingress" | "egress") => {
+  const paths = new Set<string>()
+  for (const policy of ofKind(manifests, "NetworkPolicy")) {
+    const selected = podsSelectedBy(manifests, policy.spec.podSelector.matchLabels ?? {})
+    for (const rule of (policy.spec[direction] as Array<Json> | undefined) ?? []) {
+      if (!((rule.ports as Array<Json> | undefined) ?? []).some((port) => port.port === "grpc")) continue
+      const peers = ((rule[direction === "ingress" ? "from" : "to"] as Array<Json> | undefined) ?? [])
+        .flatMap((peer) => podsSelectedBy(manifests, peer.podSelector?.matchLabels))
+      for (const self of selected) {
+        for (const peer of peers) {
+          const [source, target] = direction === "ingress" ? [peer, self] : [self, peer]
+          paths.add(`${source.metadata.name}->${target.metadata.name}`)
+        }
+      }
+    }
+  }
+  return paths
+}
+
+describe("service identities in the deployments", () => {
+  it("NetworkPolicies open exactly the gRPC edges of the caller policy, both ways (no gateway -> payment)", () => {
+    const expected = [...edgesOf(ShopCallerPolicy)].toSorted()
+    const manifests = readBase()
+    assert.deepStrictEqual([...grpcPaths(manifests, "ingress")].toSorted(), expected)
+    assert.deepStrictEqual([...grpcPaths(manifests, "egress")].toSorted(), expected)
+    assert.notInclude(expected, "gateway->payment")
+  })
+
+  it("every service that calls or serves gRPC mounts its own private key and every public key", () => {
+    for (const name of ["gateway", "product", "order", "payment"]) {
+      const pod = named(readBase(), "Deployment", name)!.spec.template.spec
+      const [container] = pod.containers as Array<Json>
+      const env = new Map((container!.env as Array<Json>).map((e) => [e.name, e.value]))
+      const mount = (container!.volumeMounts as Array<Json>).find((m) => m.name === "service-keys")
+      assert.strictEqual(mount?.mountPath, env.get("SERVICE_KEYS_DIR"), name)
+      assert.isTrue(mount?.readOnly, name)
+      const sources = (pod.volumes as Array<Json>).find((v) => v.name === "service-keys")!.projected.sources
+      const items = sources.find((source: Json) => source.secret !== undefined).secret.items as Array<Json>
+      // its own private key and no other service's
+      assert.deepStrictEqual(items.map((item) => item.key), [`${name}.key`], name)
+      assert.strictEqual(
+        sources.find((source: Json) => source.configMap !== undefined).configMap.name,
+        "shop-service-public-keys"
+      )
+      assert.strictEqual(pod.securityContext.fsGroup, 1000, name)
+    }
+  })
+
+  it("production refuses every service key published in the repository", () => {
+    const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], {
+      cwd: repoRoot,
+      encoding: "utf8"
+    }).split("\n")
+      .filter((file) => file !== "")
+    const published = files.flatMap((file) => {
+      let text = ""
+      try {
+        text = readFileSync(repoPath(file), "utf8")
+      } catch {
+        return []
+      }
+      const keys = text.match(/-----BEGIN (PUBLIC|PRIVATE) KEY-----[\s\S]+?-----END \1 KEY-----/g) ?? []
+      // a PEM inside YAML is indented
+      return keys.map((pem) => ({ file, fingerprint: fingerprint(createPublicKey(pem.replace(/\n\s+/g, "\n"))) }))
+    })
+    assert.isAtLeast(published.length, 8, "the dev overlay's keys")
+    for (const key of published) assert.isTrue(PublishedKeyFingerprints.has(key.fingerprint), key.file)
   })
 })

@@ -5,7 +5,7 @@ import { HttpApiBuilder, HttpApiMiddleware, HttpApiScalar } from "effect/http-ap
 import { AuthConfig } from "./auth/AuthConfig.ts"
 import { AuthorizationLive } from "./auth/AuthorizationLive.ts"
 import { JwtVerifier } from "./auth/JwtVerifier.ts"
-import { BackendHealth } from "./clients/BackendHealth.ts"
+import { BackendHealth, BackendsRoute } from "./clients/BackendHealth.ts"
 import { CatalogReadCache } from "./clients/CatalogReadCache.ts"
 import { OrderClient } from "./clients/OrderClient.ts"
 import { ProductClient } from "./clients/ProductClient.ts"
@@ -51,4 +51,10 @@ export const GatewayRoutes = Layer.mergeAll(
   EdgeMiddleware
 ).pipe(
   Layer.provide([AuthConfig.layer, FetchHttpClient.layer, GatewayConfig.layer])
+)
+
+/** The gateway's own routes on its admin port: `GET /backends`, the health of each backend. */
+export const GatewayAdminRoutes = BackendsRoute.pipe(
+  Layer.provide(BackendHealth.layer),
+  Layer.provide([GatewayConfig.layer, FetchHttpClient.layer])
 )

@@ -7,7 +7,6 @@ export class GatewayConfig extends Context.Service<GatewayConfig, {
   readonly port: number
   readonly productAddress: string
   readonly orderAddress: string
-  readonly paymentAddress: string
   readonly notificationAdminUrl: string
   /** Deadline of catalog and order reads. */
   readonly readDeadline: Duration.Duration
@@ -31,9 +30,6 @@ export class GatewayConfig extends Context.Service<GatewayConfig, {
         ),
         orderAddress: yield* Config.String("ORDER_GRPC_ADDR").pipe(
           Config.withDefault(`127.0.0.1:${Topology.order.grpcPort}`)
-        ),
-        paymentAddress: yield* Config.String("PAYMENT_GRPC_ADDR").pipe(
-          Config.withDefault(`127.0.0.1:${Topology.payment.grpcPort}`)
         ),
         notificationAdminUrl: yield* Config.String("NOTIFICATION_ADMIN_URL").pipe(
           Config.withDefault(`http://127.0.0.1:${Topology.notification.adminPort}`)

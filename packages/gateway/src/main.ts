@@ -4,7 +4,7 @@ import { Topology } from "@shop/service-defaults/Topology"
 import { Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { createServer } from "node:http"
-import { GatewayRoutes } from "./GatewayApp.ts"
+import { GatewayAdminRoutes, GatewayRoutes } from "./GatewayApp.ts"
 import { GatewayConfig } from "./GatewayConfig.ts"
 
 const HttpServerLive = Layer.unwrap(
@@ -15,5 +15,6 @@ const HttpServerLive = Layer.unwrap(
 
 runService(
   { name: "gateway", adminPort: Topology.gateway.adminPort },
-  HttpRouter.serve(GatewayRoutes, { disableLogger: true }).pipe(Layer.provide(HttpServerLive))
+  HttpRouter.serve(GatewayRoutes, { disableLogger: true }).pipe(Layer.provide(HttpServerLive)),
+  { adminRoutes: GatewayAdminRoutes }
 )

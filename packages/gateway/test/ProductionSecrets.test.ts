@@ -89,8 +89,13 @@ describe("signing secrets in production (SHOP_ENV=production)", () => {
 
 describe("the list of published secrets", () => {
   it("holds every JWT secret written anywhere in the repository", () => {
-    const files = execFileSync("git", ["ls-files"], { cwd: root, encoding: "utf8" }).split("\n")
+    const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], {
+      cwd: root,
+      encoding: "utf8"
+    }).split("\n")
       .filter((file) => /\.(ts|ya?ml|md|json|sh)$|(^|\/)(Makefile|Dockerfile|\.env[^/]*)$/.test(file))
+      // this file's own values are examples of what production refuses
+      .filter((file) => !file.endsWith("ProductionSecrets.test.ts"))
     const found = new Set<string>()
     for (const file of files) {
       let text: string
@@ -101,11 +106,13 @@ describe("the list of published secrets", () => {
       }
       // values given to JWT_SECRET / jwt-secret in YAML, env files and shell lines
       for (const match of text.matchAll(/(?:JWT_SECRET|jwt-secret)["']?\s*[:=]\s*["']?([^\s"'`,]+)/g)) {
-        if (!/^(\.\.\.|\$|secret\b|testSecret\b|process\.env)/.test(match[1]!)) found.add(match[1]!)
+        // skip references and patterns: a spread, an interpolation, a variable, a regular expression
+        if (!/^(\.\.\.|\$|\\|secret\b|testSecret\b|process\.env)/.test(match[1]!)) found.add(match[1]!)
       }
       // secret-looking string literals in code
       for (const match of text.matchAll(/["'`]([\w.+/=-]{24,})["'`]/g)) {
-        if (/secret/i.test(match[1]!) && !match[1]!.endsWith(".ts")) found.add(match[1]!)
+        const value = match[1]!.replace(/^JWT_SECRET=/, "")
+        if (/secret/i.test(match[1]!) && !value.endsWith(".ts")) found.add(value)
       }
     }
     assert.isAbove(found.size, 2, "the scan found the compose and overlay secrets")

@@ -1,5 +1,6 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
+import type { HttpRouter } from "effect/http"
 import { AdminServerLive } from "./AdminServer.ts"
 import { ServiceIdentity } from "./grpc/ServiceIdentity.ts"
 import { HealthChecks } from "./HealthChecks.ts"
@@ -17,16 +18,21 @@ export interface ServiceDescriptor {
  * pool closes). The service's layers get its `ServiceIdentity` (its gRPC clients sign their calls with it, its
  * gRPC server verifies callers with it); its key is loaded only by a service that calls or serves gRPC.
  */
-export const runService = <E>(
+export const runService = <E, E2 = never>(
   identity: ServiceDescriptor,
-  app: Layer.Layer<never, E, HealthChecks | ServiceIdentity>
+  app: Layer.Layer<never, E, HealthChecks | ServiceIdentity>,
+  options?: {
+    /** Routes of the service's own on its admin port, beside /healthz, /readyz and /metrics. */
+    readonly adminRoutes?: Layer.Layer<never, E2, HttpRouter.HttpRouter> | undefined
+  }
 ) => {
   // Ready only once every layer of the service is built: the gRPC port bound, migrations applied.
   const started = Layer.effectDiscard(HealthChecks.use((checks) => checks.markStarted)).pipe(
     Layer.provide(app),
     Layer.provide(ServiceIdentity.layer(identity.name))
   )
-  const main = Layer.mergeAll(AdminServerLive(identity.name, identity.adminPort), started).pipe(
+  const admin = AdminServerLive(identity.name, identity.adminPort, options?.adminRoutes ?? Layer.empty)
+  const main = Layer.mergeAll(admin, started).pipe(
     Layer.provide(HealthChecks.layer)
   )
   Layer.launch(main).pipe(

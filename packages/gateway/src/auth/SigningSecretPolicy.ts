@@ -17,7 +17,9 @@ export const PublishedSecrets: ReadonlyArray<string> = [
   // tests
   "gateway-test-secret-0123456789abcdef",
   "tracing-test-secret-0123456789abcdef",
-  "another-secret-0123456789abcdefgh"
+  "another-secret-0123456789abcdefgh",
+  // the compose production profile's check (service-defaults/test/ops/Security.test.ts)
+  "generated-elsewhere-4f9c1d7e2b8a"
 ]
 
 /** RFC 7518 3.2: an HS256 key at least as long as the hash output; a shorter one can be brute-forced. */

@@ -27,6 +27,12 @@ describe("npm start (embedded)", () => {
     }
     const health = await json(await fetch(`${platform.gateway}/healthz`))
     assert.strictEqual(health.status, 200, JSON.stringify(health.body))
+    assert.notProperty(health.body, "services") // backend details are on the admin port only
+    const backends = await json(await fetch(`${platform.admin(9091)}/backends`))
+    assert.strictEqual(backends.status, 200, JSON.stringify(backends.body))
+    for (const name of ["product", "order", "notification"]) {
+      assert.strictEqual(backends.body.services[name].status, "up")
+    }
     for (const port of [9101, 9102, 9103, 9104]) {
       const ready = await fetch(`${platform.admin(port)}/readyz`)
       assert.strictEqual(ready.status, 200, `readyz :${port + offset}`)

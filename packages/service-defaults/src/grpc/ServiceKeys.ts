@@ -18,8 +18,13 @@ import { join } from "node:path"
 export const fingerprint = (publicKey: KeyObject): string =>
   createHash("sha256").update(publicKey.export({ type: "spki", format: "der" })).digest("base64url")
 
-/** Fingerprints of every service key published in this repository (ops/k8s/overlays/dev/service-keys). */
-export const PublishedKeyFingerprints: ReadonlySet<string> = new Set<string>([])
+/** Fingerprints of every service key published in this repository (ops/k8s/overlays/dev/service-keys.yaml). */
+export const PublishedKeyFingerprints: ReadonlySet<string> = new Set<string>([
+  "1el-AyL361F1I_VyYi3mTBjiclQ-ERFFTiZZkwa3SDc",
+  "dqnJIqLaqsxAi5ZbDSnlQL_SRmLpae24o1H_vmh5b3Y",
+  "sGaR4Apcq8mKYN7vsmoGb0zS6HygZSjBCv3CF0rPIXA",
+  "0kOn1q3iQl8lnRtmy8xmgGkBJCBgqh16wjwYiIBsOtk"
+])
 
 /** Why the keys cannot be used; the message is for the operator at start-up. */
 export class ServiceKeyError extends Error {}

@@ -152,6 +152,25 @@ describe("service identity on gRPC calls", () => {
     assert.lengthOf(reader.publicKeys("order"), 2)
   })
 
+  it("production refuses the development keys published in the repository, as its own and as a peer's", () => {
+    const published = readFileSync(
+      join(import.meta.dirname, "../../../../ops/k8s/overlays/dev/service-keys.yaml"),
+      "utf8"
+    )
+    const pem = (label: string) =>
+      published.match(new RegExp(`-----BEGIN ${label}-----[\\s\\S]+?-----END ${label}-----`))![0].replace(
+        /\n\s+/g,
+        "\n"
+      )
+    const dir = keysDir()
+    writeFileSync(join(dir, "gateway.key"), pem("PRIVATE KEY")) // the first private key of the file: gateway's
+    writeFileSync(join(dir, "order.pub"), pem("PUBLIC KEY")) // a published public key, whichever service it was
+    const ring = openKeyRing({ dir, self: "gateway", production: true })
+    assert.throws(() => ring.privateKey(), /published in the Shop Mesh repository/)
+    assert.lengthOf(ring.publicKeys("order"), 0)
+    assert.lengthOf(openKeyRing({ dir, self: "gateway", production: false }).publicKeys("order"), 1)
+  })
+
   it("the policy names every RPC of the platform, and implies exactly the platform's four gRPC edges", () => {
     const methods = Object.values(ProductServiceService).map((method) => method.path.slice(1))
     for (const method of methods) assert.property(ShopCallerPolicy, method)
