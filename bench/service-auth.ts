@@ -113,7 +113,7 @@ const program = Effect.gen(function*() {
     results.signed.push(b.cpuPerCall)
     results.rate.push(b.callsPerSecond)
   }
-  const median = (xs: ReadonlyArray<number>) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!
+  const median = (xs: ReadonlyArray<number>) => xs.toSorted((x, y) => x - y)[Math.floor(xs.length / 2)]!
 
   const key = openKeyRing({ dir, self: "gateway", production: false }).privateKey()
   const publicKeys = openKeyRing({ dir, self: "product", production: false }).publicKeys("gateway")

@@ -15,8 +15,8 @@ import { GatewayConfig } from "./GatewayConfig.ts"
 import { HealthHandlers } from "./handlers/HealthHandlers.ts"
 import { OrdersHandlers } from "./handlers/OrdersHandlers.ts"
 import { ProductsHandlers } from "./handlers/ProductsHandlers.ts"
+import { RateLimitBuckets } from "./ratelimit/RateLimitBuckets.ts"
 import { RateLimitConfig } from "./ratelimit/RateLimitConfig.ts"
-import { RateLimiterLive } from "./ratelimit/RateLimiterLive.ts"
 import { RateLimitLive } from "./ratelimit/RateLimitLive.ts"
 import { StorefrontRoutes } from "./storefront/StorefrontRoutes.ts"
 
@@ -26,7 +26,8 @@ const Middlewares = Layer.mergeAll(
   HttpApiMiddleware.layerProblemDetails({ includeDetails: true })
 ).pipe(
   Layer.provide(JwtVerifier.layer),
-  Layer.provide([RateLimiterLive, RateLimitConfig.layer])
+  Layer.provide(RateLimitBuckets.layerLive),
+  Layer.provide(RateLimitConfig.layer)
 )
 
 const Handlers = Layer.mergeAll(ProductsHandlers, OrdersHandlers, HealthHandlers).pipe(

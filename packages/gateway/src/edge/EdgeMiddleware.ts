@@ -6,6 +6,7 @@ import { allowedMethods } from "./AllowedMethods.ts"
 import { requestDuration, requestsTotal, staticRoutes } from "./HttpMetrics.ts"
 import { problemBody, statusProblem } from "./Problems.ts"
 import { RequestRoute } from "./RequestRoute.ts"
+import { securityHeaders } from "./SecurityHeaders.ts"
 
 const pathOf = (url: string) => {
   const end = url.search(/[?#]/)
@@ -55,12 +56,13 @@ const fromCause = (cause: Cause.Cause<unknown>, request: HttpServerRequest.HttpS
   })
 
 /**
- * The gateway's outermost middleware: request body limit, problem+json for every error, and the
- * `http_requests_total` / `http_request_duration_seconds` metrics labelled with the route template.
+ * The gateway's outermost middleware: request body limit, problem+json for every error, the security headers of
+ * every answer, and the `http_requests_total` / `http_request_duration_seconds` metrics labelled with the route
+ * template.
  */
 export const EdgeMiddleware = HttpRouter.middleware(
   Effect.gen(function*() {
-    const { bodyLimit } = yield* GatewayConfig
+    const { bodyLimit, trustedProxies } = yield* GatewayConfig
     const series = new Map<string, { count: Metric.Counter<number>; duration: Metric.Histogram<number> }>()
     const seriesFor = (method: string, route: string, status: number) => {
       const key = `${method} ${route} ${status}`
@@ -94,7 +96,7 @@ export const EdgeMiddleware = HttpRouter.middleware(
         const { count, duration } = seriesFor(request.method, route, response.status)
         yield* Metric.update(count, 1)
         yield* Metric.update(duration, (performance.now() - started) / 1000)
-        return response
+        return HttpServerResponse.setHeaders(response, securityHeaders(request, route, trustedProxies))
       }) as Effect.Effect<HttpServerResponse.HttpServerResponse, Types.unhandled, HttpServerRequest.HttpServerRequest>
   }),
   { global: true }
