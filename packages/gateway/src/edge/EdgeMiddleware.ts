@@ -13,12 +13,28 @@ const pathOf = (url: string) => {
   return end === -1 ? url : url.slice(0, end)
 }
 
-/** Every 4xx and 5xx leaves as problem+json, including the bodiless ones of the router and the server. */
+/** The text of a short plain-text error body (the framework's "Unsupported content-type: ..."), as a detail. */
+const plainTextDetail = (body: HttpServerResponse.HttpServerResponse["body"]) =>
+  body._tag === "Uint8Array" && body.contentType.startsWith("text/") && body.body.length <= 300
+    ? new TextDecoder().decode(body.body)
+    : undefined
+
+/**
+ * Every 4xx and 5xx leaves as problem+json, including the bodiless ones of the router and the server and the
+ * plain-text ones of the framework (415 on an unsupported content type).
+ */
 const withProblemBody = (response: HttpServerResponse.HttpServerResponse) => {
   if (response.status < 400) return response
-  const withBody = response.body._tag === "Empty"
-    ? HttpServerResponse.setHeaders(problemBody(statusProblem(response.status)), response.headers)
-    : response
+  const isProblem = response.body._tag !== "Empty" &&
+    (response.body.contentType ?? "").startsWith("application/problem+json")
+  // The original's own content-type and content-length describe the body being replaced.
+  const { "content-length": _length, "content-type": _type, ...headers } = response.headers
+  const withBody = isProblem
+    ? response
+    : HttpServerResponse.setHeaders(
+      problemBody(statusProblem(response.status, plainTextDetail(response.body))),
+      headers
+    )
   return response.status === 401 ? HttpServerResponse.setHeader(withBody, "www-authenticate", "Bearer") : withBody
 }
 
