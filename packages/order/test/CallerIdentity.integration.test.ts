@@ -1,7 +1,7 @@
 import { assert, layer } from "@effect/vitest"
 import { OrderServiceService } from "@shop/proto/order/v1/order"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
-import { acquireTestDatabase } from "@shop/service-defaults/TestDatabase"
+import { acquireTestDatabase } from "@shop/service-defaults/testing/TestDatabase"
 import { Context, Effect, Layer } from "effect"
 import { startPeers } from "./fixtures/Harness.ts"
 import { spawnOrderProcess } from "./fixtures/OrderProcess.ts"

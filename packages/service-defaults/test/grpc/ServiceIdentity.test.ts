@@ -1,5 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as grpc from "@grpc/grpc-js"
+import { OrderServiceService } from "@shop/proto/order/v1/order"
+import { PaymentServiceService } from "@shop/proto/payment/v1/payment"
 import { ProductServiceService } from "@shop/proto/product/v1/product"
 import { Effect, Layer } from "effect"
 import { generateKeyPairSync } from "node:crypto"
@@ -172,7 +174,9 @@ describe("service identity on gRPC calls", () => {
   })
 
   it("the policy names every RPC of the platform, and implies exactly the platform's four gRPC edges", () => {
-    const methods = Object.values(ProductServiceService).map((method) => method.path.slice(1))
+    const methods = [ProductServiceService, OrderServiceService, PaymentServiceService].flatMap((service) =>
+      Object.values(service).map((method) => method.path.slice(1))
+    )
     for (const method of methods) assert.property(ShopCallerPolicy, method)
     assert.deepStrictEqual(
       [...edgesOf(ShopCallerPolicy)].toSorted(),
