@@ -142,13 +142,17 @@ describe.runIf(hasRedisServer() || process.env.CI === "true")("Redis as a soft d
         yield* report(frozen)
         yield* redis.thaw
 
+        // Under 100 ms p95, as on a quiet machine; where other work shares the cores (a whole test suite running
+        // beside), no worse than twice what the same reads took with Redis up. A Redis on the request path (the
+        // failure this guards against) costs its timeout, 5 s before, on every read.
+        const bound = Math.max(100, 2 * percentile(baseline.latencies, 95))
         for (const phase of [killed, frozen]) {
           assert.deepStrictEqual(
             Object.keys(phase.statuses),
             ["200"],
             `${phase.name}: ${JSON.stringify(phase.statuses)}`
           )
-          assert.isBelow(percentile(phase.latencies, 95), 100, `${phase.name}: p95 under 100 ms`)
+          assert.isBelow(percentile(phase.latencies, 95), bound, `${phase.name}: p95 under ${bound.toFixed(0)} ms`)
           assert.isAbove(phase.latencies.length, 100, `${phase.name}: reads kept flowing`)
         }
 
