@@ -38,7 +38,7 @@ const createFor = (userId: string) => ({
   userId,
   items: [{ productId: "prod_auth", quantity: 1 }],
   shippingAddress: { street: "1 Auth St", city: "Oakland", state: "CA", zip: "94607" },
-  paymentMethod: "card_visa_ok",
+  paymentMethod: "pm_card_visa",
   idempotencyKey: `auth-${userId}`
 })
 
