@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
+import { edgesOf, ShopCallerPolicy } from "@shop/service-defaults/grpc/CallerPolicy"
+import { fingerprint, PublishedKeyFingerprints } from "@shop/service-defaults/grpc/ServiceKeys"
 import { execFileSync } from "node:child_process"
 import { createPublicKey } from "node:crypto"
 import { readFileSync } from "node:fs"
-import { edgesOf, ShopCallerPolicy } from "../../src/grpc/CallerPolicy.ts"
-import { fingerprint, PublishedKeyFingerprints } from "../../src/grpc/ServiceKeys.ts"
 import { build, hasKustomize, named, ofKind, podsSelectedBy, readBase } from "./KubernetesManifests.ts"
 import { type Json, readYaml, repoPath, repoRoot, requireTool, run } from "./OpsAssets.ts"
 

@@ -17,6 +17,7 @@ export const PublishedSecrets: ReadonlyArray<string> = [
   // tests
   "gateway-test-secret-0123456789abcdef",
   "tracing-test-secret-0123456789abcdef",
+  "distributed-e2e-secret-0123456789abcdef",
   "another-secret-0123456789abcdefgh",
   // the compose production profile's check (service-defaults/test/ops/Security.test.ts)
   "generated-elsewhere-4f9c1d7e2b8a"
