@@ -39,7 +39,9 @@ const createFor = (userId: string) => ({
   items: [{ productId: "prod_auth", quantity: 1 }],
   shippingAddress: { street: "1 Auth St", city: "Oakland", state: "CA", zip: "94607" },
   paymentMethod: "pm_card_visa",
-  idempotencyKey: `auth-${userId}`
+  idempotencyKey: `auth-${userId}`,
+  email: "",
+  phone: ""
 })
 
 layer(OrderEnv.layer, { timeout: 120_000, excludeTestServices: true })("order service: who may call", (it) => {
