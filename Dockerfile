@@ -44,6 +44,8 @@ COPY --from=build --chown=root:root /app/packages packages
 RUN test -n "${SERVICE}" && test -f "packages/${SERVICE}/src/main.ts" \
     || { echo "build with --build-arg SERVICE=<a folder of packages/ with src/main.ts>" >&2; exit 1; }
 # The code is owned by root and read-only to the process; it runs as the image's unprivileged `node` user (uid 1000).
+# The service-keys directory is the one place it writes to (compose mounts a volume there, seeded with this owner).
+RUN mkdir -p /var/lib/shop/service-keys && chown node:node /var/lib/shop/service-keys
 USER node
 # Liveness on the admin port: ADMIN_PORT if set, else the service's default from Topology.ts.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \

@@ -194,6 +194,8 @@ const addresses = {
   PAYMENT_GRPC_ADDR: `127.0.0.1:${port.paymentGrpc}`,
   NOTIFICATION_ADMIN_URL: `http://127.0.0.1:${port.admin("notification")}`
 }
+// Service-to-service keys, created there by each service on its first start (development rules).
+const serviceKeys = { SERVICE_KEYS_DIR: join(dataDir, "service-keys") }
 const grpcPort: Partial<Record<DatabaseService, number>> = {
   product: port.productGrpc,
   order: port.orderGrpc,
@@ -201,7 +203,11 @@ const grpcPort: Partial<Record<DatabaseService, number>> = {
 }
 const startedAt = Date.now()
 const paymentProviderUrl = `http://127.0.0.1:${port.simulator}`
-start("payment-sim", [join(services, "payment/src/simulator/main.ts")], { SIMULATOR_PORT: String(port.simulator) })
+// The fault and reset API is a development tool: on here, off unless SIMULATOR_ADMIN=true elsewhere.
+start("payment-sim", [join(services, "payment/src/simulator/main.ts")], {
+  SIMULATOR_PORT: String(port.simulator),
+  SIMULATOR_ADMIN: "true"
+})
 const smsProviderUrl = `http://127.0.0.1:${port.smsSimulator}`
 start("sms-sim", [join(services, "notification/src/sms-simulator/main.ts")], {
   SMS_SIMULATOR_PORT: String(port.smsSimulator)
@@ -210,6 +216,7 @@ for (const name of databaseServices) {
   const grpc = grpcPort[name]
   start(name, [join(services, name, "src/main.ts")], {
     ...addresses,
+    ...serviceKeys,
     ...poolMax,
     ...(grpc === undefined ? {} : { GRPC_PORT: String(grpc) }),
     ADMIN_PORT: String(port.admin(name)),
@@ -223,6 +230,7 @@ for (const name of databaseServices) {
 }
 start("gateway", [join(services, "gateway/src/main.ts")], {
   ...addresses,
+  ...serviceKeys,
   HTTP_PORT: String(port.gatewayHttp),
   ADMIN_PORT: String(port.gatewayAdmin),
   NOTIFICATION_HTTP_URL: `http://127.0.0.1:${port.notificationHttp}`

@@ -5,8 +5,11 @@
 import { Effect, Schedule } from "effect"
 import * as jose from "jose"
 import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync } from "node:fs"
 import { createServer as createHttpServer } from "node:http"
 import { type AddressInfo, createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
 import { repoPath, repoRoot } from "./OpsAssets.ts"
 
@@ -62,13 +65,16 @@ export const collector = Effect.acquireRelease(
   (c) => Effect.sync(() => c.close())
 )
 
+// The service keys of this file's processes (each creates its own on first start, development rules).
+const keysDir = mkdtempSync(join(tmpdir(), "shop-ops-keys-"))
+
 /** One platform process; stopped with SIGTERM (then SIGKILL) when the scope closes. Its output explains failures. */
 export const launch = (name: string, script: string, env: Record<string, string>, output: Array<string>) =>
   Effect.acquireRelease(
     Effect.sync(() => {
       const child = spawn(process.execPath, [repoPath(script)], {
         cwd: repoRoot,
-        env: { ...process.env, LOG_LEVEL: "Warn", ...env },
+        env: { ...process.env, LOG_LEVEL: "Warn", SERVICE_KEYS_DIR: keysDir, ...env },
         stdio: ["ignore", "pipe", "pipe"]
       })
       const keep = (chunk: Buffer) => output.push(`[${name}] ${chunk.toString("utf8").slice(0, 2000)}`)

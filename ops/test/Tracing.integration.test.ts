@@ -81,7 +81,6 @@ describe("distributed tracing", () => {
         ADMIN_PORT: String(admin),
         PRODUCT_GRPC_ADDR: `127.0.0.1:${productGrpc}`,
         ORDER_GRPC_ADDR: `127.0.0.1:${orderGrpc}`,
-        PAYMENT_GRPC_ADDR: `127.0.0.1:${paymentGrpc}`,
         JWT_SECRET: secret
       }, output)
       for (const port of [productAdmin, paymentAdmin, orderAdmin, notificationAdmin, admin]) {

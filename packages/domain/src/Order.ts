@@ -4,6 +4,7 @@ import { IdempotencyKey, OrderId, PaymentId, ProductId, SagaId, TrackingNumber, 
 import { Cents, Currency, MaxCents } from "./Money.ts"
 import { PaymentMethod, PaymentStatus } from "./Payment.ts"
 import { Price, ProductName } from "./Product.ts"
+import { isSingleLineText } from "./Text.ts"
 import { Timestamp } from "./Timestamp.ts"
 
 /** The life cycle of an order: `pending` while its saga runs, then `confirmed`, `failed` or `cancelled`. */
@@ -23,7 +24,8 @@ export const Quantity = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum:
   identifier: "Quantity"
 })
 
-const addressLine = (max: number) => Schema.String.check(Schema.isBetweenLength(1, max), Schema.isTrimmed())
+const addressLine = (max: number) =>
+  Schema.String.check(Schema.isBetweenLength(1, max), Schema.isTrimmed(), isSingleLineText())
 
 /** A postal address in the United States style of the REST examples. */
 export class ShippingAddress extends Schema.Class<ShippingAddress>("ShippingAddress")({

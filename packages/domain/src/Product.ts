@@ -1,22 +1,25 @@
 import { Schema, SchemaTransformation } from "effect"
 import { ProductId } from "./Ids.ts"
 import { Cents, Currency } from "./Money.ts"
+import { isMultilineText, isSingleLineText } from "./Text.ts"
 import { Timestamp } from "./Timestamp.ts"
 
-/** A product name: 1 to 200 characters, no leading or trailing whitespace. */
-export const ProductName = Schema.String.check(Schema.isBetweenLength(1, 200), Schema.isTrimmed()).annotate({
-  identifier: "ProductName"
-})
+/** A product name: 1 to 200 characters, no leading or trailing whitespace, no control characters. */
+export const ProductName = Schema.String.check(Schema.isBetweenLength(1, 200), Schema.isTrimmed(), isSingleLineText())
+  .annotate({
+    identifier: "ProductName"
+  })
 
-/** A product description: at most 5000 characters (may be empty). */
-export const ProductDescription = Schema.String.check(Schema.isMaxLength(5000)).annotate({
+/** A product description: at most 5000 characters (may be empty); line breaks and tabs, no other control character. */
+export const ProductDescription = Schema.String.check(Schema.isMaxLength(5000), isMultilineText()).annotate({
   identifier: "ProductDescription"
 })
 
-/** A category name: 1 to 100 characters, no leading or trailing whitespace. */
-export const Category = Schema.String.check(Schema.isBetweenLength(1, 100), Schema.isTrimmed()).annotate({
-  identifier: "Category"
-})
+/** A category name: 1 to 100 characters, no leading or trailing whitespace, no control characters. */
+export const Category = Schema.String.check(Schema.isBetweenLength(1, 100), Schema.isTrimmed(), isSingleLineText())
+  .annotate({
+    identifier: "Category"
+  })
 
 /**
  * A stock keeping unit: 1 to 64 characters among `A-Z 0-9 - _`. SKUs are case-insensitive: any case is accepted and

@@ -5,6 +5,7 @@ import { OrdersApi } from "./api/OrdersApi.ts"
 import { ProductsApi } from "./api/ProductsApi.ts"
 
 export * from "./api/Authorization.ts"
+export * from "./api/Cursors.ts"
 export * from "./api/HealthApi.ts"
 export * from "./api/OrdersApi.ts"
 export * from "./api/Pagination.ts"

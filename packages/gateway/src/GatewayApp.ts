@@ -5,7 +5,7 @@ import { HttpApiBuilder, HttpApiMiddleware, HttpApiScalar } from "effect/http-ap
 import { AuthConfig } from "./auth/AuthConfig.ts"
 import { AuthorizationLive } from "./auth/AuthorizationLive.ts"
 import { JwtVerifier } from "./auth/JwtVerifier.ts"
-import { BackendHealth } from "./clients/BackendHealth.ts"
+import { BackendHealth, BackendsRoute } from "./clients/BackendHealth.ts"
 import { CatalogReadCache } from "./clients/CatalogReadCache.ts"
 import { OrderClient } from "./clients/OrderClient.ts"
 import { ProductClient } from "./clients/ProductClient.ts"
@@ -15,8 +15,8 @@ import { GatewayConfig } from "./GatewayConfig.ts"
 import { HealthHandlers } from "./handlers/HealthHandlers.ts"
 import { OrdersHandlers } from "./handlers/OrdersHandlers.ts"
 import { ProductsHandlers } from "./handlers/ProductsHandlers.ts"
+import { RateLimitBuckets } from "./ratelimit/RateLimitBuckets.ts"
 import { RateLimitConfig } from "./ratelimit/RateLimitConfig.ts"
-import { RateLimiterLive } from "./ratelimit/RateLimiterLive.ts"
 import { RateLimitLive } from "./ratelimit/RateLimitLive.ts"
 import { StorefrontRoutes } from "./storefront/StorefrontRoutes.ts"
 
@@ -26,7 +26,8 @@ const Middlewares = Layer.mergeAll(
   HttpApiMiddleware.layerProblemDetails({ includeDetails: true })
 ).pipe(
   Layer.provide(JwtVerifier.layer),
-  Layer.provide([RateLimiterLive, RateLimitConfig.layer])
+  Layer.provide(RateLimitBuckets.layerLive),
+  Layer.provide(RateLimitConfig.layer)
 )
 
 const Handlers = Layer.mergeAll(ProductsHandlers, OrdersHandlers, HealthHandlers).pipe(
@@ -51,4 +52,10 @@ export const GatewayRoutes = Layer.mergeAll(
   EdgeMiddleware
 ).pipe(
   Layer.provide([AuthConfig.layer, FetchHttpClient.layer, GatewayConfig.layer])
+)
+
+/** The gateway's own routes on its admin port: `GET /backends`, the health of each backend. */
+export const GatewayAdminRoutes = BackendsRoute.pipe(
+  Layer.provide(BackendHealth.layer),
+  Layer.provide([GatewayConfig.layer, FetchHttpClient.layer])
 )

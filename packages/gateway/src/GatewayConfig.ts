@@ -1,5 +1,22 @@
 import { Topology } from "@shop/service-defaults/Topology"
-import { ByteSize, Config, Context, Duration, Effect, Layer } from "effect"
+import { UnsafeSetting } from "@shop/service-defaults/UnsafeSetting"
+import { ByteSize, Config, Context, Duration, Effect, Layer, Option } from "effect"
+import type { BlockList } from "node:net"
+import { parseTrustedProxies } from "./ratelimit/ClientKey.ts"
+
+/** `TRUSTED_PROXIES`, parsed; the retired `TRUST_PROXY=true` (believe any peer's header) is refused with a pointer. */
+const trustedProxies = Effect.gen(function*() {
+  if (Option.isSome(yield* Config.String("TRUST_PROXY").pipe(Config.option))) {
+    return yield* new UnsafeSetting({
+      setting: "TRUST_PROXY",
+      detail: "is no longer read: name your proxies with TRUSTED_PROXIES (addresses or CIDR blocks)"
+    })
+  }
+  const text = yield* Config.String("TRUSTED_PROXIES").pipe(Config.withDefault(""))
+  const parsed = parseTrustedProxies(text)
+  if (typeof parsed === "string") return yield* new UnsafeSetting({ setting: "TRUSTED_PROXIES", detail: parsed })
+  return text.trim() === "" ? undefined : parsed
+})
 
 /** Where the gateway listens, where its backends are, and the limits of one request. */
 export class GatewayConfig extends Context.Service<GatewayConfig, {
@@ -7,7 +24,6 @@ export class GatewayConfig extends Context.Service<GatewayConfig, {
   readonly port: number
   readonly productAddress: string
   readonly orderAddress: string
-  readonly paymentAddress: string
   readonly notificationAdminUrl: string
   /** Deadline of catalog and order reads. */
   readonly readDeadline: Duration.Duration
@@ -17,23 +33,22 @@ export class GatewayConfig extends Context.Service<GatewayConfig, {
   readonly orderCreateDeadline: Duration.Duration
   /** Largest accepted request body. */
   readonly bodyLimit: ByteSize.ByteSize
-  /** Whether `X-Forwarded-For` names the client (only behind a proxy that sets it). */
-  readonly trustProxy: boolean
+  /** The proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (`TRUSTED_PROXIES`); none: no one's. */
+  readonly trustedProxies: BlockList | undefined
+  /** Time allowed to receive a request's headers and body (`HTTP_READ_TIMEOUT`); slower clients get a 408. */
+  readonly readTimeout: Duration.Duration
 }>()("gateway/GatewayConfig") {
   static readonly layer = Layer.effect(
     GatewayConfig,
     Effect.gen(function*() {
       return GatewayConfig.of({
-        host: yield* Config.String("HTTP_HOST").pipe(Config.withDefault("0.0.0.0")),
+        host: yield* Config.String("HTTP_HOST").pipe(Config.withDefault("127.0.0.1")),
         port: yield* Config.Port("HTTP_PORT").pipe(Config.withDefault(Topology.gateway.httpPort)),
         productAddress: yield* Config.String("PRODUCT_GRPC_ADDR").pipe(
           Config.withDefault(`127.0.0.1:${Topology.product.grpcPort}`)
         ),
         orderAddress: yield* Config.String("ORDER_GRPC_ADDR").pipe(
           Config.withDefault(`127.0.0.1:${Topology.order.grpcPort}`)
-        ),
-        paymentAddress: yield* Config.String("PAYMENT_GRPC_ADDR").pipe(
-          Config.withDefault(`127.0.0.1:${Topology.payment.grpcPort}`)
         ),
         notificationAdminUrl: yield* Config.String("NOTIFICATION_ADMIN_URL").pipe(
           Config.withDefault(`http://127.0.0.1:${Topology.notification.adminPort}`)
@@ -44,7 +59,8 @@ export class GatewayConfig extends Context.Service<GatewayConfig, {
           Config.withDefault(Duration.seconds(3))
         ),
         bodyLimit: ByteSize.bytes(yield* Config.Int("BODY_LIMIT").pipe(Config.withDefault(64 * 1024))),
-        trustProxy: yield* Config.Boolean("TRUST_PROXY").pipe(Config.withDefault(false))
+        trustedProxies: yield* trustedProxies,
+        readTimeout: yield* Config.Duration("HTTP_READ_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10)))
       })
     })
   )

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import * as jose from "jose"
+import { randomBytes } from "node:crypto"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { mailText } from "../src/development/LocalMailbox.ts"
@@ -121,7 +122,8 @@ describe("development API", () => {
 
   it.live("does not exist in production or when tokens come from an identity provider", () =>
     Effect.gen(function*() {
-      const production = yield* startGateway({ SHOP_ENV: "production" })
+      // production refuses the test secret (it is published in the repository): a generated one
+      const production = yield* startGateway({ SHOP_ENV: "production", JWT_SECRET: randomBytes(48).toString("base64") })
       const jwks = yield* startGateway({ JWT_ALGORITHMS: "RS256", JWT_JWKS_URL: "http://127.0.0.1:1/jwks.json" })
       for (const baseUrl of [production, jwks]) {
         for (const [method, path] of [["GET", "/dev/personas"], ["POST", "/dev/sign-in"], ["GET", "/dev/mail"]]) {

@@ -1,5 +1,5 @@
 import { NodeHttpServer } from "@effect/platform-node"
-import { Effect, Layer, Option } from "effect"
+import { Config, Effect, Layer, Option } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { SqlClient } from "effect/sql"
 import { createServer } from "node:http"
@@ -46,13 +46,15 @@ const routes = (sink: Option.Option<SmtpSink["Service"]>) =>
   }))
 
 /**
- * The notification service's small HTTP API on `NOTIFICATION_HTTP_PORT` (default 8083): delivery records by order
+ * The notification service's small HTTP API on `NOTIFICATION_HTTP_HOST:NOTIFICATION_HTTP_PORT` (default
+ * `127.0.0.1:8083`; it has no authentication, so it stays on loopback unless opened): delivery records by order
  * (`GET /notifications?order_id=`), and in embedded mode the local mail box (`GET /mail`, `GET /mail/:id`).
  */
 export const NotificationHttpLive = Layer.unwrap(Effect.gen(function*() {
   const config = yield* NotificationConfig
+  const host = yield* Config.String("NOTIFICATION_HTTP_HOST").pipe(Config.withDefault("127.0.0.1"))
   const sink = yield* Effect.serviceOption(SmtpSink)
   return HttpRouter.serve(routes(sink), { disableLogger: true, disableListenLog: true }).pipe(
-    Layer.provide(NodeHttpServer.layer(createServer, { port: config.httpPort, host: "0.0.0.0" }))
+    Layer.provide(NodeHttpServer.layer(createServer, { port: config.httpPort, host }))
   )
 }))

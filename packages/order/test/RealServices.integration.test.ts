@@ -7,6 +7,7 @@ import { Context, Deferred, Effect, Exit, Layer, Scope } from "effect"
 import { awaitTerminal } from "./fixtures/Harness.ts"
 import { freePort, spawnOrderProcess } from "./fixtures/OrderProcess.ts"
 import { spawnService } from "./fixtures/ServiceProcess.ts"
+import { asService } from "./fixtures/TestKeys.ts"
 
 interface LedgerSnapshot {
   readonly charges: ReadonlyArray<{ readonly id: string; readonly order_id: string; readonly status: string }>
@@ -52,6 +53,7 @@ class RealPeers extends Context.Service<RealPeers, {
         kind: "grpc"
       })
       const products = yield* GrpcClient.make({ address: product.address, service: "product", deadline: "10 seconds" })
+        .pipe(Effect.provide(asService("gateway")))
       const ledger = Effect.promise(() =>
         fetch(`http://${simulator.address}/v1/ledger`).then((r) => r.json() as Promise<LedgerSnapshot>)
       )
@@ -245,7 +247,9 @@ layer(RealPeers.layer, { timeout: 180_000, excludeTestServices: true })("order s
           }).pipe(Scope.provide(scope))
         const firstScope = yield* Scope.make()
         const product = yield* startProduct(firstScope)
-        const products = yield* GrpcClient.make({ address: `127.0.0.1:${port}`, service: "product" })
+        const products = yield* GrpcClient.make({ address: `127.0.0.1:${port}`, service: "product" }).pipe(
+          Effect.provide(asService("gateway"))
+        )
         const created = yield* products.unary(ProductServiceService.createProduct, {
           name: "Restart Widget",
           description: "",

@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as grpc from "@grpc/grpc-js"
 import { PaymentStatus, RefundStatus } from "@shop/proto/payment/v1/payment"
 import { Effect } from "effect"
 import { paymentRequest, startPaymentApp } from "./fixtures/PaymentTestApp.ts"
@@ -46,10 +47,19 @@ describe("payment service: idempotency (real storage, simulator, gRPC)", () => {
         const otherOrder = yield* Effect.flip(app.process({ ...first, orderId: paymentRequest().orderId }))
         assert.strictEqual(otherOrder._tag, "IdempotencyKeyReused")
         // Another caller with the same key and body is a separate request, yet the order is charged only once.
-        const other = yield* app.process(first, "another-service")
+        const other = yield* app.process(first, "gateway")
         assert.isTrue(other.replayed)
+        // The scope is the verified identity: claiming another caller in metadata changes nothing. Scoped to
+        // "order", this body would be IdempotencyKeyReused; scoped to the gateway it is a new request for an order
+        // already charged another amount: a Conflict.
+        const second = paymentRequest()
+        yield* app.process(second)
+        const claimed = new grpc.Metadata()
+        claimed.set("x-caller", "order")
+        const impostor = yield* Effect.flip(app.process({ ...second, amountCents: 5 }, "gateway", claimed))
+        assert.strictEqual(impostor._tag, "Conflict")
         assert.strictEqual(other.payment?.status, PaymentStatus.SUCCEEDED)
-        assert.strictEqual((yield* app.simulator.ledger).totals.charge_count, 1)
+        assert.strictEqual((yield* app.simulator.ledger).totals.charge_count, 2)
       }),
     60_000
   )

@@ -1,5 +1,5 @@
+import { SoftRedis } from "@shop/service-defaults/Redis"
 import { Clock, Context, Data, Duration, Effect, Layer, Option } from "effect"
-import { createClient } from "redis"
 import { ProductConfig } from "./ProductConfig.ts"
 
 /** The cache could not answer; callers serve from PostgreSQL instead. */
@@ -19,7 +19,18 @@ export class CacheStore extends Context.Service<CacheStore, {
   static readonly layerMemory = Layer.sync(CacheStore, () => makeMemory(50_000))
 
   /** Redis at `url` (see {@link makeRedis}). */
-  static readonly layerRedis = (url: string) => Layer.effect(CacheStore, makeRedis(url))
+  static readonly layerRedis = (url: string) =>
+    Layer.effect(CacheStore, makeRedis).pipe(
+      Layer.provide(Layer.unwrap(ProductConfig.useSync((config) =>
+        SoftRedis.layer({
+          url,
+          purpose: "cache",
+          fallback: "serving from PostgreSQL",
+          commandTimeout: config.redisCommandTimeout,
+          keyPrefix: config.cachePrefix
+        })
+      )))
+    )
 
   /** Redis when `REDIS_URL` is set, memory otherwise. */
   static readonly layer = Layer.unwrap(
@@ -57,70 +68,25 @@ const makeMemory = (maxEntries: number): CacheStore["Service"] => {
 }
 
 /**
- * A node-redis client used directly rather than through `NodeRedis`: `NodeRedis` fails to build when Redis is down at
- * start-up and queues commands while disconnected, and the product service must instead keep serving from
- * PostgreSQL. Here the client connects in the background and keeps reconnecting, commands fail at once while it is
- * offline (`disableOfflineQueue`), and each command has a short timeout. Failures are logged at most once per
- * `degradedLogInterval`, never once per request.
+ * The cache on a soft Redis (see `SoftRedis`): connected in the background, commands failing at once while it is
+ * offline or its circuit is open and after `REDIS_COMMAND_TIMEOUT` otherwise, so a dead, slow or flapping Redis
+ * costs a catalog read nothing but the cache. The outage is logged when it starts and when it ends.
  */
-const makeRedis = Effect.fnUntraced(function*(url: string) {
-  const config = yield* ProductConfig
-  const runSync = Effect.runSyncWith(yield* Effect.context<never>())
-  const intervalMs = Duration.toMillis(config.degradedLogInterval)
-  let lastLoggedAt = Number.NEGATIVE_INFINITY
-  let suppressed = 0
-  let degraded = false
-  const report = (cause: unknown) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      degraded = true
-      if (now - lastLoggedAt < intervalMs) return Effect.sync(() => void suppressed++)
-      const failures = suppressed + 1
-      lastLoggedAt = now
-      suppressed = 0
-      return Effect.logWarning("redis cache unavailable, serving from PostgreSQL", { failures, cause: String(cause) })
-    })
-
-  const prefixed = (key: string) => config.cachePrefix + key
-  const client = yield* Effect.acquireRelease(
-    Effect.sync(() =>
-      createClient({
-        url,
-        disableOfflineQueue: true,
-        commandsQueueMaxLength: 10_000,
-        socket: {
-          connectTimeout: 1_000,
-          reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2_000) + Math.floor(Math.random() * 100)
-        }
-      })
-    ),
-    (redis) => Effect.sync(() => redis.destroy())
-  )
-  client.on("error", (cause) => runSync(report(cause)))
-  client.on("ready", () => {
-    if (degraded) runSync(Effect.logInfo("redis cache reachable again"))
-    degraded = false
-  })
-  client.connect().catch(() => undefined) // rejects only when the client is destroyed
-
-  const send = <A>(args: Array<string>): Effect.Effect<A, CacheStoreError> =>
-    Effect.tryPromise({ try: () => client.sendCommand(args) as Promise<A>, catch: (cause) => cause }).pipe(
-      Effect.timeoutOrElse({
-        duration: config.redisCommandTimeout,
-        orElse: () => Effect.fail(`redis command timed out after ${Duration.format(config.redisCommandTimeout)}`)
-      }),
-      Effect.tapError(report),
-      Effect.mapError((cause) => new CacheStoreError({ cause }))
-    )
+const makeRedis = Effect.gen(function*() {
+  const soft = yield* SoftRedis
+  const prefixed = (key: string) => soft.keyPrefix + key
+  const send = <A>(command: string, ...args: ReadonlyArray<string>): Effect.Effect<A, CacheStoreError> =>
+    soft.send<A>(command, ...args).pipe(Effect.mapError((cause) => new CacheStoreError({ cause })))
 
   return CacheStore.of({
     kind: "redis",
     getMany: (keys) =>
       keys.length === 0
         ? Effect.succeed([])
-        : Effect.map(send<Array<string | null>>(["MGET", ...keys.map(prefixed)]), (values) =>
+        : Effect.map(send<Array<string | null>>("MGET", ...keys.map(prefixed)), (values) =>
           values.map((v) => v ?? undefined)),
-    set: (key, value, ttl) => Effect.asVoid(send(["SET", prefixed(key), value, ...px(ttl)])),
-    setIfAbsent: (key, value, ttl) => Effect.asVoid(send(["SET", prefixed(key), value, "NX", ...px(ttl)]))
+    set: (key, value, ttl) => Effect.asVoid(send("SET", prefixed(key), value, ...px(ttl))),
+    setIfAbsent: (key, value, ttl) => Effect.asVoid(send("SET", prefixed(key), value, "NX", ...px(ttl)))
   })
 })
 

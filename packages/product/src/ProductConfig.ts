@@ -19,8 +19,6 @@ export interface ProductSettings {
   readonly cachePrefix: string
   /** Budget of one Redis command before the read falls back to PostgreSQL (`REDIS_COMMAND_TIMEOUT`). */
   readonly redisCommandTimeout: Duration.Duration
-  /** At most one "cache degraded" log line per interval (`CACHE_DEGRADED_LOG_INTERVAL`). */
-  readonly degradedLogInterval: Duration.Duration
   /** `pg_trgm.strict_word_similarity_threshold` for typo-tolerant name matching (`SEARCH_SIMILARITY_THRESHOLD`). */
   readonly similarityThreshold: number
   /** How often the catalog epoch (moved by writes outside the service, e.g. the seed) is read (`CATALOG_EPOCH_POLL`). */
@@ -37,7 +35,6 @@ export const defaultSettings: ProductSettings = {
   redisUrl: Option.none(),
   cachePrefix: "shop:product:",
   redisCommandTimeout: Duration.millis(150),
-  degradedLogInterval: Duration.seconds(30),
   // 0.35 lets "mose" reach "Mouse" (0.375) while "Mosaic" (0.33) stays out; the pg_trgm default 0.5 misses typos
   similarityThreshold: 0.35,
   catalogEpochPoll: Duration.seconds(1)
@@ -62,7 +59,6 @@ export class ProductConfig extends Context.Service<ProductConfig, ProductSetting
           Config.withDefault(`${yield* RedisKeyPrefix}product:`)
         ),
         redisCommandTimeout: yield* duration("REDIS_COMMAND_TIMEOUT", d.redisCommandTimeout),
-        degradedLogInterval: yield* duration("CACHE_DEGRADED_LOG_INTERVAL", d.degradedLogInterval),
         similarityThreshold: yield* Config.Number("SEARCH_SIMILARITY_THRESHOLD").pipe(
           Config.withDefault(d.similarityThreshold)
         ),

@@ -1,5 +1,5 @@
-import { ValidationError } from "@shop/domain"
-import { Effect, Schema } from "effect"
+import { decodeProductCursor, encodeProductCursor, ProductId, ValidationError } from "@shop/domain"
+import { Effect, Option, Schema } from "effect"
 import type { SqlClient } from "effect/sql"
 
 /** Catalog orders; `created_at_desc` (newest first) is the default. */
@@ -48,19 +48,19 @@ export const after = (sql: SqlClient.SqlClient, cursor: Cursor, alias: string) =
   }, ${cursor.id})`
 }
 
-const CursorJson = Schema.fromJsonString(Schema.Tuple([ProductSort, Schema.String, Schema.String]))
-
-/** The opaque cursor: base64url of `[sort, key, id]`. */
+/** The opaque cursor: base64url of `[sort, key, id]` (its format is `ProductCursorContent` of the domain). */
 export const encodeCursor = (cursor: Cursor): string =>
-  Buffer.from(Schema.encodeSync(CursorJson)([cursor.sort, cursor.key, cursor.id])).toString("base64url")
+  encodeProductCursor([cursor.sort, cursor.key, ProductId.make(cursor.id)])
 
-/** Reads a cursor; one made for another sort order, or not made by us, is a `ValidationError`. */
+/**
+ * Reads a cursor; one made for another sort order, or not made by us, is a `ValidationError`. Its key is checked
+ * against its sort (a timestamp, a price, a name), so nothing that PostgreSQL could not cast reaches the query.
+ */
 export const decodeCursor = (text: string, sort: ProductSort): Effect.Effect<Cursor, ValidationError> =>
-  Schema.decodeUnknownEffect(CursorJson)(Buffer.from(text, "base64url").toString("utf8")).pipe(
-    Effect.mapError(() => new ValidationError({ field: "cursor", detail: "the cursor is not valid" })),
-    Effect.flatMap(([cursorSort, key, id]) =>
+  Option.match(decodeProductCursor(text), {
+    onNone: () => Effect.fail(new ValidationError({ field: "cursor", detail: "the cursor is not valid" })),
+    onSome: ([cursorSort, key, id]) =>
       cursorSort === sort
         ? Effect.succeed({ sort, key, id })
         : Effect.fail(new ValidationError({ field: "cursor", detail: `the cursor was made for sort ${cursorSort}` }))
-    )
-  )
+  })

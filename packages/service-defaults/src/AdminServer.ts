@@ -26,14 +26,20 @@ const AdminRoutes = (service: string) =>
   )
 
 /**
- * The admin HTTP server of `service`, on `ADMIN_PORT` (default `defaultPort`). Probes and scrapes are neither logged
- * nor traced: they would drown the real traffic.
+ * The admin HTTP server of `service`, on `ADMIN_HOST:ADMIN_PORT` (default `127.0.0.1:defaultPort`: loopback only,
+ * containers set `ADMIN_HOST=0.0.0.0`). Probes and scrapes are neither logged nor traced: they would drown the real
+ * traffic. `extraRoutes` adds a service's own operator routes (the gateway's `/backends`).
  */
-export const AdminServerLive = (service: string, defaultPort: number) =>
+export const AdminServerLive = <E>(
+  service: string,
+  defaultPort: number,
+  extraRoutes: Layer.Layer<never, E, HttpRouter.HttpRouter> = Layer.empty
+) =>
   Layer.unwrap(Effect.gen(function*() {
     const port = yield* Config.Port("ADMIN_PORT").pipe(Config.withDefault(defaultPort))
-    const host = yield* Config.String("ADMIN_HOST").pipe(Config.withDefault("0.0.0.0"))
-    return HttpRouter.serve(AdminRoutes(service), { disableLogger: true, disableListenLog: true }).pipe(
+    const host = yield* Config.String("ADMIN_HOST").pipe(Config.withDefault("127.0.0.1"))
+    const routes = Layer.mergeAll(AdminRoutes(service), extraRoutes)
+    return HttpRouter.serve(routes, { disableLogger: true, disableListenLog: true }).pipe(
       Layer.provide(HttpMiddleware.layerTracerDisabledForUrls(["/healthz", "/readyz", "/metrics"])),
       Layer.provide(NodeHttpServer.layer(createServer, { port, host })),
       Layer.provide(RuntimeMetricsLive)

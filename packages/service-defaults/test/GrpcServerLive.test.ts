@@ -1,7 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Ref, Schedule } from "effect"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { checkHealth } from "../src/grpc/GrpcHealth.ts"
 import * as GrpcServer from "../src/grpc/GrpcServer.ts"
+import { ServiceIdentity } from "../src/grpc/ServiceIdentity.ts"
 import { GrpcServerLive } from "../src/GrpcServerLive.ts"
 import { HealthChecks } from "../src/HealthChecks.ts"
 
@@ -17,6 +21,7 @@ const server = (databaseUp: Ref.Ref<boolean>) =>
       )
     }))),
     Layer.provideMerge(HealthChecks.layer),
+    Layer.provide(ServiceIdentity.layerWith({ name: "product", dir: mkdtempSync(join(tmpdir(), "shop-keys-")) })),
     Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ GRPC_HOST: "127.0.0.1", GRPC_PORT: "0" })))
   )
 

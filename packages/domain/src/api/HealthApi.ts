@@ -14,19 +14,23 @@ export type BackendHealth = typeof BackendHealth.Type
 /** Health of each backend, by service name (`product`, `order`, `payment`, `notification`...). */
 export const BackendHealthMap = Schema.Record(Schema.String, BackendHealth)
 
-/** Response of `GET /healthz` when every required backend is up (`degraded`: an optional one is down). */
+/**
+ * Response of `GET /healthz` when every required backend is up (`degraded`: an optional one is down). The public
+ * port answers the status only; the health of each backend (`services`) is on the gateway's admin port
+ * (`GET :9091/backends`), where internal names and latencies are not shown to the internet.
+ */
 export const HealthReport = Schema.Struct({
   status: Schema.Literals(["ok", "degraded"]),
   checked_at: Timestamp,
-  services: BackendHealthMap
+  services: Schema.optionalKey(BackendHealthMap)
 }).annotate({ identifier: "HealthReport" })
 export type HealthReport = typeof HealthReport.Type
 
-/** A required backend is down: `GET /healthz` answers 503 with the health of each backend. */
+/** A required backend is down: `GET /healthz` answers 503 (the admin port says which). */
 export class Unhealthy extends Schema.TaggedError<Unhealthy>()("Unhealthy", {
   detail: Schema.String,
   checked_at: Timestamp,
-  services: BackendHealthMap
+  services: Schema.optionalKey(BackendHealthMap)
 }, { httpApiStatus: 503 }) {
   override get message() {
     return this.detail

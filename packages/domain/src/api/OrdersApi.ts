@@ -15,6 +15,7 @@ import {
 import { ProductName } from "../Product.ts"
 import { Timestamp } from "../Timestamp.ts"
 import { Authorization } from "./Authorization.ts"
+import { OrderListCursor } from "./Cursors.ts"
 import { PageInfo, PageQuery } from "./Pagination.ts"
 
 /** A shipping address as JSON: `{ street, city, state, zip }`. */
@@ -129,7 +130,11 @@ export const OrderJson = Schema.Struct({
 export type OrderJson = typeof OrderJson.Type
 
 /** Query of `GET /api/v1/orders`. */
-export const ListOrdersQuery = Schema.Struct({ ...PageQuery, status: Schema.optionalKey(OrderStatus) }).annotate({
+export const ListOrdersQuery = Schema.Struct({
+  ...PageQuery,
+  cursor: Schema.optionalKey(OrderListCursor),
+  status: Schema.optionalKey(OrderStatus)
+}).annotate({
   identifier: "ListOrdersQuery"
 })
 export type ListOrdersQuery = typeof ListOrdersQuery.Type

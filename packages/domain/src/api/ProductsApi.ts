@@ -10,8 +10,10 @@ import {
   ServiceUnavailableProblem
 } from "../Problem.ts"
 import { Category, ProductDescription, ProductName, Sku, StockQuantity } from "../Product.ts"
+import { isSingleLineText } from "../Text.ts"
 import { Timestamp } from "../Timestamp.ts"
 import { Authorization } from "./Authorization.ts"
+import { ProductListCursor } from "./Cursors.ts"
 import { PageInfo, PageLimit, PageNumber, PageQuery } from "./Pagination.ts"
 
 /** A positive REST price (`29.99`), decoded into cents. */
@@ -96,6 +98,7 @@ export type ProductSort = typeof ProductSort.Type
 /** Query of `GET /api/v1/products`. */
 export const ListProductsQuery = Schema.Struct({
   ...PageQuery,
+  cursor: Schema.optionalKey(ProductListCursor),
   sort: Schema.optionalKey(ProductSort),
   category: Schema.optionalKey(Category)
 }).annotate({ identifier: "ListProductsQuery" })
@@ -114,7 +117,7 @@ export type SearchSort = typeof SearchSort.Type
 
 /** Query of `GET /api/v1/products/search`; prices are decimals (`min_price=20`). */
 export const SearchProductsQuery = Schema.Struct({
-  q: Schema.optionalKey(Schema.String.check(Schema.isBetweenLength(1, 200))),
+  q: Schema.optionalKey(Schema.String.check(Schema.isBetweenLength(1, 200), isSingleLineText())),
   category: Schema.optionalKey(Category),
   min_price: Schema.optionalKey(PriceFromDecimalString),
   max_price: Schema.optionalKey(PriceFromDecimalString),

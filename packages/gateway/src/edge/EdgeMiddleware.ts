@@ -6,18 +6,35 @@ import { allowedMethods } from "./AllowedMethods.ts"
 import { requestDuration, requestsTotal, staticRoutes } from "./HttpMetrics.ts"
 import { problemBody, statusProblem } from "./Problems.ts"
 import { RequestRoute } from "./RequestRoute.ts"
+import { securityHeaders } from "./SecurityHeaders.ts"
 
 const pathOf = (url: string) => {
   const end = url.search(/[?#]/)
   return end === -1 ? url : url.slice(0, end)
 }
 
-/** Every 4xx and 5xx leaves as problem+json, including the bodiless ones of the router and the server. */
+/** The text of a short plain-text error body (the framework's "Unsupported content-type: ..."), as a detail. */
+const plainTextDetail = (body: HttpServerResponse.HttpServerResponse["body"]) =>
+  body._tag === "Uint8Array" && body.contentType.startsWith("text/") && body.body.length <= 300
+    ? new TextDecoder().decode(body.body)
+    : undefined
+
+/**
+ * Every 4xx and 5xx leaves as problem+json, including the bodiless ones of the router and the server and the
+ * plain-text ones of the framework (415 on an unsupported content type).
+ */
 const withProblemBody = (response: HttpServerResponse.HttpServerResponse) => {
   if (response.status < 400) return response
-  const withBody = response.body._tag === "Empty"
-    ? HttpServerResponse.setHeaders(problemBody(statusProblem(response.status)), response.headers)
-    : response
+  const isProblem = response.body._tag !== "Empty" &&
+    (response.body.contentType ?? "").startsWith("application/problem+json")
+  // The original's own content-type and content-length describe the body being replaced.
+  const { "content-length": _length, "content-type": _type, ...headers } = response.headers
+  const withBody = isProblem
+    ? response
+    : HttpServerResponse.setHeaders(
+      problemBody(statusProblem(response.status, plainTextDetail(response.body))),
+      headers
+    )
   return response.status === 401 ? HttpServerResponse.setHeader(withBody, "www-authenticate", "Bearer") : withBody
 }
 
@@ -55,12 +72,13 @@ const fromCause = (cause: Cause.Cause<unknown>, request: HttpServerRequest.HttpS
   })
 
 /**
- * The gateway's outermost middleware: request body limit, problem+json for every error, and the
- * `http_requests_total` / `http_request_duration_seconds` metrics labelled with the route template.
+ * The gateway's outermost middleware: request body limit, problem+json for every error, the security headers of
+ * every answer, and the `http_requests_total` / `http_request_duration_seconds` metrics labelled with the route
+ * template.
  */
 export const EdgeMiddleware = HttpRouter.middleware(
   Effect.gen(function*() {
-    const { bodyLimit } = yield* GatewayConfig
+    const { bodyLimit, trustedProxies } = yield* GatewayConfig
     const series = new Map<string, { count: Metric.Counter<number>; duration: Metric.Histogram<number> }>()
     const seriesFor = (method: string, route: string, status: number) => {
       const key = `${method} ${route} ${status}`
@@ -94,7 +112,7 @@ export const EdgeMiddleware = HttpRouter.middleware(
         const { count, duration } = seriesFor(request.method, route, response.status)
         yield* Metric.update(count, 1)
         yield* Metric.update(duration, (performance.now() - started) / 1000)
-        return response
+        return HttpServerResponse.setHeaders(response, securityHeaders(request, route, trustedProxies))
       }) as Effect.Effect<HttpServerResponse.HttpServerResponse, Types.unhandled, HttpServerRequest.HttpServerRequest>
   }),
   { global: true }

@@ -40,9 +40,15 @@ const defaults: Record<RouteClass, string> = {
 
 const envName = (routeClass: RouteClass) => `RATE_LIMIT_${routeClass.replace("-", "_").toUpperCase()}`
 
-/** One quota per route class, from `RATE_LIMIT_CATALOG_READ`, `RATE_LIMIT_ORDER_WRITE`, ... */
+/**
+ * One quota per route class, from `RATE_LIMIT_CATALOG_READ`, `RATE_LIMIT_ORDER_WRITE`, ...; the bound of the
+ * bucket store (`RATE_LIMIT_MAX_KEYS`) and how often buckets are reconciled through Redis
+ * (`RATE_LIMIT_SYNC_INTERVAL`).
+ */
 export class RateLimitConfig extends Context.Service<RateLimitConfig, {
   readonly quotas: Readonly<Record<RouteClass, Quota>>
+  readonly maxKeys: number
+  readonly syncInterval: Duration.Duration
 }>()("gateway/RateLimitConfig") {
   static readonly layer = Layer.effect(
     RateLimitConfig,
@@ -55,7 +61,13 @@ export class RateLimitConfig extends Context.Service<RateLimitConfig, {
             Effect.map((quota) => [routeClass, quota] as const)
           )
       )
-      return RateLimitConfig.of({ quotas: Object.fromEntries(entries) as Record<RouteClass, Quota> })
+      return RateLimitConfig.of({
+        quotas: Object.fromEntries(entries) as Record<RouteClass, Quota>,
+        maxKeys: yield* Config.Int("RATE_LIMIT_MAX_KEYS").pipe(Config.withDefault(100_000)),
+        syncInterval: yield* Config.Duration("RATE_LIMIT_SYNC_INTERVAL").pipe(
+          Config.withDefault(Duration.millis(100))
+        )
+      })
     })
   )
 }

@@ -1,5 +1,6 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
+import { isLoopback, listenersOf, processTree } from "./Listeners.ts"
 import { eventually, type Platform, startPlatform } from "./Platform.ts"
 
 // The platform exactly as a new user starts it (`npm start`, embedded mode), on ports shifted by 1000 so that it can
@@ -26,10 +27,25 @@ describe("npm start (embedded)", () => {
     }
     const health = await json(await fetch(`${platform.gateway}/healthz`))
     assert.strictEqual(health.status, 200, JSON.stringify(health.body))
+    assert.notProperty(health.body, "services") // backend details are on the admin port only
+    const backends = await json(await fetch(`${platform.admin(9091)}/backends`))
+    assert.strictEqual(backends.status, 200, JSON.stringify(backends.body))
+    for (const name of ["product", "order", "notification"]) {
+      assert.strictEqual(backends.body.services[name].status, "up")
+    }
     for (const port of [9101, 9102, 9103, 9104]) {
       const ready = await fetch(`${platform.admin(port)}/readyz`)
       assert.strictEqual(ready.status, 200, `readyz :${port + offset}`)
     }
+  })
+
+  it("listens on loopback only: no port of npm start is reachable from another machine", (ctx) => {
+    if (process.platform !== "linux") return ctx.skip() // sockets are read from /proc
+    const listeners = listenersOf(processTree(platform.pid))
+    // gateway HTTP + admin, 3 gRPC servers, 4 more admin ports, 5 databases, 2 simulators, notification API, SMTP
+    assert.isAtLeast(listeners.length, 18, JSON.stringify(listeners))
+    const open = listeners.filter((listener) => !isLoopback(listener.address))
+    assert.deepStrictEqual(open, [], "listeners beyond loopback")
   })
 
   it("serves the spec's catalog examples: an admin creates a product, a search finds it, a repeat is a cache hit", async () => {

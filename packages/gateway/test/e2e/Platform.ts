@@ -7,6 +7,8 @@ const root = resolve(import.meta.dirname, "../../../..")
 
 /** The whole platform as `npm start` runs it, on ports shifted by `offset`, with its data in a fresh folder. */
 export interface Platform {
+  /** The launcher's process id; every process of the platform runs below it. */
+  readonly pid: number
   readonly gateway: string
   readonly admin: (port: number) => string
   readonly simulator: string
@@ -49,6 +51,7 @@ export const startPlatform = async (offset: number, env: Record<string, string> 
     launcher.on("exit", (code) => failed(new Error(`launcher exited with ${code}:\n${output.slice(-4000)}`)))
   })
   return {
+    pid: launcher.pid!,
     gateway: `http://127.0.0.1:${8080 + offset}`,
     admin: (port) => `http://127.0.0.1:${port + offset}`,
     simulator: `http://127.0.0.1:${8081 + offset}`,

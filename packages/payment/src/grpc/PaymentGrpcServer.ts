@@ -1,18 +1,13 @@
 import { PaymentServiceService } from "@shop/proto/payment/v1/payment"
-import { GrpcCall } from "@shop/service-defaults/grpc/GrpcService"
 import * as GrpcService from "@shop/service-defaults/grpc/GrpcService"
+import { VerifiedCaller } from "@shop/service-defaults/grpc/ServiceIdentity"
 import { Effect } from "effect"
 import { Payments } from "../Payments.ts"
 import { Refunds } from "../Refunds.ts"
 import { decodeCancel, decodeCharge, decodeLookup, decodeRefund, encodePayment, encodeRefund } from "./PaymentCodec.ts"
 
-/** The metadata key naming the calling service; idempotency keys are scoped to it. */
-export const callerMetadataKey = "x-caller"
-
-const caller = Effect.map(GrpcCall, (call) => {
-  const value = call.metadata.get(callerMetadataKey)[0]
-  return typeof value === "string" && value !== "" ? value : "unknown"
-})
+/** The calling service as its service token proves it (never a value the caller merely sends); keys are scoped to it. */
+const caller = Effect.map(Effect.service(VerifiedCaller), (service) => service ?? "unauthenticated")
 
 /** shop.payment.v1.PaymentService, served through Payments and Refunds: requests decoded at the edge. */
 export const PaymentGrpcServer = GrpcService.layer(

@@ -6,14 +6,19 @@ import { Ledger } from "./Ledger.ts"
 import { errorResponse, json } from "./Reply.ts"
 import { decode, jsonBody } from "./RequestParsing.ts"
 
-/** Liveness and the test-control API; never subject to injected faults, or a fault could not be turned off. */
+/** Liveness; never subject to injected faults. */
+export const HealthRoute = HttpRouter.add("GET", "/healthz", json(200, { status: "ok", service: "payment-simulator" }))
+
+/**
+ * The test-control API (faults, reset); never subject to injected faults, or a fault could not be turned off.
+ * Served only when enabled (`SIMULATOR_ADMIN=true`): anyone who reaches it can fail or reset the card processor.
+ */
 export const AdminRoutes = HttpRouter.use(Effect.fnUntraced(function*(router) {
   const ledger = yield* Ledger
   const store = yield* IdempotencyStore
   const faults = yield* Faults
   const decodeFaults = decode(FaultConfig)
 
-  yield* router.add("GET", "/healthz", json(200, { status: "ok", service: "payment-simulator" }))
   yield* router.add("GET", "/admin/faults", Effect.map(faults.get, (config) => json(200, config)))
   yield* router.add(
     "PUT",

@@ -7,10 +7,11 @@ import {
   ServiceUnavailable,
   type Unreachable
 } from "@shop/domain"
-import { Config, Duration, Effect, type Scope } from "effect"
+import { Config, Duration, Effect, Option, type Scope } from "effect"
 import { spanName, splitPath, type UnaryMethod } from "./GrpcMethod.ts"
 import { codeName, toDomainError } from "./GrpcStatus.ts"
 import { NotImplemented, UnexpectedPeerError } from "./PeerDefects.ts"
+import { ServiceIdentity } from "./ServiceIdentity.ts"
 import { CurrentTraceState, inject } from "./TraceMetadata.ts"
 
 /** What the client needs of a generated method definition (e.g. `PaymentServiceService.processPayment`). */
@@ -128,8 +129,15 @@ export const fromUnary = (
 
 const roundRobin = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] })
 
-/** Opens a channel for the lifetime of the current scope; closing the scope closes the channel. */
+/**
+ * Opens a channel for the lifetime of the current scope; closing the scope closes the channel. With a
+ * `ServiceIdentity` in context (every service has one, see `runService`), each call carries a service token
+ * addressed to `options.service`, which the callee verifies.
+ */
 export const make = Effect.fnUntraced(function*(options: GrpcClientOptions) {
+  const identity = Option.getOrUndefined(yield* Effect.serviceOption(ServiceIdentity))
+  // A service that cannot sign must not start; its calls would all be refused.
+  if (identity !== undefined) yield* Effect.orDie(identity.ready)
   const client = yield* Effect.acquireRelease(
     Effect.sync(() =>
       new grpc.Client(
@@ -166,6 +174,7 @@ export const make = Effect.fnUntraced(function*(options: GrpcClientOptions) {
     }, (span) =>
       Effect.flatMap(CurrentTraceState, (traceState) => {
         const metadata = inject(callOptions?.metadata?.clone() ?? new grpc.Metadata(), span, traceState)
+        if (identity !== undefined) metadata.set("authorization", identity.credentialsFor(options.service))
         const millis = callOptions?.deadline === undefined ? fallbackDeadline : Duration.toMillis(callOptions.deadline)
         return invoke(client, method, request, metadata, new Date(Date.now() + millis)).pipe(
           Effect.tap(() => Effect.sync(() => span.attribute("rpc.grpc.status_code", grpc.status.OK))),

@@ -2,6 +2,7 @@ import * as grpc from "@grpc/grpc-js"
 import { Config, Context, Duration, Effect, Fiber, Layer, Schema } from "effect"
 import * as GrpcHealth from "./GrpcHealth.ts"
 import { GrpcServices } from "./GrpcService.ts"
+import type { CallAuthenticator } from "./ServiceIdentity.ts"
 
 /** The server could not bind its address. */
 export class GrpcServerError extends Schema.TaggedError<GrpcServerError>()("GrpcServerError", {
@@ -14,7 +15,7 @@ export class GrpcServerError extends Schema.TaggedError<GrpcServerError>()("Grpc
 }
 
 export interface GrpcServerOptions {
-  /** Default "0.0.0.0". */
+  /** Default "127.0.0.1" (loopback only); "0.0.0.0" listens on every interface. */
   readonly host?: string | undefined
   /** 0 picks a free port; read it back from `GrpcServer.port`. */
   readonly port: number
@@ -28,6 +29,8 @@ export interface GrpcServerOptions {
    */
   readonly maxConnectionAge?: Duration.Input | undefined
   readonly serverOptions?: grpc.ServerOptions | undefined
+  /** Verifies the caller of every call (see ServiceIdentity); none serves every call, as in tests. */
+  readonly authenticate?: CallAuthenticator | undefined
 }
 
 /** A running gRPC server: where it listens, and its entries in grpc.health.v1. */
@@ -69,7 +72,7 @@ const drain = Effect.fnUntraced(function*(
 const serve = (options: GrpcServerOptions) =>
   Effect.gen(function*() {
     const registry = yield* GrpcServices
-    const host = options.host ?? "0.0.0.0"
+    const host = options.host ?? "127.0.0.1"
     const health = GrpcHealth.makeStatuses()
     const server = new grpc.Server({
       "grpc.max_connection_age_ms": Duration.toMillis(
@@ -111,7 +114,7 @@ export const layer = <E, R>(
 ): Layer.Layer<GrpcServer, E | GrpcServerError, Exclude<R, GrpcServices>> =>
   Layer.effect(GrpcServer, serve(options)).pipe(
     Layer.provide(services),
-    Layer.provide(Layer.sync(GrpcServices, GrpcServices.make))
+    Layer.provide(Layer.sync(GrpcServices, () => GrpcServices.make(options.authenticate)))
   )
 
 /** Like {@link layer}, with the address and shutdown timeout read from configuration. */

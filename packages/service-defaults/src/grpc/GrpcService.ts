@@ -4,6 +4,7 @@ import { Cause, Context, Effect, Exit, type Fiber, Layer, Option } from "effect"
 import { spanName as toSpanName, splitPath, type UnaryMethod } from "./GrpcMethod.ts"
 import { forMethod } from "./GrpcMetrics.ts"
 import { fromCause } from "./GrpcStatus.ts"
+import { type CallAuthenticator, VerifiedCaller } from "./ServiceIdentity.ts"
 import { CurrentTraceState, extract, extractTraceState } from "./TraceMetadata.ts"
 
 /** The call a handler is serving: its metadata (e.g. credentials), peer and deadline. */
@@ -39,10 +40,12 @@ export class GrpcServices extends Context.Service<GrpcServices, {
   readonly add: (service: RegisteredService) => void
   readonly services: ReadonlyArray<RegisteredService>
   readonly inFlight: Set<Fiber.Fiber<unknown, unknown>>
+  /** Checks every call's service identity before its handler runs; none: every call is served (tests). */
+  readonly authenticate: CallAuthenticator | undefined
 }>()("service-defaults/GrpcServices") {
-  static readonly make = (): GrpcServices["Service"] => {
+  static readonly make = (authenticate?: CallAuthenticator): GrpcServices["Service"] => {
     const services: Array<RegisteredService> = []
-    return { add: (service) => services.push(service), services, inFlight: new Set() }
+    return { add: (service) => services.push(service), services, inFlight: new Set(), authenticate }
   }
 }
 
@@ -52,13 +55,16 @@ const deadlinePassed = (deadline: grpc.Deadline): boolean =>
 /**
  * Adapts one Effect handler to grpc-js: each call runs as its own fiber with the services of `context`, inside a
  * server span whose parent is the caller's `traceparent`; a cancelled call (client gone, deadline passed)
- * interrupts the fiber. Failures become status codes through GrpcStatus; defects are logged, never sent.
+ * interrupts the fiber. Failures become status codes through GrpcStatus; defects are logged, never sent. With an
+ * `authenticate`, a call without a valid service identity allowed for the method is refused (UNAUTHENTICATED or
+ * PERMISSION_DENIED) before anything runs, and handlers read the verified caller from `VerifiedCaller`.
  */
 export const toUnaryHandler = <Req, Res, R>(
   path: string,
   handler: (request: Req) => Effect.Effect<Res, DomainError, R | GrpcCall>,
   context: Context.Context<R>,
-  inFlight: Set<Fiber.Fiber<unknown, unknown>>
+  inFlight: Set<Fiber.Fiber<unknown, unknown>>,
+  authenticate?: CallAuthenticator
 ): grpc.handleUnaryCall<Req, Res> => {
   const [service, method] = splitPath(path)
   const spanName = toSpanName(path)
@@ -69,16 +75,25 @@ export const toUnaryHandler = <Req, Res, R>(
 
   return (call, callback) => {
     const started = performance.now()
+    const verdict = authenticate?.(call.metadata, path)
+    if (verdict !== undefined && "code" in verdict) {
+      callback({ code: verdict.code, details: verdict.details })
+      return metrics.record(verdict.code, (performance.now() - started) / 1000, context)
+    }
     const parent = Option.getOrUndefined(extract(call.metadata))
     const callContext = Context.add(
-      Context.add(context, GrpcCall, {
-        path,
-        metadata: call.metadata,
-        peer: call.getPeer(),
-        deadline: call.getDeadline()
-      }),
-      CurrentTraceState,
-      extractTraceState(call.metadata)
+      Context.add(
+        Context.add(context, GrpcCall, {
+          path,
+          metadata: call.metadata,
+          peer: call.getPeer(),
+          deadline: call.getDeadline()
+        }),
+        CurrentTraceState,
+        extractTraceState(call.metadata)
+      ),
+      VerifiedCaller,
+      verdict?.caller
     )
     const effect = Effect.suspend(() => handler(call.request)).pipe(
       Effect.tapCause(logDefect),
@@ -132,7 +147,7 @@ const register = <R, E, R2>(
     for (const [key, handler] of Object.entries(impl) as Array<[string, AnyHandler<R> | undefined]>) {
       const method = definition[key] as UnaryMethod<unknown, unknown>
       if (handler !== undefined) {
-        implementation[key] = toUnaryHandler(method.path, handler, context, registry.inFlight)
+        implementation[key] = toUnaryHandler(method.path, handler, context, registry.inFlight, registry.authenticate)
       }
     }
     const first = Object.values(definition)[0] as UnaryMethod<unknown, unknown> | undefined

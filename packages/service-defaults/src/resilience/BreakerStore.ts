@@ -1,19 +1,55 @@
-import { NodeRedis } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
-import { CircuitBreaker } from "effect/persistence"
-import { RedisKeyPrefix, RedisUrl } from "../Redis.ts"
+import { Effect, Layer, Option } from "effect"
+import { CircuitBreaker, Redis } from "effect/persistence"
+import { RedisKeyPrefix, SoftRedis } from "../Redis.ts"
 
 /**
  * Where circuit states live: in Redis under `REDIS_KEY_PREFIX` + `scope` (e.g. `shop:order:breaker:`) when
  * `REDIS_URL` is set, so that every replica of a service sees one circuit per dependency; in memory otherwise.
+ *
+ * Redis is a soft dependency here too: while it is unreachable, slow or its own circuit is open, each replica keeps
+ * its breakers in memory (the circuits still open and close, per replica) and goes back to the shared state once
+ * Redis answers again, with no restart. A permit admitted by the memory store is recorded there too (its
+ * generation is negative), so an outage that starts or ends mid-call never mixes the two.
  */
 export const breakerStoreLayer = (scope: string) =>
   Layer.unwrap(Effect.gen(function*() {
-    const url = yield* RedisUrl
     const prefix = `${yield* RedisKeyPrefix}${scope}`
-    return url._tag === "Some"
-      ? CircuitBreaker.layerStoreRedis({ prefix }).pipe(
-        Layer.provide(NodeRedis.layer({ url: url.value, socket: { connectTimeout: 2_000 } }))
-      )
-      : CircuitBreaker.layerStoreMemory()
+    const soft = yield* SoftRedis.fromConfig("circuit breaker state", "keeping circuit states in memory")
+    return Option.match(soft, {
+      onNone: () => CircuitBreaker.layerStoreMemory(),
+      onSome: (redis) => layerStoreFallback(prefix).pipe(Layer.provide(redis))
+    })
   }))
+
+const isStoreError = (error: CircuitBreaker.CircuitBreakerError) => error.reason._tag === "CircuitBreakerStoreError"
+
+/** The Redis store of `effect/persistence` on a SoftRedis, falling back to a memory store. */
+export const layerStoreFallback = (prefix: string) =>
+  Layer.effect(
+    CircuitBreaker.CircuitBreakerStore,
+    Effect.gen(function*() {
+      const soft = yield* SoftRedis
+      const shared = yield* CircuitBreaker.CircuitBreakerStore.pipe(
+        Effect.provide(CircuitBreaker.layerStoreRedis({ prefix })),
+        Effect.provideService(Redis.Redis, soft.redis)
+      )
+      const local = yield* CircuitBreaker.CircuitBreakerStore.pipe(Effect.provide(CircuitBreaker.layerStoreMemory()))
+      const admitLocally = (key: string) =>
+        Effect.map(local.admit(key), (admission) => ({ ...admission, generation: -admission.generation - 1 }))
+      return CircuitBreaker.CircuitBreakerStore.of({
+        admit: (key) =>
+          soft.available()
+            ? shared.admit(key).pipe(Effect.catchIf(isStoreError, () => admitLocally(key)))
+            : admitLocally(key),
+        record: (options) =>
+          options.generation < 0
+            ? local.record({ ...options, generation: -options.generation - 1 })
+            // A shared permit whose outcome cannot be written: Redis forgets it after the probe lease.
+            : shared.record(options).pipe(Effect.catchIf(isStoreError, () => Effect.succeed(undefined))),
+        state: (key) =>
+          soft.available()
+            ? shared.state(key).pipe(Effect.catchIf(isStoreError, () => local.state(key)))
+            : local.state(key)
+      })
+    })
+  )

@@ -6,7 +6,7 @@ import { ProblemMessage } from "../components/ProblemMessage.tsx"
 import { useLoad } from "../state/useLoad.ts"
 import { comingViews } from "./NotAvailableYet.tsx"
 
-const HealthTable = (props: { readonly services: HealthReport["services"] }) => (
+const HealthTable = (props: { readonly services: NonNullable<HealthReport["services"]> }) => (
   <table class="lines compact">
     <thead>
       <tr>
@@ -51,7 +51,10 @@ export const Overview = () => {
         </p>
       )}
       <ProblemMessage problem={health.problem} />
-      {health.data !== undefined && <HealthTable services={health.data.services} />}
+      {health.data?.services !== undefined && <HealthTable services={health.data.services} />}
+      {health.data !== undefined && health.data.services === undefined && (
+        <p>The health of each backend is on the gateway's admin port (GET :9091/backends), never on the internet.</p>
+      )}
       <h2>Views</h2>
       <ul class="view-list">
         <li>

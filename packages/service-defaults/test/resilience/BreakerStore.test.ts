@@ -1,0 +1,62 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { CircuitBreaker } from "effect/persistence"
+import { randomUUID } from "node:crypto"
+import { SoftRedis } from "../../src/Redis.ts"
+import { layerStoreFallback } from "../../src/resilience/BreakerStore.ts"
+
+const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
+
+/**
+ * One replica's breaker (consecutive(2), open 30 s) on the fallback store over a soft Redis at `url`; the Redis
+ * client lives as long as the test's scope.
+ */
+const replica = (url: string, prefix: string) =>
+  Effect.gen(function*() {
+    const store = yield* Layer.build(
+      layerStoreFallback(prefix).pipe(
+        Layer.provide(SoftRedis.layer({ url, purpose: "circuit breaker state", fallback: "in memory" }))
+      )
+    )
+    return yield* CircuitBreaker.make({ tripPolicy: CircuitBreaker.consecutive(2), openDuration: "30 seconds" }).pipe(
+      Effect.provideContext(store)
+    )
+  })
+
+const failing = Effect.fail("peer down")
+const tagOf = (effect: Effect.Effect<unknown, unknown>) =>
+  Effect.map(
+    Effect.flip(effect),
+    (error) => typeof error === "string" ? error : (error as CircuitBreaker.CircuitBreakerError).reason._tag
+  )
+
+describe("circuit breaker state with Redis as a soft dependency", () => {
+  it.live("Redis unreachable: circuits still open and close, in memory, and no call waits for Redis", () =>
+    Effect.gen(function*() {
+      const breaker = yield* replica("redis://127.0.0.1:1", "test:breaker:")
+      const started = Date.now()
+      const outcomes = [
+        yield* tagOf(failing.pipe(breaker.execute({ key: "peer" }))),
+        yield* tagOf(failing.pipe(breaker.execute({ key: "peer" }))),
+        yield* tagOf(failing.pipe(breaker.execute({ key: "peer" })))
+      ]
+      assert.deepStrictEqual(outcomes, ["peer down", "peer down", "CircuitOpen"])
+      assert.isBelow(Date.now() - started, 1_000)
+      assert.strictEqual((yield* breaker.state("peer"))._tag, "Open")
+    }).pipe(Effect.scoped))
+
+  it.live("Redis up: replicas share one circuit per dependency", () =>
+    Effect.gen(function*() {
+      const prefix = `test:breaker:${randomUUID()}:`
+      const a = yield* replica(redisUrl, prefix)
+      const b = yield* replica(redisUrl, prefix)
+      // the soft client connects in the background: wait until a's store reaches Redis
+      yield* Effect.sleep("300 millis")
+      yield* tagOf(failing.pipe(a.execute({ key: "peer" })))
+      yield* tagOf(failing.pipe(a.execute({ key: "peer" })))
+      assert.strictEqual(
+        yield* tagOf(Effect.succeed("ok").pipe(b.execute({ key: "peer" }), Effect.andThen(failing))),
+        "CircuitOpen"
+      )
+    }).pipe(Effect.scoped))
+})
