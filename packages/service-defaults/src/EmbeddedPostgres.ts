@@ -1,8 +1,8 @@
 import { PGlite } from "@electric-sql/pglite"
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm"
 import { Data, Effect } from "effect"
 import { mkdirSync } from "node:fs"
+import { startSessionServer } from "./embedded/SessionServer.ts"
 
 export class EmbeddedPostgresError extends Data.TaggedError("EmbeddedPostgresError")<{ readonly cause: unknown }> {}
 
@@ -17,8 +17,9 @@ export interface EmbeddedPostgres {
  * PostgreSQL wire protocol, so services reach it with the same `@effect/sql-pg` client as a real server. The server
  * is stopped and the database closed when the scope closes.
  *
- * PGlite runs one query at a time. Its socket server interleaves the protocol messages of concurrent connections,
- * which breaks unnamed prepared statements, so clients must use a pool of one connection (`DATABASE_POOL_MAX=1`).
+ * PGlite is one session: clients take turns, a whole exchange or transaction at a time (see `SessionServer`). A
+ * service keeps a pool of one connection to it (`DATABASE_POOL_MAX=1`), since a second connection of the same
+ * process would only wait for the first.
  */
 export const startEmbeddedPostgres = (options: {
   readonly dataDir: string | undefined
@@ -30,18 +31,22 @@ export const startEmbeddedPostgres = (options: {
       Effect.tryPromise({
         try: () => {
           if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
-          return PGlite.create({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), extensions: { pg_trgm } })
+          return PGlite.create({
+            ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+            extensions: { pg_trgm }
+          })
         },
         catch: (cause) => new EmbeddedPostgresError({ cause })
       }),
       (db) => Effect.promise(() => db.close())
     )
     const host = options.host ?? "127.0.0.1"
-    const server = new PGLiteSocketServer({ db, host, port: options.port ?? 0, maxConnections: 8 })
-    yield* Effect.acquireRelease(
-      Effect.tryPromise({ try: () => server.start(), catch: (cause) => new EmbeddedPostgresError({ cause }) }),
-      () => Effect.promise(() => server.stop())
+    const server = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => startSessionServer({ db, host, port: options.port ?? 0 }),
+        catch: (cause) => new EmbeddedPostgresError({ cause })
+      }),
+      (server) => Effect.promise(() => server.stop())
     )
-    const port = Number(server.getServerConn().split(":").pop())
-    return { port, url: `postgres://postgres@${host}:${port}/postgres` } satisfies EmbeddedPostgres
+    return { port: server.port, url: `postgres://postgres@${host}:${server.port}/postgres` } satisfies EmbeddedPostgres
   })
