@@ -2,7 +2,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Cause, Config, Duration, Effect, Layer, Metric, Queue, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomUUID } from "node:crypto"
-import { ensureDatabase } from "../Database.ts"
+import { prepareDatabase } from "../Database.ts"
 import {
   type DeliveredEvent,
   EventBus,
@@ -178,7 +178,7 @@ export const layer = Layer.unwrap(Effect.gen(function*() {
   const listen = yield* Config.Boolean("EVENT_LOG_LISTEN").pipe(Config.withDefault(maxConnections > 1))
   const keep = yield* Config.Duration("EVENT_LOG_RETENTION").pipe(Config.withDefault(Duration.days(7)))
   const sweepInterval = yield* retentionSweepInterval
-  if (yield* Config.Boolean("DATABASE_AUTO_CREATE").pipe(Config.withDefault(true))) yield* ensureDatabase(url)
+  yield* prepareDatabase(url, yield* Config.Boolean("DATABASE_AUTO_CREATE").pipe(Config.withDefault(true)))
   return layerNoDeps({ pollInterval, listen, retention: { keep, sweepInterval } }).pipe(
     Layer.provide(PgClient.layer({ url, maxConnections, applicationName: "event_log" }))
   )
