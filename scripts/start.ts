@@ -65,10 +65,14 @@ const render = (name: string, line: string) => {
   }
 }
 
+// Every process loads the orphan guard first: should this launcher die without stopping them (kill -9), they stop
+// themselves instead of holding their ports and CPU.
+const orphanGuard = ["--import", join(root, "scripts/orphan-guard.ts")]
+
 const launch = (proc: Proc) => {
-  const child = spawn(process.execPath, proc.args, {
+  const child = spawn(process.execPath, [...orphanGuard, ...proc.args], {
     cwd: root,
-    env: { ...process.env, ...proc.env },
+    env: { ...process.env, ...proc.env, SHOP_LAUNCHER_PID: String(process.pid) },
     stdio: ["ignore", "pipe", "pipe"]
   })
   proc.child = child
@@ -114,10 +118,10 @@ const waitForHealth = async (url: string, timeoutMs: number) => {
   return false
 }
 
-const stopAll = async () => {
+const stopAll = async (signal: NodeJS.Signals) => {
   if (stopping) return
   stopping = true
-  console.log("\nstopping Shop Mesh...")
+  console.log(`\nstopping Shop Mesh (${signal})...`)
   const exits = procs.reverse().map((proc) =>
     new Promise<void>((done) => {
       const child = proc.child
@@ -133,6 +137,10 @@ const stopAll = async () => {
 }
 process.on("SIGINT", stopAll)
 process.on("SIGTERM", stopAll)
+// Whoever read this output is gone (`npm start | head`): stop rather than crash on the next line and orphan everyone.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => error.code === "EPIPE" && void stopAll("SIGPIPE"))
+}
 
 const services = join(root, "packages")
 
