@@ -5,7 +5,7 @@ import { SqlClient, type Statement } from "effect/sql"
 import { Catalog, paging } from "./Catalog.ts"
 import { ProductConfig } from "./ProductConfig.ts"
 import { orderBy, type ProductSort } from "./ProductSort.ts"
-import { matchSql, parseTerms } from "./SearchTerms.ts"
+import { matchSql, parseTerms, type SearchTerms } from "./SearchTerms.ts"
 
 /** A search: free text (empty matches everything) plus filters; prices in cents. */
 export interface SearchQuery {
@@ -107,8 +107,25 @@ export class Search extends Context.Service<Search, {
       const catalog = yield* Catalog
       const { similarityThreshold } = yield* ProductConfig
 
+      // Whether a word is a stop word ("the", "and": no lexeme), asked of PostgreSQL once per word and remembered.
+      const stopWords = new Map<string, boolean>()
+      const withoutStopWords = (terms: SearchTerms) =>
+        Effect.gen(function*() {
+          if (terms._tag !== "words") return terms
+          for (const word of terms.words) {
+            if (stopWords.has(word)) continue
+            if (stopWords.size >= 10_000) stopWords.clear()
+            const [row] = yield* sql<{ readonly stop: boolean }>`
+              SELECT numnode(plainto_tsquery('english', ${word})) = 0 AS stop`
+            stopWords.set(word, row?.stop ?? false)
+          }
+          const words = terms.words.filter((word) => !stopWords.get(word))
+          // nothing but stop words: match them all the same, rather than everything
+          return words.length > 0 ? { ...terms, words } : terms
+        }).pipe(Effect.orDie)
+
       const searchIds = Effect.fn("Search.searchIds")(function*(query: NormalizedSearch) {
-        const terms = query.q === "" ? undefined : parseTerms(query.q)
+        const terms = query.q === "" ? undefined : yield* withoutStopWords(parseTerms(query.q))
         const match = terms === undefined ? undefined : matchSql(sql, terms)
         const priced = [
           ...(query.minPriceCents !== undefined ? [sql`p.price_cents >= ${query.minPriceCents}`] : []),
@@ -137,12 +154,9 @@ export class Search extends Context.Service<Search, {
           })
 
         return yield* Effect.gen(function*() {
-          // The trigram operator reads its threshold from this setting, and custom plans let PostgreSQL fold the
-          // stop-word tests; SET LOCAL semantics (the third argument) scope both to this transaction.
-          yield* sql`SELECT set_config('pg_trgm.strict_word_similarity_threshold', ${
-            String(similarityThreshold)
-          }, true),
-            set_config('plan_cache_mode', 'force_custom_plan', true)`
+          // The trigram operator reads its threshold from this setting; SET LOCAL semantics (the third argument) scope
+          // it to this transaction.
+          yield* sql`SELECT set_config('pg_trgm.strict_word_similarity_threshold', ${String(similarityThreshold)}, true)`
           const strict = yield* pageOf(match === undefined ? [] : [match.all], false)
           if (strict.total > 0 || match?.any === undefined || terms?._tag !== "words" || terms.words.length < 2) {
             return strict

@@ -30,9 +30,10 @@ export const parseTerms = (q: string): SearchTerms => {
 /**
  * The SQL pieces of a text match over `products p`. A word matches a product when its stem is in the stored
  * `search_vector` (name or description) or, for a word of {@link minFuzzyLength} letters or more, when it is close to a
- * word of the name (pg_trgm strict word similarity, the typo tolerance). A stop word (no lexeme, e.g. "the") is never required. Every predicate is backed by an index
- * (GIN tsvector, GIN trigram, unique upper(sku)), so PostgreSQL combines them with bitmap ANDs and ORs; the stop-word
- * test folds to a constant because the search plans with its parameters (`plan_cache_mode = force_custom_plan`).
+ * word of the name (pg_trgm strict word similarity, the typo tolerance). Stop words (no lexeme, e.g. "the") are left
+ * out of `terms` by the caller, so they are never required. Every predicate is backed by an index (GIN tsvector, GIN
+ * trigram, unique upper(sku)), so PostgreSQL combines them with bitmap ANDs and ORs, in a plan it can keep for
+ * every query of as many words.
  */
 export const matchSql = (sql: SqlClient.SqlClient, terms: SearchTerms) => {
   const sku = sql`upper(p.sku) = upper(${terms.text})`
@@ -54,12 +55,11 @@ export const matchSql = (sql: SqlClient.SqlClient, terms: SearchTerms) => {
   const fuzzy = (word: string) => word.length >= minFuzzyLength ? sql` OR ${word} <<% p.name` : sql``
   const hit = (word: string) => sql`(p.search_vector @@ ${lexemes(word)}${fuzzy(word)})`
   const inName = (word: string) => sql`(ts_filter(p.search_vector, '{a}') @@ ${lexemes(word)}${fuzzy(word)})`
-  const stopWord = (word: string) => sql`numnode(${lexemes(word)}) = 0`
   const anyWord = sql.or(words.map(hit))
   const sum = sql.join(" + ", true, "0")
   const anyLexeme = sql.join(" || ", true, "''::tsquery")(words.map(lexemes))
   return {
-    all: sql`(${sql.and([...words.map((word) => sql`(${hit(word)} OR ${stopWord(word)})`), anyWord])} OR ${sku})`,
+    all: sql`(${sql.and(words.map(hit))} OR ${sku})`,
     any: sql`(${anyWord} OR ${sku})`,
     hits: sum(words.map((word) => sql`${hit(word)}::int`)),
     // SKU first, then the products whose name has the most of the words, then text rank plus name similarity.
