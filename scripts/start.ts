@@ -36,6 +36,22 @@ const port = {
 }
 const pretty = process.stdout.isTTY && process.env.LOG_FORMAT !== "json"
 
+// Replicas of the stateless request path on this one machine, on the same databases, as an autoscaler would run
+// them: REPLICAS for gateway, product and order, or GATEWAY_REPLICAS / PRODUCT_REPLICAS / ORDER_REPLICAS. Replica k
+// (from 0) has every port of the first one plus 100 k; gRPC clients balance over all of them (`ipv4:a,b` targets),
+// and each gateway has its own REST port.
+const replicated = ["gateway", "product", "order"] as const
+const replicasOf = (name: string) => {
+  if (!(replicated as ReadonlyArray<string>).includes(name)) return 1
+  const count = Number(process.env[`${name.toUpperCase()}_REPLICAS`] ?? process.env.REPLICAS ?? 1)
+  return Number.isInteger(count) && count >= 1 && count <= 8 ? count : 1
+}
+const replicaStep = 100
+/** `base` for each replica of `name`. */
+const replicaPorts = (name: string, base: number) =>
+  Array.from({ length: replicasOf(name) }, (_, k) => base + k * replicaStep)
+const replicaName = (name: string, k: number) => (k === 0 ? name : `${name}#${k + 1}`)
+
 interface Proc {
   readonly name: string
   readonly args: ReadonlyArray<string>
@@ -171,9 +187,14 @@ if (postgresUrl) {
   }
 }
 
+/** A gRPC target for every replica: `127.0.0.1:port`, or `ipv4:127.0.0.1:a,127.0.0.1:b` (round robin over them). */
+const target = (name: string, base: number) => {
+  const ports = replicaPorts(name, base)
+  return ports.length === 1 ? `127.0.0.1:${base}` : `ipv4:${ports.map((p) => `127.0.0.1:${p}`).join(",")}`
+}
 const addresses = {
-  PRODUCT_GRPC_ADDR: `127.0.0.1:${port.productGrpc}`,
-  ORDER_GRPC_ADDR: `127.0.0.1:${port.orderGrpc}`,
+  PRODUCT_GRPC_ADDR: target("product", port.productGrpc),
+  ORDER_GRPC_ADDR: target("order", port.orderGrpc),
   PAYMENT_GRPC_ADDR: `127.0.0.1:${port.paymentGrpc}`,
   NOTIFICATION_ADMIN_URL: `http://127.0.0.1:${port.admin("notification")}`
 }
@@ -192,34 +213,49 @@ const smsProviderUrl = `http://127.0.0.1:${port.smsSimulator}`
 start("sms-sim", [smallHeap, join(services, "notification/src/sms-simulator/main.ts")], {
   SMS_SIMULATOR_PORT: String(port.smsSimulator)
 })
-start("gateway", [join(services, "gateway/src/main.ts")], {
-  ...addresses,
-  HTTP_PORT: String(port.gatewayHttp),
-  ADMIN_PORT: String(port.gatewayAdmin),
-  NOTIFICATION_HTTP_URL: `http://127.0.0.1:${port.notificationHttp}`
-})
-for (const name of databaseServices) {
-  const grpc = grpcPort[name]
-  start(name, [...(name === "notification" ? [smallHeap] : []), join(services, name, "src/main.ts")], {
+const gatewayHttpPorts = replicaPorts("gateway", port.gatewayHttp)
+const gatewayAdminPorts = replicaPorts("gateway", port.gatewayAdmin)
+gatewayHttpPorts.forEach((httpPort, k) =>
+  start(replicaName("gateway", k), [join(services, "gateway/src/main.ts")], {
     ...addresses,
-    ...poolMax,
-    ...(grpc === undefined ? {} : { GRPC_PORT: String(grpc) }),
-    ADMIN_PORT: String(port.admin(name)),
-    ...eventLog,
-    PAYMENT_PROVIDER_URL: paymentProviderUrl,
-    SMS_PROVIDER_URL: smsProviderUrl,
-    NOTIFICATION_HTTP_PORT: String(port.notificationHttp),
-    SMTP_SINK_PORT: String(port.smtpSink),
-    DATABASE_URL: databaseUrl[name]!,
-    DATABASE_CONNECT_TIMEOUT: "120 seconds"
+    HTTP_PORT: String(httpPort),
+    ADMIN_PORT: String(gatewayAdminPorts[k]),
+    NOTIFICATION_HTTP_URL: `http://127.0.0.1:${port.notificationHttp}`,
+    SHOP_REPLICA: String(k + 1)
+  })
+)
+const adminPorts = (name: DatabaseService) => replicaPorts(name, port.admin(name))
+for (const name of databaseServices) {
+  adminPorts(name).forEach((adminPort, k) => {
+    const grpc = grpcPort[name]
+    start(
+      replicaName(name, k),
+      [...(name === "notification" ? [smallHeap] : []), join(services, name, "src/main.ts")],
+      {
+        ...addresses,
+        ...poolMax,
+        ...(grpc === undefined ? {} : { GRPC_PORT: String(grpc + k * replicaStep) }),
+        ADMIN_PORT: String(adminPort),
+        SHOP_REPLICA: String(k + 1),
+        ...eventLog,
+        PAYMENT_PROVIDER_URL: paymentProviderUrl,
+        SMS_PROVIDER_URL: smsProviderUrl,
+        NOTIFICATION_HTTP_PORT: String(port.notificationHttp),
+        SMTP_SINK_PORT: String(port.smtpSink),
+        DATABASE_URL: databaseUrl[name]!,
+        DATABASE_CONNECT_TIMEOUT: "120 seconds"
+      }
+    )
   })
 }
 
 const endpoints = [
-  ["gateway", `http://127.0.0.1:${port.gatewayAdmin}/healthz`],
-  ...databaseServices.map((name) => [name, `http://127.0.0.1:${port.admin(name)}/healthz`]),
+  ...gatewayAdminPorts.map((p, k) => [replicaName("gateway", k), `http://127.0.0.1:${p}/healthz`]),
+  ...databaseServices.flatMap((name) =>
+    adminPorts(name).map((p, k) => [replicaName(name, k), `http://127.0.0.1:${p}/healthz`])
+  ),
   ["payment-sim", `${paymentProviderUrl}/healthz`],
-  ["platform", `http://127.0.0.1:${port.gatewayHttp}/healthz`]
+  ...gatewayHttpPorts.map((p, k) => [`platform via ${replicaName("gateway", k)}`, `http://127.0.0.1:${p}/healthz`])
 ] as const
 const results = await Promise.all(endpoints.map(([, url]) => waitForHealth(url, 90_000)))
 const seconds = ((Date.now() - startedAt) / 1000).toFixed(1)
@@ -227,10 +263,16 @@ if (results.every(Boolean)) {
   console.log(`
 Shop Mesh is up (${postgresUrl ? "distributed" : "embedded"} mode, healthy in ${seconds} s)
   storefront     http://127.0.0.1:${port.gatewayHttp}/   (operator console: /admin)
-  REST API       http://127.0.0.1:${port.gatewayHttp}/api/v1   (docs: /docs, OpenAPI: /openapi.json)
+  REST API       ${
+    gatewayHttpPorts.map((p) => `http://127.0.0.1:${p}/api/v1`).join(" ")
+  }   (docs: /docs, OpenAPI: /openapi.json)
   health         http://127.0.0.1:${port.gatewayHttp}/healthz
   gateway admin  http://127.0.0.1:${port.gatewayAdmin}/metrics
-${databaseServices.map((name) => `  ${name.padEnd(14)} http://127.0.0.1:${port.admin(name)}/readyz`).join("\n")}
+${
+    databaseServices.map((name) =>
+      `  ${name.padEnd(14)} ${adminPorts(name).map((p) => `http://127.0.0.1:${p}/readyz`).join(" ")}`
+    ).join("\n")
+  }
   card processor ${paymentProviderUrl}  (simulator; faults at /admin/faults)
   mail           ${
     process.env.SMTP_URL
