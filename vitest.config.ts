@@ -1,4 +1,7 @@
+import { resolve } from "node:path"
 import { defineConfig } from "vitest/config"
+
+const root = import.meta.dirname
 
 const packages = ["domain", "service-defaults", "product", "order", "payment", "notification", "gateway", "storefront"]
 
@@ -33,6 +36,22 @@ export default defineConfig({
       // check them from outside: next to what they check.
       {
         test: { name: "ops", root: "ops", include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 }
+      },
+      // the benchmarks' own machinery and the k6 scripts (k6's modules replaced by stand-ins that record requests)
+      {
+        resolve: {
+          alias: [
+            { find: /^k6$/, replacement: resolve(root, "tests/load/k6/test/stubs/k6.ts") },
+            { find: /^k6\/http$/, replacement: resolve(root, "tests/load/k6/test/stubs/http.ts") }
+          ]
+        },
+        test: {
+          name: "tooling",
+          root: ".",
+          include: ["bench/test/**/*.test.ts", "tests/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000
+        }
       }
     ]
   }
