@@ -48,7 +48,7 @@ export default defineConfig({
         test: {
           name: "tooling",
           root: ".",
-          include: ["bench/test/**/*.test.ts", "tests/**/*.test.ts"],
+          include: ["bench/test/**/*.test.ts", "scripts/test/**/*.test.ts", "tests/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000
         }
