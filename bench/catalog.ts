@@ -103,7 +103,9 @@ async function run() {
     if (result.failed) problems.push(`${name}: ${JSON.stringify(result.problems)}`)
     if (name === "search-uncached") {
       const met = result.latency.p95 < 20
-      console.log(`target uncached ranked search p95 < 20 ms: ${met ? "met" : "NOT met"} (${result.latency.p95.toFixed(1)} ms)`)
+      console.log(
+        `target uncached ranked search p95 < 20 ms: ${met ? "met" : "NOT met"} (${result.latency.p95.toFixed(1)} ms)`
+      )
     }
     if (name === "k6") {
       console.log("\nk6 scenario thresholds (tests/load/k6/scenarios.json, measured by this bench):")
@@ -117,7 +119,13 @@ async function run() {
     }
   }
   const search = results.find((r) => r.name === "search")
-  if (search) console.log(`\ntarget search p95 < 50 ms: ${search.latency.p95 < 50 ? "met" : "NOT met"} (${search.latency.p95.toFixed(1)} ms)`)
+  if (search) {
+    console.log(
+      `\ntarget search p95 < 50 ms: ${search.latency.p95 < 50 ? "met" : "NOT met"} (${
+        search.latency.p95.toFixed(1)
+      } ms)`
+    )
+  }
   finish(problems)
 }
 

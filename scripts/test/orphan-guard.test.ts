@@ -18,12 +18,16 @@ describe("orphan guard", () => {
     const launcher = spawn(process.execPath, [
       "-e",
       `const { spawn } = require("node:child_process")
-       const child = spawn(process.execPath, ["--import", ${JSON.stringify(guard)}, "-e", "setInterval(() => {}, 1000)"], {
+       const child = spawn(process.execPath, ["--import", ${
+        JSON.stringify(guard)
+      }, "-e", "setInterval(() => {}, 1000)"], {
          env: { ...process.env, SHOP_LAUNCHER_PID: String(process.pid) }, stdio: "ignore" })
        console.log(child.pid)
        setInterval(() => {}, 1000)`
     ], { stdio: ["ignore", "pipe", "inherit"] })
-    const childPid = Number(await new Promise<string>((resolvePid) => launcher.stdout.once("data", (d) => resolvePid(String(d)))))
+    const childPid = Number(
+      await new Promise<string>((resolvePid) => launcher.stdout.once("data", (d) => resolvePid(String(d))))
+    )
     try {
       await new Promise((r) => setTimeout(r, 2_500))
       expect(alive(childPid), "its launcher lives: it runs on").toBe(true)

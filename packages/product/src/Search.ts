@@ -156,7 +156,9 @@ export class Search extends Context.Service<Search, {
         return yield* Effect.gen(function*() {
           // The trigram operator reads its threshold from this setting; SET LOCAL semantics (the third argument) scope
           // it to this transaction.
-          yield* sql`SELECT set_config('pg_trgm.strict_word_similarity_threshold', ${String(similarityThreshold)}, true)`
+          yield* sql`SELECT set_config('pg_trgm.strict_word_similarity_threshold', ${
+            String(similarityThreshold)
+          }, true)`
           const strict = yield* pageOf(match === undefined ? [] : [match.all], false)
           if (strict.total > 0 || match?.any === undefined || terms?._tag !== "words" || terms.words.length < 2) {
             return strict
