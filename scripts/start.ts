@@ -167,14 +167,17 @@ if (postgresUrl) {
 } else {
   mkdirSync(dataDir, { recursive: true })
   // One process serves every embedded database, each its own PGlite on its own port (scripts/embedded-postgres.ts).
-  const embedded = [...databaseServices, "events"].map((name, index) => ({ name, port: embeddedPortBase + index + 1 }))
+  const embedded = [...databaseServices, "events"].map((name, index) => ({
+    name,
+    pgPort: embeddedPortBase + index + 1
+  }))
   start("embedded-postgres", [
     smallHeap,
     join(root, "scripts/embedded-postgres.ts"),
     dataDir,
-    ...embedded.map(({ name, port }) => `${name}=${port}`)
+    ...embedded.map(({ name, pgPort }) => `${name}=${pgPort}`)
   ])
-  for (const { name, port } of embedded) databaseUrl[name] = `postgres://postgres@127.0.0.1:${port}/postgres`
+  for (const { name, pgPort } of embedded) databaseUrl[name] = `postgres://postgres@127.0.0.1:${pgPort}/postgres`
   // One connection per process to PGlite: LISTEN is off, so consumers poll briskly while there is work, and slow
   // down while there is none (an idle platform's CPU is mostly these polls).
   eventLog = {

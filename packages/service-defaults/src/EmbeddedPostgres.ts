@@ -75,7 +75,7 @@ export const startEmbeddedPostgres = (options: {
         },
         catch: (cause) => new EmbeddedPostgresError({ cause })
       }),
-      (db) => Effect.promise(() => db.close())
+      (opened) => Effect.promise(() => opened.close())
     )
     const host = options.host ?? "127.0.0.1"
     const server = yield* Effect.acquireRelease(
@@ -83,7 +83,7 @@ export const startEmbeddedPostgres = (options: {
         try: () => startSessionServer({ db, host, port: options.port ?? 0 }),
         catch: (cause) => new EmbeddedPostgresError({ cause })
       }),
-      (server) => Effect.promise(() => server.stop())
+      (running) => Effect.promise(() => running.stop())
     )
     return { port: server.port, url: `postgres://postgres@${host}:${server.port}/postgres` } satisfies EmbeddedPostgres
   })
