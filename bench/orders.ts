@@ -217,8 +217,9 @@ async function report(
   finish(problems)
 }
 
-const answered2xx = (statuses: Readonly<Record<string, number>>) =>
-  Object.entries(statuses).filter(([status]) => status.startsWith("2")).reduce((sum, [, n]) => sum + n, 0)
+function answered2xx(statuses: Readonly<Record<string, number>>) {
+  return Object.entries(statuses).filter(([status]) => status.startsWith("2")).reduce((sum, [, n]) => sum + n, 0)
+}
 
 /** How many orders of this run the card processor (the simulator's ledger) charged more than once. */
 async function chargesPerOrder(simulator: string | undefined, tracker: ReturnType<typeof makeOrderTracker>) {

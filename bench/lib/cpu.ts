@@ -83,9 +83,9 @@ const perUnit = (ms: number, count: number) => {
 
 /** A table: each process's CPU in total, per unit (request, order) and as a share of one core. */
 export const formatCpu = (reading: CpuReading, count: number, unit: string) => {
-  const header = `${"process".padEnd(30)} ${"cpu ms".padStart(9)} ${`per ${unit}`.padStart(12)} ${"core %".padStart(7)}`
+  const header = `${"process".padEnd(40)} ${"cpu ms".padStart(9)} ${`per ${unit}`.padStart(12)} ${"core %".padStart(7)}`
   const row = (name: string, ms: number) =>
-    `${name.padEnd(30)} ${ms.toFixed(0).padStart(9)} ${perUnit(ms, count).padStart(12)} ${
+    `${name.padEnd(40)} ${ms.toFixed(0).padStart(9)} ${perUnit(ms, count).padStart(12)} ${
       ((ms / (reading.seconds * 1000)) * 100).toFixed(0).padStart(6)
     }%`
   const own = reading.lines.filter((line) => !line.shared)
