@@ -2,8 +2,8 @@
  * `npm start`: runs the whole platform on this machine.
  *
  * Embedded (default): one PGlite database per service under DATA_DIR (default .data/), all served by one process,
- * in-memory cache and rate limits, the PostgreSQL-backed event log. Distributed: set POSTGRES_URL (a server where each service gets its own
- * database, e.g. postgres://postgres@127.0.0.1:5432), and optionally REDIS_URL and KAFKA_BROKERS.
+ * in-memory cache and rate limits, the PostgreSQL-backed event log. Distributed: set POSTGRES_URL (a server where each
+ * service gets its own database, e.g. postgres://postgres@127.0.0.1:5432), and optionally REDIS_URL and KAFKA_BROKERS.
  *
  * Every service runs as its own process, talking gRPC on loopback; a service that dies is restarted. Ctrl-C stops
  * everything (SIGTERM, then SIGKILL after a grace period).
