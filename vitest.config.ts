@@ -1,4 +1,7 @@
+import { resolve } from "node:path"
 import { defineConfig } from "vitest/config"
+
+const root = import.meta.dirname
 
 const packages = ["domain", "service-defaults", "product", "order", "payment", "notification", "gateway", "storefront"]
 
@@ -35,7 +38,23 @@ export default defineConfig({
         test: { name: "ops", root: "ops", include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 }
       },
       // The chaos checker drives the whole platform from outside: it belongs to no package.
-      { test: { name: "chaos", root: "tests/chaos", include: ["**/*.test.ts"], testTimeout: 60_000 } }
+      { test: { name: "chaos", root: "tests/chaos", include: ["**/*.test.ts"], testTimeout: 60_000 } },
+      // the benchmarks' own machinery and the k6 scripts (k6's modules replaced by stand-ins that record requests)
+      {
+        resolve: {
+          alias: [
+            { find: /^k6$/, replacement: resolve(root, "tests/load/k6/test/stubs/k6.ts") },
+            { find: /^k6\/http$/, replacement: resolve(root, "tests/load/k6/test/stubs/http.ts") }
+          ]
+        },
+        test: {
+          name: "tooling",
+          root: ".",
+          include: ["bench/test/**/*.test.ts", "scripts/test/**/*.test.ts", "tests/load/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000
+        }
+      }
     ]
   }
 })

@@ -1,111 +1,234 @@
 /**
- * Order benchmark through the gateway: creates orders (POST /api/v1/orders) and polls each one
- * (GET /api/v1/orders/{id}) until its saga ends, so it measures both the create call and time-to-confirmed.
+ * Order benchmark through the gateway: creates orders (POST /api/v1/orders) and learns when each was confirmed from
+ * the platform's own `order.confirmed` events (a consumer group of the bench's own), never by asking for each order.
  *
- *   RATE_LIMIT_ORDER_WRITE=100000/1m RATE_LIMIT_ORDER_READ=1000000/1m npm start   # in another terminal
- *   npm run bench:orders [-- --count 300 --concurrency 16 --max-seconds 90]
+ *   npm run bench:orders -- --concurrency 16 --duration 20     # closed loop: 16 create calls in flight
+ *   npm run bench:orders -- --mode open --rate 100 --duration 20   # open loop: 100 orders/s due, whatever happens
+ *   npm run bench:orders -- --k6                               # the k6 scenario of tests/load/k6/scenarios.json
+ *   add --start to start (and stop) the platform here instead of measuring a running one
  *
- * Bounded by --count orders and --max-seconds. Prints orders/s, p50/p95/p99 of the create call and of
- * time-to-confirmed, and compares them with the targets (create p95 < 100 ms, confirmed p95 < 500 ms).
- * Traffic goes to loopback only. The token comes from BENCH_TOKEN or `scripts/token.ts` (admin + customer).
+ * Prints create-call latency, time to confirmed (from the moment an order was due to the `occurredAt` of its
+ * confirmation), orders confirmed per second end to end, the CPU each platform process spent per confirmed order,
+ * and duplicates (an order confirmed by two events or paid twice). Exits 1 when any create answer was not 2xx, an
+ * order failed or was not confirmed within --settle seconds, or a duplicate was seen.
  */
-import { execFileSync } from "node:child_process"
-import { parseArgs } from "node:util"
-import { percentile } from "./load.ts"
+import { benchPlatform, describeRun, finish, metricSum, parse, positive, token } from "./lib/bench-setup.ts"
+import { formatCpu, startCpuMeter } from "./lib/cpu.ts"
+import { k6Scenario, latencyOf, reportThresholds } from "./lib/k6-scenarios.ts"
+import { formatResults, type LoadMode, percentile, runLoad } from "./lib/load.ts"
+import { watchOrderEvents } from "./lib/order-events.ts"
+import { makeOrderTracker } from "./lib/order-tracker.ts"
 
-const { values } = parseArgs({
-  options: {
-    url: { type: "string", default: process.env.GATEWAY_URL ?? "http://127.0.0.1:8080" },
-    count: { type: "string", default: "300" },
-    concurrency: { type: "string", default: "16" },
-    "max-seconds": { type: "string", default: "90" }
-  }
+const values = parse({
+  concurrency: { type: "string", default: "16" },
+  replicas: { type: "string" },
+  products: { type: "string", default: "1" },
+  settle: { type: "string", default: "30" }
 })
-const base = values.url
-if (!["127.0.0.1", "localhost", "[::1]"].includes(new URL(base).hostname)) throw new Error("loopback only")
-const count = Math.min(Number(values.count), 10_000)
-const concurrency = Math.min(Number(values.concurrency), 128)
-const deadline = performance.now() + Math.min(Number(values["max-seconds"]), 600) * 1000
-
-const userId = `bench_${Date.now().toString(36)}`
-const token = process.env.BENCH_TOKEN ??
-  execFileSync(process.execPath, [
-    "scripts/token.ts",
-    "--sub",
-    userId,
-    "--role",
-    "admin",
-    "--role",
-    "customer"
-  ], { encoding: "utf8" }).trim()
-const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" }
-
-const call = async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) })
-  })
-  const json = (await response.json().catch(() => ({}))) as Record<string, unknown>
-  return { status: response.status, json }
+// --replicas N (with --start): N gateways, product and order services on the same databases (REPLICAS, see README)
+const bench = await benchPlatform(values, values.replicas === undefined ? {} : { REPLICAS: values.replicas })
+try {
+  await run()
+} finally {
+  await bench.stop()
 }
 
-const product = await call("POST", "/api/v1/products", {
-  name: "Bench Widget",
-  price: 9.99,
-  sku: `BENCH-${Date.now().toString(36)}`.toUpperCase(),
-  inventory: count * 2,
-  category: "Bench"
-})
-if (product.status >= 300) throw new Error(`creating the bench product failed: ${JSON.stringify(product)}`)
-const productId = product.json.id as string
+async function run() {
+  const { gatewayUrl, platform } = bench
+  const scenario = values.k6 ? k6Scenario("orders", positive("rate-scale", values["rate-scale"])) : undefined
+  const durationS = positive("duration", values.duration, 600)
+  const mode: LoadMode = scenario !== undefined
+    ? { kind: "open", startRate: scenario.startRate, stages: scenario.stages, maxInFlight: 512 }
+    : values.mode === "open"
+    ? {
+      kind: "open",
+      startRate: positive("rate", values.rate, 5_000),
+      stages: [{ durationS, target: positive("rate", values.rate, 5_000) }],
+      maxInFlight: 512
+    }
+    : { kind: "closed", durationS, connections: positive("concurrency", values.concurrency, 512) }
+  const gateways = platform.gateways
+  const runId = Date.now().toString(36)
+  const userId = `bench_${runId}`
+  const headers = { authorization: `Bearer ${token(userId, ["admin", "customer"])}` }
+  describeRun(bench)
 
-const createLatencies: Array<number> = []
-const confirmLatencies: Array<number> = []
-const outcomes: Record<string, number> = {}
-let next = 0
+  // Products with stock for every order the run can place.
+  const planned = mode.kind === "open"
+    ? mode.stages.reduce(
+      (sum, s, i, all) => sum + (s.target + (i ? all[i - 1]!.target : mode.startRate)) / 2 * s.durationS,
+      0
+    )
+    : mode.durationS * 2_000 // far above what the platform confirms per second
+  const productIds: Array<string> = []
+  for (let p = 0; p < positive("products", values.products, 100); p++) {
+    const response = await fetch(`${gatewayUrl}/api/v1/products`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify({
+        name: `Bench Widget ${p + 1}`,
+        price: 9.99,
+        sku: `BENCH-${runId}-${p}`.toUpperCase(),
+        inventory: Math.ceil(planned * 2) + 100,
+        category: "Bench"
+      })
+    })
+    const body = (await response.json().catch(() => ({}))) as { id?: string }
+    if (response.status !== 201 || body.id === undefined) {
+      throw new Error(`creating a bench product failed: ${response.status} ${JSON.stringify(body)}`)
+    }
+    productIds.push(body.id)
+  }
 
-const placeOne = async (i: number) => {
-  const t0 = performance.now()
-  const created = await call("POST", "/api/v1/orders", {
-    items: [{ product_id: productId, quantity: 1 }],
+  const tracker = makeOrderTracker()
+  const watcher = await watchOrderEvents(platform, tracker.seen)
+  console.log(`events: ${watcher.transport}`)
+  const orderBody = (i: number) => ({
+    items: [{ product_id: productIds[i % productIds.length]!, quantity: 1 }],
     shipping_address: { street: "1 Bench St", city: "San Francisco", state: "CA", zip: "94102" },
     payment_method: "credit_card",
     idempotency_key: `${userId}-${i}`
   })
-  createLatencies.push(performance.now() - t0)
-  if (created.status >= 300) {
-    outcomes[`http_${created.status}`] = (outcomes[`http_${created.status}`] ?? 0) + 1
-    return
+
+  // One order end to end before measuring: the event pipeline is live and the watcher sees it.
+  const warmup = await fetch(`${gateways[0]}/api/v1/orders`, {
+    method: "POST",
+    headers: { ...headers, "content-type": "application/json" },
+    body: JSON.stringify(orderBody(-1))
+  })
+  const warm = (await warmup.json().catch(() => ({}))) as { order_id?: string }
+  if (warmup.status >= 300 || warm.order_id === undefined) {
+    await watcher.stop()
+    throw new Error(
+      `the warm-up order was refused: ${warmup.status} ${JSON.stringify(warm)}${
+        warmup.status === 429 ? " (raise the RATE_LIMIT_* settings, see the README)" : ""
+      }`
+    )
   }
-  let status = created.json.status as string
-  const id = created.json.order_id as string
-  while (status === "pending" && performance.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10))
-    const polled = await call("GET", `/api/v1/orders/${id}`)
-    if (polled.status === 200) status = polled.json.status as string
+  tracker.created(warm.order_id, Date.now())
+  const warmDeadline = Date.now() + 30_000
+  while (tracker.pending() > 0 && Date.now() < warmDeadline) await new Promise((r) => setTimeout(r, 50))
+  if (tracker.pending() > 0) {
+    await watcher.stop()
+    throw new Error("the warm-up order's confirmation never arrived through the events within 30 s")
   }
-  if (status === "confirmed") confirmLatencies.push(performance.now() - t0)
-  outcomes[status] = (outcomes[status] ?? 0) + 1
+  tracker.orders.clear()
+
+  const orderAdmins = await platform.adminUrls("order")
+  const perReplicaBefore = await Promise.all(orderAdmins.map((url) => metricSum([url], "orders_confirmed_total")))
+  const confirmedBefore = perReplicaBefore.reduce((sum, n) => sum + n, 0)
+  const meter = await startCpuMeter(platform, gatewayUrl)
+  const result = await runLoad({
+    name: "create order",
+    bases: gateways,
+    next: (i) => ({ method: "POST", path: "/api/v1/orders", body: orderBody(i), headers }),
+    check: (text, _i, dueAt) => {
+      const order = JSON.parse(text) as { order_id?: string; status?: string }
+      if (order.order_id === undefined) return "answer without order_id"
+      tracker.created(order.order_id, dueAt)
+      return order.status === "pending" || order.status === "confirmed" ? undefined : `status ${order.status}`
+    }
+  }, mode)
+  const settleDeadline = Date.now() + positive("settle", values.settle, 600) * 1000
+  while (tracker.pending() > 0 && Date.now() < settleDeadline) await new Promise((r) => setTimeout(r, 50))
+  const cpu = await meter.stop()
+  const perReplica = await Promise.all(orderAdmins.map((url) => metricSum([url], "orders_confirmed_total")))
+  const confirmedAfter = perReplica.reduce((sum, n) => sum + n, 0)
+  await watcher.stop()
+  if (orderAdmins.length > 1) {
+    const shares = perReplica.map((n, i) => `${orderAdmins[i]} ${n - perReplicaBefore[i]!}`)
+    console.log(`\nconfirmations per order replica (orders_confirmed_total): ${shares.join(", ")}`)
+  }
+  const charges = await chargesPerOrder(platform.setting("payment", "PAYMENT_PROVIDER_URL"), tracker)
+  await report(result, tracker, cpu, confirmedAfter - confirmedBefore, scenario, watcher.undecodable(), charges)
 }
 
-const started = performance.now()
-await Promise.all(Array.from({ length: concurrency }, async () => {
-  while (next < count && performance.now() < deadline) await placeOne(next++)
-}))
-const elapsed = (performance.now() - started) / 1000
+async function report(
+  result: Awaited<ReturnType<typeof runLoad>>,
+  tracker: ReturnType<typeof makeOrderTracker>,
+  cpu: Awaited<ReturnType<Awaited<ReturnType<typeof startCpuMeter>>["stop"]>>,
+  metricConfirmed: number,
+  scenario: ReturnType<typeof k6Scenario> | undefined,
+  undecodable: number,
+  charges: { readonly checked: boolean; readonly chargedTwice: number }
+) {
+  const outcomes = [...tracker.orders.values()]
+  const confirmed = outcomes.filter((o) => o.confirmedAt !== undefined)
+  const failed = outcomes.filter((o) => o.failed !== undefined)
+  const toConfirmed = confirmed.map((o) => o.confirmedAt! - o.dueAt).toSorted((a, b) => a - b)
+  const delivery = confirmed.map((o) => o.deliveredAt! - o.confirmedAt!).toSorted((a, b) => a - b)
+  const first = Math.min(...outcomes.map((o) => o.dueAt))
+  const last = Math.max(...confirmed.map((o) => o.confirmedAt!))
+  const spanS = confirmed.length > 0 ? (last - first) / 1000 : 0
+  const cells = (sorted: ArrayLike<number>) =>
+    [50, 95, 99].map((p) => percentile(sorted, p).toFixed(1).padStart(8)).join(" ") +
+    (sorted.length ? (sorted[sorted.length - 1] as number).toFixed(1).padStart(9) : "")
 
-const summary = (name: string, latencies: Array<number>) => {
-  const sorted = latencies.toSorted((a, b) => a - b)
-  const cells = [50, 95, 99].map((p) => percentile(sorted, p).toFixed(1).padStart(8))
-  return `${name.padEnd(20)} ${String(sorted.length).padStart(6)} ${cells.join(" ")}`
+  console.log(`\n${formatResults([result])}`)
+  console.log(`\n${"".padEnd(22)} ${"n".padStart(6)}   p50 ms   p95 ms   p99 ms   max ms`)
+  console.log(`${"time to confirmed".padEnd(22)} ${String(toConfirmed.length).padStart(6)} ${cells(toConfirmed)}`)
+  console.log(
+    `${"  of which delivery".padEnd(22)} ${String(delivery.length).padStart(6)} ${cells(delivery)}  (event to bench)`
+  )
+  console.log(
+    `\nend to end: ${(confirmed.length / (spanS || 1)).toFixed(1)} orders confirmed/s ` +
+      `(${confirmed.length} of ${outcomes.length} accepted orders, first due to last confirmed in ${
+        spanS.toFixed(1)
+      } s)`
+  )
+  const reasons = [...new Set(failed.map((o) => o.failed))].slice(0, 5)
+  const pending = tracker.pending()
+  console.log(
+    `outcomes: confirmed ${confirmed.length}, failed ${failed.length}${
+      reasons.length ? ` (${reasons.join("; ")})` : ""
+    }, not confirmed in time ${pending}`
+  )
+  const duplicates = tracker.duplicates()
+  console.log(
+    `duplicates: orders confirmed twice ${duplicates.confirmations}, paid twice ${duplicates.payments}; ` +
+      `events delivered again (at least once, harmless) ${tracker.redeliveries()}`
+  )
+  console.log(
+    charges.checked
+      ? `card processor ledger: orders of this run charged more than once ${charges.chargedTwice}`
+      : "card processor ledger: not read (no simulator)"
+  )
+  console.log(
+    `orders_confirmed_total rose by ${metricConfirmed} on the order service (the events showed ${confirmed.length})`
+  )
+  console.log(`\n${formatCpu(cpu, confirmed.length, "order")}`)
+
+  const problems: Array<string> = []
+  if (result.failed) problems.push(`create calls with unexpected answers: ${JSON.stringify(result.problems)}`)
+  if (failed.length > 0) problems.push(`${failed.length} orders failed`)
+  if (pending > 0) problems.push(`${pending} orders not confirmed within --settle`)
+  if (duplicates.confirmations + duplicates.payments + charges.chargedTwice > 0) problems.push("duplicates")
+  if (undecodable > 0) problems.push(`${undecodable} events did not decode`)
+  if (metricConfirmed < confirmed.length) problems.push("the order service counted fewer confirmations than the events")
+  if (scenario !== undefined) {
+    console.log("\nk6 scenario thresholds (tests/load/k6/scenarios.json, measured by this bench):")
+    const met = reportThresholds(scenario, {
+      "http_req_duration{endpoint:create_order}": latencyOf(result.latency),
+      http_req_failed: (a) => (a === "rate" ? 1 - answered2xx(result.statuses) / result.sent : undefined),
+      checks: (a) => (a === "rate" ? result.ok / result.sent : undefined)
+    })
+    if (!met) problems.push("k6 thresholds not met")
+  }
+  finish(problems)
 }
-console.log(`gateway ${base}, ${next} orders, ${concurrency} in flight, ${elapsed.toFixed(1)} s`)
-console.log(`orders/s (created): ${(next / elapsed).toFixed(1)}; outcomes: ${JSON.stringify(outcomes)}`)
-console.log(`${"".padEnd(20)}      n   p50 ms   p95 ms   p99 ms`)
-console.log(summary("create call", createLatencies))
-console.log(summary("time-to-confirmed", confirmLatencies))
-const createP95 = percentile(createLatencies.toSorted((a, b) => a - b), 95)
-const confirmP95 = percentile(confirmLatencies.toSorted((a, b) => a - b), 95)
-console.log(`target create p95 < 100 ms: ${createP95 < 100 ? "met" : "NOT met"} (${createP95.toFixed(1)} ms)`)
-console.log(`target confirmed p95 < 500 ms: ${confirmP95 < 500 ? "met" : "NOT met"} (${confirmP95.toFixed(1)} ms)`)
+
+function answered2xx(statuses: Readonly<Record<string, number>>) {
+  return Object.entries(statuses).filter(([status]) => status.startsWith("2")).reduce((sum, [, n]) => sum + n, 0)
+}
+
+/** How many orders of this run the card processor (the simulator's ledger) charged more than once. */
+async function chargesPerOrder(simulator: string | undefined, tracker: ReturnType<typeof makeOrderTracker>) {
+  if (simulator === undefined) return { checked: false, chargedTwice: 0 }
+  const ledger = await fetch(`${simulator}/v1/ledger`).then(
+    (r) => r.json() as Promise<{ totals?: { by_order?: Record<string, number> } }>,
+    () => undefined
+  )
+  const byOrder = ledger?.totals?.by_order
+  if (byOrder === undefined) return { checked: false, chargedTwice: 0 }
+  return { checked: true, chargedTwice: [...tracker.orders.keys()].filter((id) => (byOrder[id] ?? 0) > 1).length }
+}

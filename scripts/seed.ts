@@ -4,11 +4,11 @@
  *
  * Targets DATABASE_URL; else the `shop_product` database on POSTGRES_URL (what `make seed` passes: compose's
  * PostgreSQL by default); else the embedded product database of `npm start`
- * (postgres://postgres@127.0.0.1:54331/postgres: EMBEDDED_PG_PORT_BASE 54330 + 1). The database is created and
- * migrated when missing. Deterministic for a given SEED_RANDOM (default 42); SEED_COUNT sets the size. Idempotent:
- * products whose SKU exists are skipped, so running it twice adds nothing. The rows go in behind the product
- * service's back, so the seed then moves the catalog epoch: running product services drop their caches (Redis or
- * memory) within a second and the new products are listed at once.
+ * (postgres://postgres@127.0.0.1:54331/postgres: EMBEDDED_PG_PORT_BASE 54330 + PORT_OFFSET + 1). The database is
+ * created and migrated when missing. Deterministic for a given SEED_RANDOM (default 42); SEED_COUNT sets the size.
+ * Idempotent: products whose SKU exists are skipped, so running it twice adds nothing. The rows go in behind the
+ * product service's back, so the seed then moves the catalog epoch: running product services drop their caches
+ * (Redis or memory) within a second and the new products are listed at once.
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { ProductId } from "@shop/domain/Ids"
@@ -25,7 +25,9 @@ import { databaseOn } from "./databases.ts"
 const databaseUrl = process.env.DATABASE_URL ??
   (process.env.POSTGRES_URL
     ? databaseOn(process.env.POSTGRES_URL, Topology.product.database)
-    : `postgres://postgres@127.0.0.1:${Number(process.env.EMBEDDED_PG_PORT_BASE ?? 54330) + 1}/postgres`)
+    : `postgres://postgres@127.0.0.1:${
+      Number(process.env.EMBEDDED_PG_PORT_BASE ?? 54330) + Number(process.env.PORT_OFFSET ?? 0) + 1
+    }/postgres`)
 const count = Number(process.env.SEED_COUNT ?? 10_000)
 const batchSize = 500
 

@@ -39,7 +39,8 @@ const Upstream = (calls: Ref.Ref<number>, name: Ref.Ref<string>, gate?: Deferred
           Ref.update(calls, (n) => n + 1),
           { products: [], total: 0, page: query.page ?? 1, limit: 20 } as never
         ),
-      search: () => Effect.as(Ref.update(calls, (n) => n + 1), { products: [], total: 0 } as never),
+      search: () =>
+        Effect.as(Ref.update(calls, (n) => n + 1), { products: [], total: 0, page: 1, cache_hit: false } as never),
       create: () => Effect.die("unused"),
       update: (id) => Effect.as(Ref.set(name, "renamed"), product(id, "renamed"))
     })
@@ -75,6 +76,23 @@ describe("CatalogReadCache", () => {
         yield* TestClock.adjust("1001 millis")
         yield* client.get(id)
         assert.strictEqual(yield* Ref.get(calls), 2, "an expired entry is fetched again")
+      }).pipe(Effect.provide(layer))
+    }))
+
+  it.effect("answers a repeated search from memory within the TTL, and says so", () =>
+    Effect.gen(function*() {
+      const { calls, layer } = yield* setup()
+      yield* Effect.gen(function*() {
+        const client = yield* ProductClient
+        const first = yield* client.search({ q: "mouse" })
+        const second = yield* client.search({ q: "mouse" })
+        const other = yield* client.search({ q: "lamp" })
+        assert.isFalse(first.cache_hit, "the first answer is the product service's own")
+        assert.isTrue(second.cache_hit)
+        assert.isFalse(other.cache_hit, "another query is another key")
+        assert.strictEqual(yield* Ref.get(calls), 2)
+        yield* TestClock.adjust("1001 millis")
+        assert.isFalse((yield* client.search({ q: "mouse" })).cache_hit, "an expired entry is fetched again")
       }).pipe(Effect.provide(layer))
     }))
 

@@ -1,4 +1,5 @@
 import { continuing } from "@shop/service-defaults/events/EventTrace"
+import { idlePolling } from "@shop/service-defaults/events/IdlePolling"
 import * as Backoff from "@shop/service-defaults/resilience/Backoff"
 import { Cause, Context, Duration, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
@@ -149,6 +150,7 @@ export class Deliveries extends Context.Service<Deliveries, {
         )
       })
 
+      const polling = idlePolling(config.pollInterval, config.maxPollInterval)
       const run = Effect.forever(
         runOnce.pipe(
           Effect.catchCause((cause) =>
@@ -156,7 +158,9 @@ export class Deliveries extends Context.Service<Deliveries, {
               ? Effect.interrupt
               : Effect.as(Effect.logWarning("delivery pass failed", cause), 0)
           ),
-          Effect.flatMap((n) => n === 0 ? Effect.sleep(config.pollInterval) : Effect.void)
+          Effect.flatMap((n) =>
+            n === 0 ? Effect.suspend(() => Effect.sleep(polling.idle())) : Effect.sync(polling.busy)
+          )
         )
       )
       return Deliveries.of({ runOnce, run })

@@ -28,6 +28,8 @@ export class NotificationConfig extends Context.Service<NotificationConfig, {
   readonly sendCapPerHour: number
   readonly sendTimeout: Duration.Duration
   readonly pollInterval: Duration.Duration
+  /** While nothing is due, the delivery worker polls less and less often, down to this (default: `pollInterval`). */
+  readonly maxPollInterval?: Duration.Duration | undefined
 }>()("@shop/notification/NotificationConfig") {
   static readonly layer = Layer.effect(
     NotificationConfig,
@@ -44,7 +46,11 @@ export class NotificationConfig extends Context.Service<NotificationConfig, {
         retryBase: yield* Config.Duration("NOTIFICATION_RETRY_BASE").pipe(Config.withDefault(Duration.seconds(1))),
         sendCapPerHour: yield* Config.Int("NOTIFICATION_CAP_PER_HOUR").pipe(Config.withDefault(20)),
         sendTimeout: yield* Config.Duration("NOTIFICATION_SEND_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10))),
-        pollInterval: yield* Config.Duration("NOTIFICATION_POLL").pipe(Config.withDefault(Duration.millis(250)))
+        pollInterval: yield* Config.Duration("NOTIFICATION_POLL").pipe(Config.withDefault(Duration.millis(250))),
+        maxPollInterval: yield* Config.Duration("NOTIFICATION_POLL_MAX").pipe(
+          Config.option,
+          Config.map(Option.getOrUndefined)
+        )
       })
     })
   )

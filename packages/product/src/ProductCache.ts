@@ -33,7 +33,8 @@ const SearchPageJson = Schema.fromJsonString(Schema.Struct({
   total: Schema.Int,
   page: Schema.Int,
   limit: Schema.Int,
-  facets: Schema.Array(Facet)
+  facets: Schema.Array(Facet),
+  relaxed: Schema.Boolean
 }))
 const ListPageJson = Schema.fromJsonString(Schema.Struct({
   ids: Schema.Array(Schema.String),

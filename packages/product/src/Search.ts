@@ -1,10 +1,11 @@
 import { ValidationError } from "@shop/domain"
 import type { Product } from "@shop/domain/Product"
 import { Context, Effect, Layer } from "effect"
-import { SqlClient } from "effect/sql"
+import { SqlClient, type Statement } from "effect/sql"
 import { Catalog, paging } from "./Catalog.ts"
 import { ProductConfig } from "./ProductConfig.ts"
 import { orderBy, type ProductSort } from "./ProductSort.ts"
+import { matchSql, parseTerms, type SearchTerms } from "./SearchTerms.ts"
 
 /** A search: free text (empty matches everything) plus filters; prices in cents. */
 export interface SearchQuery {
@@ -42,6 +43,8 @@ export interface SearchPage {
   readonly page: number
   readonly limit: number
   readonly facets: ReadonlyArray<CategoryFacet>
+  /** No product matched every word, so these match as many of the words as any product does. */
+  readonly relaxed: boolean
 }
 
 /** One page of results. */
@@ -83,12 +86,14 @@ export const normalizeSearch = (query: SearchQuery): Effect.Effect<NormalizedSea
   })
 
 /**
- * Ranked full-text search over the stored `search_vector` (name weighted A, description B), with typo tolerance on
- * the name through pg_trgm strict word similarity, and exact SKU lookup. All three predicates are indexed (GIN
- * tsvector, GIN trigram, unique upper(sku)), so PostgreSQL combines them with a BitmapOr.
+ * Ranked full-text search that narrows: every word of the query must match, in the stored `search_vector` (name
+ * weighted A, description B) or, with typo tolerance, the name (pg_trgm strict word similarity), or the whole query
+ * is an exact SKU (see {@link matchSql}). When no product matches every word, the search relaxes: it answers the
+ * products that match the most words any product matches, and says so (`relaxed`). A query in web search syntax
+ * (quotes, `or`, `-exclusion`) means exactly what it says and is never relaxed.
  *
- * Order: products whose name (or SKU) matches the words come first, then the rest by `ts_rank_cd` plus name
- * similarity, so a name match always ranks above a description-only match.
+ * Relevance order: exact SKU, then the products whose name has the most of the words, then `ts_rank_cd` plus name
+ * similarity.
  */
 export class Search extends Context.Service<Search, {
   readonly search: (query: SearchQuery) => Effect.Effect<SearchResult, ValidationError>
@@ -102,38 +107,90 @@ export class Search extends Context.Service<Search, {
       const catalog = yield* Catalog
       const { similarityThreshold } = yield* ProductConfig
 
+      // Whether a word is a stop word ("the", "and": no lexeme), asked of PostgreSQL once per word and remembered.
+      const stopWords = new Map<string, boolean>()
+      const withoutStopWords = (terms: SearchTerms) =>
+        Effect.gen(function*() {
+          if (terms._tag !== "words") return terms
+          for (const word of terms.words) {
+            if (stopWords.has(word)) continue
+            if (stopWords.size >= 10_000) stopWords.clear()
+            const [row] = yield* sql<{ readonly stop: boolean }>`
+              SELECT numnode(plainto_tsquery('english', ${word})) = 0 AS stop`
+            stopWords.set(word, row?.stop ?? false)
+          }
+          const words = terms.words.filter((word) => !stopWords.get(word))
+          // nothing but stop words: match them all the same, rather than everything
+          return words.length > 0 ? { ...terms, words } : terms
+        }).pipe(Effect.orDie)
+
       const searchIds = Effect.fn("Search.searchIds")(function*(query: NormalizedSearch) {
-        const { q } = query
-        const tsquery = sql`websearch_to_tsquery('english', ${q})`
-        // typo tolerance only for plain words: quotes, "or" and -exclusions must mean what websearch syntax says
-        const fuzzy = /"|(^|\s)-|\bor\b/i.test(q) ? sql`false` : sql`${q} <<% p.name`
-        const matches = q === "" ? [] : [
-          sql`(p.search_vector @@ ${tsquery} OR ${fuzzy} OR upper(p.sku) = upper(${q}))`
-        ]
+        const terms = query.q === "" ? undefined : yield* withoutStopWords(parseTerms(query.q))
+        const match = terms === undefined ? undefined : matchSql(sql, terms)
         const priced = [
           ...(query.minPriceCents !== undefined ? [sql`p.price_cents >= ${query.minPriceCents}`] : []),
           ...(query.maxPriceCents !== undefined ? [sql`p.price_cents <= ${query.maxPriceCents}`] : [])
         ]
         const inCategory = query.category !== undefined ? [sql`p.category = ${query.category}`] : []
-        const order = query.sort === "relevance"
-          ? sql`(ts_filter(p.search_vector, '{a}') @@ ${tsquery} OR upper(p.sku) = upper(${q})) DESC,
-            ts_rank_cd(p.search_vector, ${tsquery}) + strict_word_similarity(${q}, p.name) DESC, p.id`
-          : orderBy(sql, query.sort, "p")
+        const order = query.sort === "relevance" && match !== undefined ? match.rank : orderBy(
+          sql,
+          query.sort === "relevance" ? "created_at_desc" : query.sort,
+          "p"
+        )
+
+        /** One page and the category facets of the products that satisfy `matches`. */
+        const pageOf = (matches: ReadonlyArray<Statement.Fragment>, relaxed: boolean) =>
+          Effect.gen(function*() {
+            const rows = yield* sql<{ readonly id: string }>`
+              SELECT p.id FROM products p WHERE ${sql.and([...matches, ...priced, ...inCategory])}
+              ORDER BY ${order} LIMIT ${query.limit} OFFSET ${(query.page - 1) * query.limit}`
+            const facets = yield* sql<CategoryFacet>`
+              SELECT p.category, count(*)::int AS count FROM products p WHERE ${sql.and([...matches, ...priced])}
+              GROUP BY p.category ORDER BY count DESC, p.category`
+            const total = query.category === undefined
+              ? facets.reduce((sum, facet) => sum + facet.count, 0)
+              : facets.find((facet) => facet.category === query.category)?.count ?? 0
+            return { ids: rows.map((row) => row.id), total, page: query.page, limit: query.limit, facets, relaxed }
+          })
+
         return yield* Effect.gen(function*() {
-          // the trigram operator reads its threshold from this setting; SET LOCAL scopes it to this transaction
+          // The trigram operator reads its threshold from this setting; SET LOCAL semantics (the third argument) scope
+          // it to this transaction.
           yield* sql`SELECT set_config('pg_trgm.strict_word_similarity_threshold', ${
             String(similarityThreshold)
           }, true)`
-          const rows = yield* sql<{ readonly id: string }>`
-          SELECT p.id FROM products p WHERE ${sql.and([...matches, ...priced, ...inCategory])}
-          ORDER BY ${order} LIMIT ${query.limit} OFFSET ${(query.page - 1) * query.limit}`
-          const facets = yield* sql<CategoryFacet>`
-          SELECT p.category, count(*)::int AS count FROM products p WHERE ${sql.and([...matches, ...priced])}
-          GROUP BY p.category ORDER BY count DESC, p.category`
+          const strict = yield* pageOf(match === undefined ? [] : [match.all], false)
+          if (strict.total > 0 || match?.any === undefined || terms?._tag !== "words" || terms.words.length < 2) {
+            return strict
+          }
+          // Nothing matches every word: keep the products that match the most words any product matches. One
+          // statement, so that the candidates (every product matching some word) are matched once.
+          const [relaxed] = yield* sql<{ readonly best: number | null; readonly ids: string; readonly facets: string }>`
+            WITH candidates AS MATERIALIZED (
+              SELECT p.id, p.category, ${match.hits} AS hits FROM products p WHERE ${sql.and([match.any, ...priced])}
+            ), best AS (
+              SELECT max(c.hits) AS hits FROM candidates c
+              WHERE ${query.category === undefined ? sql`true` : sql`c.category = ${query.category}`}
+            )
+            SELECT (SELECT hits FROM best) AS best,
+              (SELECT coalesce(json_agg(f.category || '|' || f.count ORDER BY f.count DESC, f.category), '[]')::text
+                FROM (SELECT c.category, count(*)::int AS count FROM candidates c JOIN best b ON c.hits = b.hits
+                  GROUP BY c.category) f) AS facets,
+              (SELECT coalesce(json_agg(page.id ORDER BY page.position), '[]')::text FROM (
+                SELECT p.id, row_number() OVER (ORDER BY ${order}) AS position
+                FROM candidates c JOIN best b ON c.hits = b.hits JOIN products p ON p.id = c.id
+                WHERE ${sql.and(inCategory)}
+                ORDER BY ${order} LIMIT ${query.limit} OFFSET ${(query.page - 1) * query.limit}) page) AS ids`
+          if (relaxed === undefined || relaxed.best === null || relaxed.best === 0) return strict
+          const facets = (JSON.parse(relaxed.facets) as Array<string>).map((entry): CategoryFacet => {
+            const separator = entry.lastIndexOf("|")
+            return { category: entry.slice(0, separator), count: Number(entry.slice(separator + 1)) }
+          })
           const total = query.category === undefined
             ? facets.reduce((sum, facet) => sum + facet.count, 0)
             : facets.find((facet) => facet.category === query.category)?.count ?? 0
-          return { ids: rows.map((row) => row.id), total, page: query.page, limit: query.limit, facets }
+          const ids = JSON.parse(relaxed.ids) as Array<string>
+          return { ids, total, page: query.page, limit: query.limit, facets, relaxed: true }
         }).pipe(sql.withTransaction, Effect.orDie)
       })
 

@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { Config, Effect, Layer, Redacted } from "effect"
+import { Config, Duration, Effect, Layer, Redacted, Schedule } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
 import { HealthChecks } from "./HealthChecks.ts"
 
@@ -13,6 +13,35 @@ export const DatabaseUrl = (defaultDatabase: string) =>
   )
 
 const runMigrations = Migrator.make({})
+
+/**
+ * Waits until the server at `url` answers a query, for at most `DATABASE_CONNECT_TIMEOUT` (30 s): a service started
+ * together with its database (npm start, a pod next to a database that is still starting) waits for it instead of
+ * failing, exiting and being restarted.
+ */
+export const waitForDatabase = (url: Redacted.Redacted) =>
+  Effect.gen(function*() {
+    const timeout = yield* Config.Duration("DATABASE_CONNECT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30)))
+    const probe = SqlClient.SqlClient.use((sql) => sql`SELECT 1`).pipe(
+      Effect.provide(PgClient.layer({ url, maxConnections: 1 }))
+    )
+    let logged = false
+    yield* probe.pipe(
+      Effect.tapError(() =>
+        logged ? Effect.void : Effect.sync(() => (logged = true)).pipe(
+          Effect.andThen(Effect.logInfo("waiting for the database", new URL(Redacted.value(url)).host))
+        )
+      ),
+      Effect.retry(Schedule.spaced("200 millis").pipe(Schedule.upTo({ duration: timeout })))
+    )
+  })
+
+/** The `postgres` database of the server of `url`: where a database that does not exist yet is created. */
+const serverOf = (url: Redacted.Redacted) => {
+  const admin = new URL(Redacted.value(url))
+  admin.pathname = "/postgres"
+  return Redacted.make(admin.toString())
+}
 
 /**
  * Creates the service's database when it does not exist yet, so a fresh PostgreSQL server needs no manual setup.
@@ -39,6 +68,13 @@ export const ensureDatabase = (url: Redacted.Redacted) =>
   })
 
 /**
+ * Waits for the server, then creates the database when `autoCreate` and it is missing. Without `autoCreate` the role
+ * may have no access to the server's `postgres` database, so it waits for the database itself.
+ */
+export const prepareDatabase = (url: Redacted.Redacted, autoCreate: boolean) =>
+  autoCreate ? Effect.andThen(waitForDatabase(serverOf(url)), ensureDatabase(url)) : waitForDatabase(url)
+
+/**
  * The service's PostgreSQL client (`SqlClient` and `PgClient`), with its migrations applied before anything else
  * starts and a readiness check registered. The same layer serves a real server and the embedded PGlite one: only
  * `DATABASE_URL` differs.
@@ -48,7 +84,7 @@ export const DatabaseLive = (options: { readonly database: string; readonly migr
     const url = yield* DatabaseUrl(options.database)
     const maxConnections = yield* Config.Int("DATABASE_POOL_MAX").pipe(Config.withDefault(10))
     const autoCreate = yield* Config.Boolean("DATABASE_AUTO_CREATE").pipe(Config.withDefault(true))
-    if (autoCreate) yield* ensureDatabase(url)
+    yield* prepareDatabase(url, autoCreate)
     const client = PgClient.layer({
       url,
       maxConnections,

@@ -160,6 +160,9 @@ export const SearchResult = Schema.Struct({
   page: PageNumber,
   limit: Schema.optionalKey(PageLimit),
   cache_hit: Schema.Boolean,
+  relaxed: Schema.optionalKey(Schema.Boolean.annotate({
+    description: "true when no product matched every word of q: the products match as many of the words as any does"
+  })),
   facets: Schema.optionalKey(SearchFacets)
 }).annotate({ identifier: "SearchResult" })
 export type SearchResult = typeof SearchResult.Type
@@ -192,7 +195,9 @@ export class ProductsApi extends HttpApiGroup.make("products")
       error: [...problemsOf("searchProducts"), ...unavailable]
     }).annotateMerge(OpenApi.annotations({
       summary: "Search products",
-      description: "By text (q), category and price range; cached, so cache_hit tells whether the cache answered."
+      description: "By text (q), category and price range. Every word of q must match (typos tolerated); when no " +
+        "product matches them all, the answer keeps the products matching the most words and says relaxed: true. " +
+        "Cached, so cache_hit tells whether the cache answered."
     })),
     HttpApiEndpoint.get("get", "/api/v1/products/:id", {
       params: idParams,

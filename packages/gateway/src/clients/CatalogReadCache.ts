@@ -41,15 +41,18 @@ export const CatalogReadCache = Layer.effect(
       Cache.invalidateAll(searches)
     ])
 
+    // A detail or a search served from here says so in `cache_hit`, as one served from the product service's cache
+    // does. The first reader of a key gets the product service's own answer; every later one within the TTL is a hit.
+    const served = <A extends { readonly cache_hit: boolean }, K, E>(cache: Cache.Cache<K, A, E>, key: K) =>
+      Effect.flatMap(Cache.getOption(cache, key), (cached) =>
+        cached._tag === "Some"
+          ? Effect.succeed(cached.value.cache_hit ? cached.value : { ...cached.value, cache_hit: true })
+          : Cache.get(cache, key))
+
     return ProductClient.of({
-      // A detail served from here says so in `cache_hit`, as one served from the product service's cache does.
-      get: (id) =>
-        Effect.flatMap(Cache.getOption(details, id), (cached) =>
-          cached._tag === "Some"
-            ? Effect.succeed({ ...cached.value, cache_hit: true })
-            : Cache.get(details, id)),
+      get: (id) => served(details, id),
       list: (query) => Cache.get(lists, JSON.stringify(query)),
-      search: (query) => Cache.get(searches, JSON.stringify(query)),
+      search: (query) => served(searches, JSON.stringify(query)),
       create: (input) => Effect.ensuring(upstream.create(input), forgetAll),
       update: (id, patch) => Effect.ensuring(upstream.update(id, patch), forgetAll)
     })

@@ -81,6 +81,7 @@ export const toSearchResult = (
     page: response.page > 0 ? response.page : query.page ?? 1,
     limit: response.limit > 0 ? response.limit : query.limit ?? 20,
     cache_hit: response.cacheHit,
+    relaxed: response.relaxed,
     facets: { categories: response.facets.map((facet) => ({ category: facet.category, count: facet.count })) }
   }))
 

@@ -44,7 +44,8 @@ export const ProductGrpcServer = GrpcService.layer(
           page: value.page,
           limit: value.limit,
           cacheHit,
-          facets: value.facets.map((facet) => ({ category: facet.category, count: facet.count }))
+          facets: value.facets.map((facet) => ({ category: facet.category, count: facet.count })),
+          relaxed: value.relaxed
         }))),
       createProduct: (request) =>
         catalog.create({

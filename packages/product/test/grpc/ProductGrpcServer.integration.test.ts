@@ -48,6 +48,16 @@ describe("ProductGrpcServer", () => {
           sort: "PRODUCT_SORT_UNSPECIFIED"
         })
         assert.isTrue(found.products.some((p) => p.id === id))
+        assert.isFalse(found.relaxed)
+        const relaxed = yield* grpc.unary(ProductServiceService.searchProducts, {
+          q: `mouse ${sku}-nowhere`,
+          category: "Electronics",
+          page: 0,
+          limit: 10,
+          sort: "PRODUCT_SORT_UNSPECIFIED"
+        })
+        assert.isTrue(relaxed.relaxed)
+        assert.isTrue(relaxed.products.some((p) => p.id === id))
       }))
 
     it.effect("reserves, commits and releases by order id; shortages and duplicates come back as typed errors", () =>

@@ -7,12 +7,15 @@ import * as Backoff from "../resilience/Backoff.ts"
 import { EventBus, type EventRecord } from "./EventBus.ts"
 import { outboxPending, outboxPublished } from "./EventMetrics.ts"
 import { continuing } from "./EventTrace.ts"
+import { idlePolling } from "./IdlePolling.ts"
 import { pruneOutbox, retentionSweepInterval, sweepEvery } from "./Retention.ts"
 
 export interface OutboxRelayOptions {
   readonly batchSize?: number | undefined
   /** How often the relay looks for rows when no NOTIFY on channel `outbox` woke it. */
   readonly pollInterval?: Duration.Input | undefined
+  /** While nothing arrives, polling slows down to this (see `idlePolling`); default: no slowing down. */
+  readonly maxPollInterval?: Duration.Input | undefined
   /** LISTEN on `outbox`. Off on embedded PGlite, where a listener would hold the pool's only connection. */
   readonly listen?: boolean | undefined
 }
@@ -93,9 +96,12 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
     const batchSize = options.batchSize ?? 200
     const pollInterval = Duration.fromInputUnsafe(options.pollInterval ?? "500 millis")
     const wake = options.listen ?? true ? yield* pg.listen("outbox") : undefined
-    const idle = wake === undefined
-      ? Effect.sleep(pollInterval)
-      : Queue.take(wake).pipe(Effect.timeoutOption(pollInterval), Effect.asVoid, Effect.orDie)
+    const polling = idlePolling(pollInterval, options.maxPollInterval)
+    const idle = Effect.suspend(() =>
+      wake === undefined
+        ? Effect.sleep(polling.idle())
+        : Queue.take(wake).pipe(Effect.timeoutOption(polling.idle()), Effect.asVoid, Effect.orDie)
+    )
 
     const round: Effect.Effect<Outcome, unknown> = sql.withTransaction(Effect.gen(function*() {
       const claimed = yield* sql<OutboxRow>`
@@ -154,22 +160,24 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
       }
       failures = 0
       if (outcome === "idle") yield* idle
+      else polling.busy()
     }))
   }).pipe(Effect.scoped, Effect.withSpan("OutboxRelay.run"))
 
 /**
  * The relay as a scoped layer for a producing service: it runs while the layer lives. Configuration:
- * `OUTBOX_BATCH_SIZE`, `OUTBOX_POLL` (polling fallback), `OUTBOX_LISTEN` (default on unless the pool has one
+ * `OUTBOX_BATCH_SIZE`, `OUTBOX_POLL` (polling fallback, slowing down to `OUTBOX_POLL_MAX` while idle), `OUTBOX_LISTEN` (default on unless the pool has one
  * connection, as on embedded PGlite). Published rows are deleted `OUTBOX_RETENTION` (7 days) after publication, by
  * a sweep every `RETENTION_SWEEP_INTERVAL` (10 minutes).
  */
 export const OutboxRelayLive = Layer.effectDiscard(Effect.gen(function*() {
   const batchSize = yield* Config.Int("OUTBOX_BATCH_SIZE").pipe(Config.withDefault(200))
   const pollInterval = yield* Config.Duration("OUTBOX_POLL").pipe(Config.withDefault(Duration.millis(500)))
+  const maxPollInterval = yield* Config.Duration("OUTBOX_POLL_MAX").pipe(Config.withDefault(pollInterval))
   const pool = yield* Config.Int("DATABASE_POOL_MAX").pipe(Config.withDefault(10))
   const listen = yield* Config.Boolean("OUTBOX_LISTEN").pipe(Config.withDefault(pool > 1))
   const keep = yield* Config.Duration("OUTBOX_RETENTION").pipe(Config.withDefault(Duration.days(7)))
   const sweep = yield* retentionSweepInterval
-  yield* Effect.forkScoped(runOutboxRelay({ batchSize, pollInterval, listen }))
+  yield* Effect.forkScoped(runOutboxRelay({ batchSize, pollInterval, maxPollInterval, listen }))
   yield* Effect.forkScoped(sweepEvery(sweep, pruneOutbox({ keep }), "outbox"))
 }))

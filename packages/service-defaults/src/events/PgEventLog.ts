@@ -2,7 +2,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Cause, Config, Duration, Effect, Layer, Metric, Queue, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomUUID } from "node:crypto"
-import { ensureDatabase } from "../Database.ts"
+import { prepareDatabase } from "../Database.ts"
 import {
   type DeliveredEvent,
   EventBus,
@@ -14,11 +14,14 @@ import {
 import { migrateEventLog } from "./EventLogMigrations.ts"
 import { consumerLag } from "./EventMetrics.ts"
 import { processSpan } from "./EventTrace.ts"
+import { idlePolling } from "./IdlePolling.ts"
 import { pruneEventLog, retentionSweepInterval, sweepEvery } from "./Retention.ts"
 
 export interface PgEventLogOptions {
   /** How often an idle consumer looks for new events when no NOTIFY arrives. */
   readonly pollInterval?: Duration.Input | undefined
+  /** While nothing arrives, polling slows down to this (see `idlePolling`); default: no slowing down. */
+  readonly maxPollInterval?: Duration.Input | undefined
   readonly batchSize?: number | undefined
   /** How long a consumer instance owns its group without renewing; a crashed owner is replaced after this. */
   readonly leaseDuration?: Duration.Input | undefined
@@ -86,9 +89,12 @@ const make = (options: PgEventLogOptions) =>
         const owner = randomUUID()
         const lag = Metric.withAttributes(consumerLag, { group })
         const wake = listen ? yield* pg.listen(channel) : undefined
-        const idle = wake === undefined
-          ? Effect.sleep(pollInterval)
-          : Queue.take(wake).pipe(Effect.timeoutOption(pollInterval), Effect.asVoid, Effect.orDie)
+        const polling = idlePolling(pollInterval, options.maxPollInterval)
+        const idle = Effect.suspend(() =>
+          wake === undefined
+            ? Effect.sleep(polling.idle())
+            : Queue.take(wake).pipe(Effect.timeoutOption(polling.idle()), Effect.asVoid, Effect.orDie)
+        )
         yield* sql`INSERT INTO event_log_offsets (group_id) VALUES (${group}) ON CONFLICT (group_id) DO NOTHING`
         yield* Effect.addFinalizer(() =>
           sql`UPDATE event_log_offsets SET owner = NULL, lease_until = NULL WHERE group_id = ${group} AND owner = ${owner}`
@@ -136,7 +142,7 @@ const make = (options: PgEventLogOptions) =>
           yield* commit(rows[rows.length - 1]!.seq)
           return true
         })
-        return yield* Effect.forever(Effect.flatMap(step, (busy) => busy ? Effect.void : idle))
+        return yield* Effect.forever(Effect.flatMap(step, (busy) => busy ? Effect.sync(polling.busy) : idle))
       })).pipe(
         Effect.tapCause((cause) =>
           Effect.logWarning("event consumer failed; retrying from the committed offset", cause)
@@ -165,7 +171,8 @@ export const layerNoDeps = (options: PgEventLogOptions = {}) => Layer.effect(Eve
 
 /**
  * The event log in its own database, `EVENT_LOG_URL` (every producer and consumer points at the same one).
- * `EVENT_LOG_POLL` is the polling fallback; `EVENT_LOG_LISTEN=false` turns LISTEN/NOTIFY off. Events every group
+ * `EVENT_LOG_POLL` is the polling fallback, slowing down to `EVENT_LOG_POLL_MAX` (default: the same) while idle;
+ * `EVENT_LOG_LISTEN=false` turns LISTEN/NOTIFY off. Events every group
  * has committed are deleted `EVENT_LOG_RETENTION` (7 days) after they were stored, swept every
  * `RETENTION_SWEEP_INTERVAL` (10 minutes).
  */
@@ -175,11 +182,12 @@ export const layer = Layer.unwrap(Effect.gen(function*() {
   )
   const maxConnections = yield* Config.Int("EVENT_LOG_POOL_MAX").pipe(Config.withDefault(4))
   const pollInterval = yield* Config.Duration("EVENT_LOG_POLL").pipe(Config.withDefault(Duration.millis(500)))
+  const maxPollInterval = yield* Config.Duration("EVENT_LOG_POLL_MAX").pipe(Config.withDefault(pollInterval))
   const listen = yield* Config.Boolean("EVENT_LOG_LISTEN").pipe(Config.withDefault(maxConnections > 1))
   const keep = yield* Config.Duration("EVENT_LOG_RETENTION").pipe(Config.withDefault(Duration.days(7)))
   const sweepInterval = yield* retentionSweepInterval
-  if (yield* Config.Boolean("DATABASE_AUTO_CREATE").pipe(Config.withDefault(true))) yield* ensureDatabase(url)
-  return layerNoDeps({ pollInterval, listen, retention: { keep, sweepInterval } }).pipe(
+  yield* prepareDatabase(url, yield* Config.Boolean("DATABASE_AUTO_CREATE").pipe(Config.withDefault(true)))
+  return layerNoDeps({ pollInterval, maxPollInterval, listen, retention: { keep, sweepInterval } }).pipe(
     Layer.provide(PgClient.layer({ url, maxConnections, applicationName: "event_log" }))
   )
 }))
