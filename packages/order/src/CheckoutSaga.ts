@@ -6,7 +6,7 @@ import { ProductClient } from "./clients/ProductClient.ts"
 import { OrderConfig } from "./OrderConfig.ts"
 import * as OrderTransitions from "./OrderTransitions.ts"
 import { advance, finish, retry, retryOn, step, type StepTable } from "./saga/Saga.ts"
-import type { SagaFailure, SagaState } from "./saga/SagaState.ts"
+import type { ActiveStep, SagaFailure, SagaState } from "./saga/SagaState.ts"
 
 /**
  * The checkout of an order: reserve the stock, charge the payment, commit the stock; and the compensations. Every
@@ -45,22 +45,26 @@ export class CheckoutSaga extends Context.Service<CheckoutSaga, StepTable>()("or
         }
       })
 
-      // No charge without stock: the reservation must still be held, with time left to commit it.
-      const stockStillHeld = (saga: SagaState, order: Order) =>
+      // No charge without stock: the reservation must still be held, with time left to commit it. Right after the
+      // reserve step of the same pass, the product service has just answered for it and its expiry is the proof; a
+      // state read back later (a retry, a resumed saga, the way back from await_payment) asks the product service
+      // again, which costs a call but answers for a reservation the sweeper or a restored database may have ended.
+      const stockStillHeld = (saga: SagaState, order: Order, previous: ActiveStep | undefined) =>
         Effect.gen(function*() {
           const expiresAt = saga.reservationExpiresAt === undefined
             ? 0
             : DateTime.toEpochMillis(saga.reservationExpiresAt)
           if ((yield* Clock.currentTimeMillis) >= expiresAt - Duration.toMillis(config.reservationMargin)) return false
+          if (previous === "reserve") return true
           return yield* Effect.as(products.reserve(order.id, stockLines(order)), true).pipe(
             Effect.catchTag("ReservationGone", () => Effect.succeed(false))
           )
         })
 
       const chargeStep = step({
-        run: (saga, order) =>
+        run: (saga, order, previous) =>
           Effect.gen(function*() {
-            const held = yield* stockStillHeld(saga, order).pipe(Effect.result)
+            const held = yield* stockStillHeld(saga, order, previous).pipe(Effect.result)
             if (held._tag === "Failure") return retryOn(held.failure)
             // An earlier attempt may have sent a charge: settle the payment before the stock goes back.
             if (!held.success) return settle(expired)

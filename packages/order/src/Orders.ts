@@ -135,7 +135,7 @@ export class Orders extends Context.Service<Orders, {
         }
         yield* Metric.update(OrderMetrics.ordersCreated, 1)
         yield* failpoints.hit("after_create")
-        yield* runner.start(saga)
+        yield* runner.start(saga, placed.order)
         return { order: placed.order, replayed: false } satisfies Placed
       })
 

@@ -22,6 +22,5 @@ export const appendToOutbox = Effect.fn("Outbox.append")(function*(event: KnownE
     INSERT INTO outbox (event_id, aggregate_id, type, version, payload, headers, occurred_at)
     VALUES (${encoded.eventId}, ${encoded.key}, ${encoded.type}, ${encoded.version},
       ${JSON.stringify(encoded.payload)}::jsonb, ${JSON.stringify(headers)}::jsonb, ${encoded.occurredAt}::timestamptz)`
-  // Delivered at commit only: wakes a relay listening on channel `outbox` instead of waiting for its next poll.
-  yield* sql`SELECT pg_notify('outbox', ${encoded.type})`
+  // The table's trigger (migration 0005) notifies channel `outbox` at commit: a listening relay wakes at once.
 })

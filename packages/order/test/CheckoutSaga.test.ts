@@ -25,7 +25,7 @@ import { PaymentClient } from "../src/clients/PaymentClient.ts"
 import { type HeldReservation, ProductClient, ReservationGone } from "../src/clients/ProductClient.ts"
 import { OrderConfig } from "../src/OrderConfig.ts"
 import { type Decision, settle } from "../src/saga/Saga.ts"
-import { SagaState } from "../src/saga/SagaState.ts"
+import { type ActiveStep, SagaState } from "../src/saga/SagaState.ts"
 
 const epoch = DateTime.makeUnsafe(0)
 
@@ -105,11 +105,11 @@ const state = (patch: Partial<ConstructorParameters<typeof SagaState>[0]>) =>
   })
 
 /** Runs the step the saga is at. */
-const run = (saga: SagaState) =>
+const run = (saga: SagaState, previous?: ActiveStep) =>
   Effect.gen(function*() {
     const steps = yield* CheckoutSaga
     if (saga.step === "confirmed" || saga.step === "failed") return yield* Effect.die("terminal")
-    return yield* steps[saga.step](saga, order, Effect.void)
+    return yield* steps[saga.step](saga, order, { previous, afterSuccess: Effect.void })
   })
 
 const at = (seconds: number) => DateTime.makeUnsafe(seconds * 1000)
@@ -163,6 +163,26 @@ describe("checkout saga steps", () => {
         step: "refund",
         failure: { reason: "timeout", detail: "reservation_expired" }
       })
+      assert.deepStrictEqual(fakes.calls, [])
+    }).pipe(Effect.provide(fakes.layer))
+  })
+
+  it.effect("right after the reserve step the reservation is not asked for again; a state read back is", () => {
+    const fakes = makeFakes()
+    return Effect.gen(function*() {
+      const held = state({ step: "charge", reservationExpiresAt: at(60) })
+      assert.deepStrictEqual(moved(yield* run(held, "reserve")), { step: "commit", paymentId: "pay_1" })
+      assert.deepStrictEqual(fakes.calls, ["charge order-charge-ord_1"])
+      fakes.calls.length = 0
+      // The way back from await_payment, a retry or a resumed saga: the product service answers for the stock first.
+      for (const previous of ["await_payment", undefined] as const) {
+        assert.deepStrictEqual(moved(yield* run(held, previous)), { step: "commit", paymentId: "pay_1" })
+        assert.deepStrictEqual(fakes.calls, ["reserve ord_1", "charge order-charge-ord_1"])
+        fakes.calls.length = 0
+      }
+      // Even right after reserving, a reservation within the margin of its expiry is not charged.
+      yield* TestClock.adjust("31 seconds")
+      assert.strictEqual(moved(yield* run(held, "reserve")).step, "refund")
       assert.deepStrictEqual(fakes.calls, [])
     }).pipe(Effect.provide(fakes.layer))
   })

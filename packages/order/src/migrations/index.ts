@@ -3,11 +3,13 @@ import m0001 from "./0001_create_orders.ts"
 import m0002 from "./0002_create_sagas.ts"
 import m0003 from "./0003_payment_status_of_domain.ts"
 import m0004 from "./0004_order_contact.ts"
+import m0005 from "./0005_outbox_notify_trigger.ts"
 
 /** Versioned migrations of the order database, in order. */
 export const migrations: Migrations = {
   "0001_create_orders": m0001,
   "0002_create_sagas": m0002,
   "0003_payment_status_of_domain": m0003,
-  "0004_order_contact": m0004
+  "0004_order_contact": m0004,
+  "0005_outbox_notify_trigger": m0005
 }

@@ -40,20 +40,30 @@ export const retry = (error: string, orElse?: Decision): Decision => ({ _tag: "R
 export const finish = (step: "confirmed" | "failed", change: { readonly order: Order; readonly event: KnownEvent }) =>
   ({ _tag: "Finish", step, order: change.order, event: change.event }) satisfies Decision
 
+/**
+ * How the runner runs a step. `previous` is the step that ran just before it in the same pass of the runner, whose
+ * decision was persisted a moment ago; undefined when the state was read back from the database (a retry after a
+ * backoff, a saga resumed after a crash or taken over from an expired lease). `afterSuccess` runs once the step's
+ * calls succeeded and before the decision is stored (the crash tests' failpoints).
+ */
+export interface StepRun {
+  readonly previous: ActiveStep | undefined
+  readonly afterSuccess: Effect.Effect<void>
+}
+
 /** One step, ready to run: its errors are already classified into decisions. */
-export type Step = (saga: SagaState, order: Order, afterSuccess: Effect.Effect<void>) => Effect.Effect<Decision>
+export type Step = (saga: SagaState, order: Order, run: StepRun) => Effect.Effect<Decision>
 
 /**
- * A step from what it does and what each of its errors means. `afterSuccess` runs once the step's calls succeeded
- * and before the decision is stored (the crash tests' failpoints); a defect is left to the runner (the saga's lease
+ * A step from what it does and what each of its errors means. A defect is left to the runner (the saga's lease
  * expires and the step runs again).
  */
 export const step = <E>(definition: {
-  readonly run: (saga: SagaState, order: Order) => Effect.Effect<Decision, E>
+  readonly run: (saga: SagaState, order: Order, previous: ActiveStep | undefined) => Effect.Effect<Decision, E>
   readonly onError: (error: E, saga: SagaState) => Decision
 }): Step =>
-(saga, order, afterSuccess) =>
-  definition.run(saga, order).pipe(
+(saga, order, { afterSuccess, previous }) =>
+  definition.run(saga, order, previous).pipe(
     Effect.tap((decision) => decision._tag === "Retry" ? Effect.void : afterSuccess),
     Effect.catch((error) => Effect.succeed(definition.onError(error, saga)))
   )

@@ -8,7 +8,7 @@ import { OrderConfig } from "../OrderConfig.ts"
 import * as OrderMetrics from "../OrderMetrics.ts"
 import { OrderRepo } from "../OrderRepo.ts"
 import { settle } from "./Saga.ts"
-import { isTerminal, type SagaState } from "./SagaState.ts"
+import { type ActiveStep, isTerminal, type SagaState } from "./SagaState.ts"
 import { SagaStore } from "./SagaStore.ts"
 
 const parentOf = (traceparent: string | undefined) =>
@@ -23,8 +23,8 @@ const parentOf = (traceparent: string | undefined) =>
  * failed attempt is retried after the saga backoff, and a bounded step takes its `orElse` after SAGA_MAX_ATTEMPTS.
  */
 export class SagaRunner extends Context.Service<SagaRunner, {
-  /** Drives a saga just created (and leased) by this process, in the background. */
-  readonly start: (saga: SagaState) => Effect.Effect<void>
+  /** Drives a saga just created (and leased) by this process, with its order, in the background. */
+  readonly start: (saga: SagaState, order: Order) => Effect.Effect<void>
 }>()("order/SagaRunner") {
   static readonly layer = Layer.effect(
     SagaRunner,
@@ -40,11 +40,15 @@ export class SagaRunner extends Context.Service<SagaRunner, {
       const backoff: Backoff.Backoff = { base: config.retryBase, cap: config.retryCap, jitter: "equal" }
 
       /** Runs the saga's step and persists its decision; the next state to run now, if any. */
-      const runStep = (saga: SagaState, order: Order) =>
+      const runStep = (saga: SagaState, order: Order, previous: ActiveStep | undefined) =>
         Effect.gen(function*() {
           if (isTerminal(saga.step)) return undefined
+          const current = saga.step
           const started = yield* Clock.currentTimeMillis
-          const decided = yield* steps[saga.step](saga, order, failpoints.hit(`after_${saga.step}`))
+          const decided = yield* steps[current](saga, order, {
+            previous,
+            afterSuccess: failpoints.hit(`after_${current}`)
+          })
           const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
           yield* Metric.update(Metric.withAttributes(OrderMetrics.sagaStepDuration, { step: saga.step }), seconds)
           const decision = settle(decided, saga.attempts, config.maxAttempts)
@@ -57,7 +61,7 @@ export class SagaRunner extends Context.Service<SagaRunner, {
             case "Advance": {
               const next = saga.advance(decision.step, decision.facts)
               const won = yield* store.advance(saga, next, decision.order)
-              return won ? { saga: next, order: decision.order ?? order } : undefined
+              return won ? { saga: next, order: decision.order ?? order, previous: current } : undefined
             }
             case "Finish": {
               if (!(yield* store.finish(saga, decision.step, decision.order, decision.event))) return undefined
@@ -73,15 +77,21 @@ export class SagaRunner extends Context.Service<SagaRunner, {
           }
         })
 
-      const drive = (initial: SagaState) =>
+      // A saga created by this process comes with its order; one claimed from the database reads it.
+      const orderOf = (saga: SagaState, known: Order | undefined) =>
+        known === undefined
+          ? Effect.flatMap(repo.findById(saga.orderId).pipe(Effect.orDie), (found) =>
+            Option.isNone(found)
+              ? Effect.die(new Error(`saga of unknown order ${saga.orderId}`))
+              : Effect.succeed(found.value))
+          : Effect.succeed(known)
+
+      const drive = (initial: SagaState, known: Order | undefined) =>
         Effect.gen(function*() {
-          const found = yield* repo.findById(initial.orderId).pipe(Effect.orDie)
-          if (Option.isNone(found)) return yield* Effect.die(new Error(`saga of unknown order ${initial.orderId}`))
-          let current: { readonly saga: SagaState; readonly order: Order } | undefined = {
-            saga: initial,
-            order: found.value
-          }
-          while (current !== undefined) current = yield* runStep(current.saga, current.order)
+          let current:
+            | { readonly saga: SagaState; readonly order: Order; readonly previous: ActiveStep | undefined }
+            | undefined = { saga: initial, order: yield* orderOf(initial, known), previous: undefined }
+          while (current !== undefined) current = yield* runStep(current.saga, current.order, current.previous)
         }).pipe(
           Effect.withSpan("SagaRunner.drive", {
             parent: Option.getOrUndefined(parentOf(initial.traceparent)),
@@ -96,11 +106,11 @@ export class SagaRunner extends Context.Service<SagaRunner, {
           Effect.ensuring(Effect.sync(() => running.delete(initial.orderId)))
         )
 
-      const launch = (saga: SagaState): Effect.Effect<void> =>
+      const launch = (saga: SagaState, order?: Order): Effect.Effect<void> =>
         Effect.suspend(() => {
           if (running.has(saga.orderId)) return Effect.void
           running.add(saga.orderId)
-          return Effect.asVoid(Effect.forkIn(drive(saga), scope))
+          return Effect.asVoid(Effect.forkIn(drive(saga, order), scope))
         })
 
       const poll = Effect.gen(function*() {

@@ -117,17 +117,26 @@ export class SagaStore extends Context.Service<SagaStore, {
           WHERE ${current(saga)}`
       })
 
+      const moveOn = (saga: SagaState, next: SagaState) =>
+        Effect.map(
+          sql`UPDATE sagas SET step = ${next.step}, attempts = 0, next_attempt_at = now(),
+            locked_until = ${leaseUntil}, last_error = NULL, updated_at = now(),
+            failure_reason = ${next.failure?.reason ?? null}, failure_detail = ${next.failure?.detail ?? null},
+            payment_id = ${next.paymentId ?? null}, refunded = ${next.refunded},
+            reservation_expires_at = ${toDate(next.reservationExpiresAt)}
+            WHERE ${current(saga)} RETURNING order_id`,
+          (won) => won.length > 0
+        )
+
+      // A move alone is one statement, atomic by itself; with the order's change, one transaction.
       const advance = Effect.fn("SagaStore.advance")(function*(saga: SagaState, next: SagaState, order?: Order) {
-        const won = yield* sql`UPDATE sagas SET step = ${next.step}, attempts = 0, next_attempt_at = now(),
-          locked_until = ${leaseUntil}, last_error = NULL, updated_at = now(),
-          failure_reason = ${next.failure?.reason ?? null}, failure_detail = ${next.failure?.detail ?? null},
-          payment_id = ${next.paymentId ?? null}, refunded = ${next.refunded},
-          reservation_expires_at = ${toDate(next.reservationExpiresAt)}
-          WHERE ${current(saga)} RETURNING order_id`
-        if (won.length === 0) return false
-        if (order !== undefined) yield* repo.save(order).pipe(Effect.orDie)
-        return true
-      }, sql.withTransaction)
+        if (order === undefined) return yield* moveOn(saga, next)
+        return yield* sql.withTransaction(Effect.gen(function*() {
+          if (!(yield* moveOn(saga, next))) return false
+          yield* repo.save(order).pipe(Effect.orDie)
+          return true
+        }))
+      })
 
       const finish = Effect.fn("SagaStore.finish")(
         function*(saga: SagaState, step: "confirmed" | "failed", order: Order, event: KnownEvent) {
