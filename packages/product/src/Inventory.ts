@@ -5,6 +5,7 @@ import { CacheVersions } from "./CacheVersions.ts"
 import { ProductConfig } from "./ProductConfig.ts"
 import {
   holdStock,
+  insertReservation,
   isOverdue,
   loadReservation,
   lockProducts,
@@ -90,11 +91,8 @@ export class Inventory extends Context.Service<Inventory, {
 
       const reserveTx = (orderId: string, items: ReadonlyArray<StockItem>, ttl: Duration.Duration) =>
         Effect.gen(function*() {
-          const inserted = yield* sql`
-          INSERT INTO reservations (order_id, status, expires_at)
-          VALUES (${orderId}, 'reserved', now() + ${Duration.toMillis(ttl)} * interval '1 millisecond')
-          ON CONFLICT (order_id) DO NOTHING RETURNING order_id`
-          if (inserted.length === 0) {
+          const inserted = yield* insertReservation(sql, orderId, ttl)
+          if (Option.isNone(inserted)) {
             return yield* replay(Option.getOrThrow(yield* loadReservation(sql, orderId)), items)
           }
           const rows = yield* lockProducts(sql, items.map((item) => item.productId))
@@ -107,8 +105,7 @@ export class Inventory extends Context.Service<Inventory, {
               return yield* new InsufficientStock({ productId: item.productId, requested: item.quantity, available })
             }
           }
-          yield* holdStock(sql, orderId, items, byId)
-          const reservation = Option.getOrThrow(yield* loadReservation(sql, orderId))
+          const reservation = yield* holdStock(sql, inserted.value, items, byId)
           return { reservation, replayed: false } satisfies Outcome
         })
 

@@ -1,4 +1,4 @@
-import { Array as Arr, DateTime, Effect, Option } from "effect"
+import { Array as Arr, DateTime, Duration, Effect, Option } from "effect"
 import type { SqlClient } from "effect/sql"
 
 /** `pending` holds stock until `expiresAt`; the others are final. */
@@ -28,7 +28,7 @@ export interface Reservation {
   readonly resolvedAt: Option.Option<DateTime.Utc>
 }
 
-interface ReservationRow {
+export interface ReservationRow {
   readonly order_id: string
   readonly status: "reserved" | "committed" | "released" | "expired"
   readonly created_at: Date
@@ -44,31 +44,52 @@ interface ItemRow {
   readonly name: string
 }
 
+const reservationColumns = "order_id, status, created_at, expires_at, resolved_at"
+
+/** A reservation from its row and its lines (in product id order). */
+const reservationOf = (row: ReservationRow, items: ReadonlyArray<ReservedItem>): Reservation => ({
+  orderId: row.order_id,
+  status: row.status === "reserved" ? "pending" : row.status,
+  items,
+  createdAt: DateTime.fromDateUnsafe(row.created_at),
+  expiresAt: DateTime.fromDateUnsafe(row.expires_at),
+  resolvedAt: Option.map(Option.fromNullishOr(row.resolved_at), DateTime.fromDateUnsafe)
+})
+
 /** Reads the reservation of an order (locking it with `forUpdate`), or none. */
 export const loadReservation = (sql: SqlClient.SqlClient, orderId: string, forUpdate = false) =>
   Effect.gen(function*() {
     const [row] = yield* sql<ReservationRow>`
-      SELECT order_id, status, created_at, expires_at, resolved_at FROM reservations
+      SELECT ${sql.literal(reservationColumns)} FROM reservations
       WHERE order_id = ${orderId} ${sql.literal(forUpdate ? "FOR UPDATE" : "")}`
     if (row === undefined) return Option.none<Reservation>()
     const items = yield* sql<ItemRow>`
       SELECT product_id, quantity, unit_price_cents, currency, name FROM reservation_items
       WHERE order_id = ${orderId} ORDER BY product_id`
-    return Option.some<Reservation>({
-      orderId: row.order_id,
-      status: row.status === "reserved" ? "pending" : row.status,
-      items: items.map((item) => ({
+    return Option.some(reservationOf(
+      row,
+      items.map((item) => ({
         productId: item.product_id,
         quantity: item.quantity,
         unitPriceCents: Number(item.unit_price_cents),
         currency: item.currency.trim(),
         name: item.name
-      })),
-      createdAt: DateTime.fromDateUnsafe(row.created_at),
-      expiresAt: DateTime.fromDateUnsafe(row.expires_at),
-      resolvedAt: Option.map(Option.fromNullishOr(row.resolved_at), DateTime.fromDateUnsafe)
-    })
+      }))
+    ))
   })
+
+/**
+ * Inserts a pending reservation holding stock for `ttl`, unless the order has one already (then none). Its lines
+ * are added by `holdStock`.
+ */
+export const insertReservation = (sql: SqlClient.SqlClient, orderId: string, ttl: Duration.Duration) =>
+  Effect.map(
+    sql<ReservationRow>`
+      INSERT INTO reservations (order_id, status, expires_at)
+      VALUES (${orderId}, 'reserved', now() + ${Duration.toMillis(ttl)} * interval '1 millisecond')
+      ON CONFLICT (order_id) DO NOTHING RETURNING ${sql.literal(reservationColumns)}`,
+    (rows) => Option.fromNullishOr(rows[0])
+  )
 
 /**
  * Locks the rows of `productIds` in id order. Every transaction that touches several products locks them this way
@@ -88,12 +109,13 @@ export const lockProducts = (sql: SqlClient.SqlClient, productIds: ReadonlyArray
 type LockedProduct = Effect.Success<ReturnType<typeof lockProducts>>[number]
 
 /**
- * Adds the items to the reserved stock of their (locked) products and records them under the order. The UPDATE is
- * guarded, so that even a row locked by mistake is never oversold, and the CHECK constraints back it up.
+ * Adds the items to the reserved stock of their (locked) products and records them under the order's new
+ * reservation, which it returns. The UPDATE is guarded, so that even a row locked by mistake is never oversold, and
+ * the CHECK constraints back it up. `items` are in product id order.
  */
 export const holdStock = (
   sql: SqlClient.SqlClient,
-  orderId: string,
+  reservation: ReservationRow,
   items: ReadonlyArray<StockItem>,
   locked: ReadonlyMap<string, LockedProduct>
 ) =>
@@ -103,18 +125,26 @@ export const holdStock = (
       FROM unnest(${items.map((i) => i.productId)}::text[], ${items.map((i) => i.quantity)}::int[]) AS v(id, quantity)
       WHERE p.id = v.id AND p.on_hand - p.reserved >= v.quantity RETURNING p.id`
     if (updated.length !== items.length) return yield* Effect.die("guarded stock update missed a locked row")
-    const records = items.flatMap((item): Array<Record<string, unknown>> => {
+    const lines = items.flatMap((item): Array<ReservedItem> => {
       const product = locked.get(item.productId)
       return product === undefined ? [] : [{
-        order_id: orderId,
-        product_id: item.productId,
+        productId: item.productId,
         quantity: item.quantity,
-        unit_price_cents: product.price_cents,
-        currency: product.currency,
+        unitPriceCents: Number(product.price_cents),
+        currency: product.currency.trim(),
         name: product.name
       }]
     })
+    const records = lines.map((line): Record<string, unknown> => ({
+      order_id: reservation.order_id,
+      product_id: line.productId,
+      quantity: line.quantity,
+      unit_price_cents: line.unitPriceCents,
+      currency: line.currency,
+      name: line.name
+    }))
     if (Arr.isReadonlyArrayNonEmpty(records)) yield* sql`INSERT INTO reservation_items ${sql.insert(records)}`
+    return reservationOf(reservation, lines)
   })
 
 /** Takes the items of an order off the reserved stock; a sale (`sold`) also takes them off the stock on hand. */
@@ -139,10 +169,11 @@ export const settleReservation = (
   Effect.gen(function*() {
     yield* lockProducts(sql, reservation.items.map((item) => item.productId))
     yield* settleStock(sql, reservation.orderId, status === "committed")
-    yield* sql`
+    const [row] = yield* sql<ReservationRow>`
       UPDATE reservations SET status = ${status}, resolved_at = now(), updated_at = now(), release_reason = ${reason}
-      WHERE order_id = ${reservation.orderId}`
-    return Option.getOrThrow(yield* loadReservation(sql, reservation.orderId))
+      WHERE order_id = ${reservation.orderId} RETURNING ${sql.literal(reservationColumns)}`
+    if (row === undefined) return yield* Effect.die(`reservation of ${reservation.orderId} vanished while locked`)
+    return reservationOf(row, reservation.items)
   })
 
 /** Whether a reservation's hold time is over, by the database's clock. */

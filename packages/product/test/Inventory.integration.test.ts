@@ -117,6 +117,8 @@ describe("Inventory", () => {
         }])
         const again = yield* inventory.reserve(orderId, items)
         assert.isTrue(again.replayed)
+        // The first answer is built from what its statements wrote; the replay reads the rows back: the same.
+        assert.deepStrictEqual(again.reservation, first.reservation)
         assert.strictEqual((yield* stockOf(product.id)).reserved, 2)
         const other = yield* Effect.flip(inventory.reserve(orderId, [{ productId: product.id, quantity: 3 }]))
         assert.strictEqual(other._tag, "Conflict")
@@ -126,6 +128,7 @@ describe("Inventory", () => {
         assert.isTrue(Option.isSome(committed.reservation.resolvedAt))
         const recommitted = yield* inventory.commit(orderId)
         assert.deepStrictEqual([recommitted.replayed, recommitted.reservation.status], [true, "committed"])
+        assert.deepStrictEqual(recommitted.reservation, committed.reservation)
         assert.deepStrictEqual(yield* stockOf(product.id), { on_hand: 3, reserved: 0, sold: 2 })
         assert.isTrue((yield* inventory.reserve(orderId, items)).replayed)
         assert.strictEqual((yield* Effect.flip(inventory.release(orderId)))._tag, "Conflict")
