@@ -54,7 +54,8 @@ const toRecord = (row: OutboxRow): EventRecord => {
   }
 }
 
-type Outcome = "published" | "idle" | "failed"
+// `drained`: published a batch shorter than the limit, so the outbox held no more rows for this relay.
+type Outcome = "published" | "drained" | "idle" | "failed"
 
 /**
  * Each record that carries a trace context is published in a `publish <topic>` producer span continuing it, and
@@ -127,7 +128,9 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
         yield* sql`UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL
           WHERE seq IN ${sql.in(seqs)}`
         yield* Metric.update(Metric.withAttributes(outboxPublished, { outcome: "published" }), rows.length)
-        return "published" as const
+        // A short batch took every row there was: waiting for the next insert's wake-up (or the poll) saves an
+        // empty round. Rows another relay held are that relay's, or the next round's.
+        return claimed.length < batchSize ? "drained" as const : "published" as const
       }
       const error = result.failure.message.slice(0, 1000)
       yield* sql`UPDATE outbox SET attempts = attempts + 1, last_error = ${error} WHERE seq IN ${sql.in(seqs)}`
@@ -159,8 +162,9 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
         return yield* Effect.sleep(yield* Backoff.delay(backoff, failures))
       }
       failures = 0
-      if (outcome === "idle") yield* idle
-      else polling.busy()
+      if (outcome === "idle") return yield* idle
+      polling.busy()
+      if (outcome === "drained") yield* idle
     }))
   }).pipe(Effect.scoped, Effect.withSpan("OutboxRelay.run"))
 
