@@ -2,10 +2,12 @@ import { Effect } from "effect"
 import { Migrator } from "effect/sql"
 import type { Migrations } from "../Database.ts"
 import m0001 from "./migrations/0001_create_event_log.ts"
+import m0002 from "./migrations/0002_event_log_notify_trigger.ts"
 
 /** Versioned migrations of the PostgreSQL event log's database, in order. */
 export const eventLogMigrations: Migrations = {
-  "0001_create_event_log": m0001
+  "0001_create_event_log": m0001,
+  "0002_event_log_notify_trigger": m0002
 }
 
 /**

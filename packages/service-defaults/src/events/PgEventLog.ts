@@ -79,7 +79,7 @@ const make = (options: PgEventLogOptions) =>
         yield* sql`INSERT INTO event_log ${
           sql.insert(rows as [Record<string, unknown>, ...Array<Record<string, unknown>>])
         } ON CONFLICT (event_id) DO NOTHING`
-        if (listen) yield* sql`SELECT pg_notify(${channel}, '')`
+        // The table's trigger (migration 0002) notifies channel `event_log` at commit.
       })).pipe(Effect.mapError((cause) => new EventBusError({ operation: "publish", cause })))
     })
 

@@ -25,9 +25,12 @@ describe("event log migrations", () => {
     Effect.gen(function*() {
       // a service's migrations in the same database do not hide the log's
       yield* Migrator.make({})({ loader: Migrator.fromRecord({ "0001_service": Effect.void }) })
-      assert.deepStrictEqual(yield* migrateEventLog, [[1, "create_event_log"]])
+      assert.deepStrictEqual(yield* migrateEventLog, [[1, "create_event_log"], [2, "event_log_notify_trigger"]])
       assert.includeMembers(yield* tables, ["event_log", "event_log_migrations", "event_log_offsets"])
-      assert.deepStrictEqual(yield* applied, [{ id: 1, name: "create_event_log" }])
+      assert.deepStrictEqual(yield* applied, [
+        { id: 1, name: "create_event_log" },
+        { id: 2, name: "event_log_notify_trigger" }
+      ])
       // applied once: a second start (or a second process) finds nothing to do
       assert.deepStrictEqual(yield* migrateEventLog, [])
     }).pipe(Effect.provide(Database("event_log_migrations"))))
@@ -40,7 +43,7 @@ describe("event log migrations", () => {
         stored_at timestamptz NOT NULL DEFAULT now())`
       yield* sql`INSERT INTO event_log (event_id, topic, key, type, version, value)
         VALUES ('evt_1', 'shop.orders', 'ord_1', 'order.created', 1, '{}')`
-      assert.deepStrictEqual(yield* migrateEventLog, [[1, "create_event_log"]])
+      assert.deepStrictEqual(yield* migrateEventLog, [[1, "create_event_log"], [2, "event_log_notify_trigger"]])
       const rows = yield* sql<{ eventId: string }>`SELECT event_id AS "eventId" FROM event_log`
       assert.deepStrictEqual(rows.map((r) => r.eventId), ["evt_1"])
     }).pipe(Effect.provide(Database("event_log_adopt"))))
