@@ -167,7 +167,8 @@ describe("npm start (embedded)", () => {
     const code = await platform.stop()
     assert.strictEqual(code, 0)
     const leftovers = execFileSync("ps", ["-eo", "args"]).toString().split("\n")
-      .filter((line) => line.includes("shop-mesh-e2e-") || line.includes(`${9101 + offset}`))
+      // this platform's processes only: another run of this test may hold a data folder of its own meanwhile
+      .filter((line) => line.includes(platform.dataDir) || line.includes(`${9101 + offset}`))
     assert.deepStrictEqual(leftovers, [])
   }, 60_000)
 })

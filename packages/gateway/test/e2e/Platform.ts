@@ -9,6 +9,8 @@ const root = resolve(import.meta.dirname, "../../../..")
 export interface Platform {
   /** The launcher's process id; every process of the platform runs below it. */
   readonly pid: number
+  /** Its data folder, named on the command line of the embedded databases' process. */
+  readonly dataDir: string
   readonly gateway: string
   readonly admin: (port: number) => string
   readonly simulator: string
@@ -52,6 +54,7 @@ export const startPlatform = async (offset: number, env: Record<string, string> 
   })
   return {
     pid: launcher.pid!,
+    dataDir,
     gateway: `http://127.0.0.1:${8080 + offset}`,
     admin: (port) => `http://127.0.0.1:${port + offset}`,
     simulator: `http://127.0.0.1:${8081 + offset}`,
