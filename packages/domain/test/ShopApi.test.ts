@@ -147,7 +147,7 @@ describe("ShopApi over HTTP", () => {
 
     const search = await request("GET", Spec.searchPath)
     assert.strictEqual(search.status, 200)
-    assert.deepStrictEqual(await search.json(), { ...Spec.searchResponse, total: 2000 }) // the fake echoes min_price
+    assert.deepStrictEqual(await search.json(), { ...Spec.searchResponse, total: 2000, has_more: false }) // the fake echoes min_price
 
     const pending = await request("POST", "/api/v1/orders", Spec.createOrderRequest, "customer")
     assert.strictEqual(pending.status, 202)

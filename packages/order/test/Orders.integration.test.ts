@@ -1,5 +1,5 @@
 import { assert, layer } from "@effect/vitest"
-import { type CreateOrderRequest, OrderServiceService } from "@shop/proto/order/v1/order"
+import { type CreateOrderRequest, OrderServiceService, OrderStatus } from "@shop/proto/order/v1/order"
 import { PaymentStatus } from "@shop/proto/payment/v1/payment"
 import { Effect } from "effect"
 import { awaitTerminal, Harness } from "./fixtures/Harness.ts"
@@ -204,21 +204,29 @@ layer(Harness.layer("orders"), { timeout: 120_000, excludeTestServices: true })(
       const hidden = yield* h.client.unary(OrderServiceService.getOrder, { orderId: ids[0]!, userId: "user_other" })
         .pipe(Effect.flip)
       assert.strictEqual(hidden._tag, "NotFound")
-      const page1 = yield* h.client.unary(OrderServiceService.listOrders, { userId, page: 1, limit: 2, cursor: "" })
+      const page1 = yield* h.client.unary(OrderServiceService.listOrders, {
+        userId,
+        page: 1,
+        limit: 2,
+        cursor: "",
+        status: OrderStatus.UNSPECIFIED
+      })
       assert.strictEqual(page1.total, 5)
       assert.deepStrictEqual(page1.orders.map((o) => o.orderId), [ids[4], ids[3]])
       const page2 = yield* h.client.unary(OrderServiceService.listOrders, {
         userId,
         page: 0,
         limit: 2,
-        cursor: page1.nextCursor
+        cursor: page1.nextCursor,
+        status: OrderStatus.UNSPECIFIED
       })
       assert.deepStrictEqual(page2.orders.map((o) => o.orderId), [ids[2], ids[1]])
       const page3 = yield* h.client.unary(OrderServiceService.listOrders, {
         userId,
         page: 0,
         limit: 2,
-        cursor: page2.nextCursor
+        cursor: page2.nextCursor,
+        status: OrderStatus.UNSPECIFIED
       })
       assert.deepStrictEqual(page3.orders.map((o) => o.orderId), [ids[0]])
       assert.strictEqual(page3.nextCursor, "")
