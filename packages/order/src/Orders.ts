@@ -8,8 +8,8 @@ import {
   type OperationError,
   type Order,
   OrderId,
-  type OrderStatus,
   OrderLine,
+  type OrderStatus,
   type PlaceOrder,
   RequestInProgress,
   SagaId,
@@ -151,9 +151,7 @@ export class Orders extends Context.Service<Orders, {
           return { order: placed.order, replayed: false } satisfies Placed
         }).pipe(
           // A request that fails (or is cut off) before its order is stored gives its key up for the next attempt.
-          Effect.onError(() =>
-            claims.release(request.userId, request.idempotencyKey, token).pipe(Effect.ignore)
-          )
+          Effect.onError(() => claims.release(request.userId, request.idempotencyKey, token).pipe(Effect.ignore))
         )
 
       /**

@@ -39,11 +39,12 @@ export class RequestClaims extends Context.Service<RequestClaims, {
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
 
-      const claim = Effect.fn("RequestClaims.claim")(function*(userId: UserId, key: IdempotencyKey, fingerprint: string) {
-        const token = crypto.randomUUID()
-        // One statement decides between concurrent requests: the unique key lets one insert (or take over an
-        // abandoned claim), the others update nothing and read who holds it.
-        const won = yield* sql<{ readonly claimed_by: string }>`
+      const claim = Effect.fn("RequestClaims.claim")(
+        function*(userId: UserId, key: IdempotencyKey, fingerprint: string) {
+          const token = crypto.randomUUID()
+          // One statement decides between concurrent requests: the unique key lets one insert (or take over an
+          // abandoned claim), the others update nothing and read who holds it.
+          const won = yield* sql<{ readonly claimed_by: string }>`
           INSERT INTO order_requests (user_id, idempotency_key, request_fingerprint, claimed_by, claimed_at)
           VALUES (${userId}, ${key}, ${fingerprint}, ${token}, now())
           ON CONFLICT (user_id, idempotency_key) DO UPDATE
@@ -51,15 +52,17 @@ export class RequestClaims extends Context.Service<RequestClaims, {
               claimed_at = EXCLUDED.claimed_at
             WHERE order_requests.claimed_at < now() - make_interval(secs => ${claimLeaseSeconds})
           RETURNING claimed_by`
-        if (won[0]?.claimed_by === token) return { _tag: "Claimed", token } satisfies ClaimResult
-        const [holder] = yield* sql<{ readonly request_fingerprint: string }>`
+          if (won[0]?.claimed_by === token) return { _tag: "Claimed", token } satisfies ClaimResult
+          const [holder] = yield* sql<{ readonly request_fingerprint: string }>`
           SELECT request_fingerprint FROM order_requests WHERE user_id = ${userId} AND idempotency_key = ${key}`
-        // Released between the two statements: the holder is done, so the caller looks for its order again.
-        return Option.match(Option.fromNullishOr(holder), {
-          onNone: () => ({ _tag: "Held", fingerprint: "" }) satisfies ClaimResult,
-          onSome: (row) => ({ _tag: "Held", fingerprint: row.request_fingerprint }) satisfies ClaimResult
-        })
-      }, Effect.mapError(unavailable))
+          // Released between the two statements: the holder is done, so the caller looks for its order again.
+          return Option.match(Option.fromNullishOr(holder), {
+            onNone: () => ({ _tag: "Held", fingerprint: "" }) satisfies ClaimResult,
+            onSome: (row) => ({ _tag: "Held", fingerprint: row.request_fingerprint }) satisfies ClaimResult
+          })
+        },
+        Effect.mapError(unavailable)
+      )
 
       const release = Effect.fn("RequestClaims.release")(function*(userId: UserId, key: IdempotencyKey, token: string) {
         yield* sql`DELETE FROM order_requests

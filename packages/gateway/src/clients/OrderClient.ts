@@ -61,12 +61,15 @@ export class OrderClient extends Context.Service<OrderClient, {
           const reply = yield* peer.call(Rpc.getOrder, { orderId: id, userId }, "getOrder", read)
           return Codec.toOrderJson(yield* Codec.toOrder(reply.order))
         }, withoutBackendDetails),
-        list: Effect.fn("OrderClient.list")(function*(userId, { cursor = "", limit = DefaultPageLimit, page = 1, status }) {
-          const request = { userId, page, limit, cursor, status: Codec.toProtoStatus(status) }
-          const reply = yield* peer.call(Rpc.listOrders, request, "listOrders", read)
-          const orders = yield* Effect.forEach(reply.orders, Codec.toOrder)
-          return Codec.toOrderList(orders, reply, { page, limit })
-        }, withoutBackendDetails)
+        list: Effect.fn("OrderClient.list")(
+          function*(userId, { cursor = "", limit = DefaultPageLimit, page = 1, status }) {
+            const request = { userId, page, limit, cursor, status: Codec.toProtoStatus(status) }
+            const reply = yield* peer.call(Rpc.listOrders, request, "listOrders", read)
+            const orders = yield* Effect.forEach(reply.orders, Codec.toOrder)
+            return Codec.toOrderList(orders, reply, { page, limit })
+          },
+          withoutBackendDetails
+        )
       })
     })
   )

@@ -1,6 +1,6 @@
+import { isProduction } from "@shop/service-defaults/DeploymentEnvironment"
 import { UnsafeSetting } from "@shop/service-defaults/UnsafeSetting"
 import { Config, Effect } from "effect"
-import { isProduction } from "@shop/service-defaults/DeploymentEnvironment"
 
 /**
  * Which browser origins may call the API from another origin (`CORS_ALLOWED_ORIGINS`): none by default (only pages

@@ -1,4 +1,4 @@
-import { IdempotencyKey, ValidationError } from "@shop/domain"
+import { type FieldIssue, IdempotencyKey, ValidationError } from "@shop/domain"
 import { Effect, Option, Schema } from "effect"
 import { HttpServerRequest } from "effect/http"
 
@@ -6,6 +6,13 @@ import { HttpServerRequest } from "effect/http"
 export const IdempotencyKeyHeader = "Idempotency-Key"
 
 const decodeKey = Schema.decodeUnknownOption(IdempotencyKey)
+
+const headerError = (detail: string, more: ReadonlyArray<FieldIssue> = []) =>
+  new ValidationError({
+    field: IdempotencyKeyHeader,
+    detail,
+    errors: [{ path: ["headers", IdempotencyKeyHeader], message: detail }, ...more]
+  })
 
 /**
  * The idempotency key of a create: the `Idempotency-Key` header or the body's `idempotency_key`. One of them is
@@ -17,23 +24,20 @@ export const idempotencyKeyOf = (fromBody: IdempotencyKey | undefined) =>
     const header = request.headers[IdempotencyKeyHeader.toLowerCase()]
     if (header === undefined) {
       if (fromBody !== undefined) return fromBody
+      const detail = `an idempotency key is required: the ${IdempotencyKeyHeader} header or the idempotency_key member`
       return yield* new ValidationError({
         field: "idempotency_key",
-        detail: `an idempotency key is required: the ${IdempotencyKeyHeader} header or the idempotency_key member`
+        detail,
+        errors: [{ path: ["payload", "idempotency_key"], message: detail }]
       })
     }
     const key = decodeKey(header)
-    if (Option.isNone(key)) {
-      return yield* new ValidationError({
-        field: IdempotencyKeyHeader,
-        detail: "expected 1 to 255 characters among A-Z a-z 0-9 _ . : -"
-      })
-    }
+    if (Option.isNone(key)) return yield* headerError("expected 1 to 255 characters among A-Z a-z 0-9 _ . : -")
     if (fromBody !== undefined && fromBody !== key.value) {
-      return yield* new ValidationError({
-        field: IdempotencyKeyHeader,
-        detail: `the ${IdempotencyKeyHeader} header and the idempotency_key member name different keys`
-      })
+      return yield* headerError(
+        `the ${IdempotencyKeyHeader} header and the idempotency_key member name different keys`,
+        [{ path: ["payload", "idempotency_key"], message: "differs from the Idempotency-Key header" }]
+      )
     }
     return key.value
   })

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { HttpEffect, HttpServerRequest, HttpServerResponse } from "effect/http"
-import { GatewayConfig } from "../GatewayConfig.ts"
 import { publicUrl } from "../edge/PublicUrl.ts"
+import { GatewayConfig } from "../GatewayConfig.ts"
 
 /** Sets `headers` on the response of the current request (a handler returns its body; this adds the rest). */
 export const setResponseHeaders = (headers: Record<string, string>) =>
