@@ -103,8 +103,10 @@ export const EdgeMiddleware = HttpRouter.middleware(
         const request = yield* HttpServerRequest.HttpServerRequest
         const started = performance.now()
         const requestId = requestIdOf(request.headers)
-        const span = yield* Effect.option(Effect.currentSpan)
-        if (Option.isSome(span)) span.value.attribute("http.request_id", requestId)
+        // The request's server span, made around this middleware when a tracer exports spans (OTLP): its trace id
+        // goes into the problems, and the request id onto the span, so either finds the other.
+        const span = yield* Effect.option(Effect.currentParentSpan)
+        if (Option.isSome(span) && span.value._tag === "Span") span.value.attribute("http.request_id", requestId)
         const path = pathOf(request.url)
         const cell = { route: undefined as string | undefined }
         const preflight = preflightAnswer(request, path, cors)
