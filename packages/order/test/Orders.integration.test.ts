@@ -152,9 +152,9 @@ layer(Harness.layer("orders"), { timeout: 120_000, excludeTestServices: true })(
       h.product.add(a, 700, 10)
       const req = request({ items: [{ productId: a, quantity: 1 }] })
       // Another replica's request, still pricing: its claim row, as it writes it
-      const inFlight = (fingerprint: string, claimedAt: string) =>
+      const inFlight = (digest: string, claimedAt: string) =>
         h.sql`INSERT INTO order_requests (user_id, idempotency_key, request_fingerprint, claimed_by, claimed_at)
-          VALUES (${req.userId}, ${req.idempotencyKey}, ${fingerprint}, 'other-replica', ${claimedAt}::timestamptz)
+          VALUES (${req.userId}, ${req.idempotencyKey}, ${digest}, 'other-replica', ${claimedAt}::timestamptz)
           ON CONFLICT (user_id, idempotency_key) DO UPDATE SET request_fingerprint = EXCLUDED.request_fingerprint,
             claimed_by = EXCLUDED.claimed_by, claimed_at = EXCLUDED.claimed_at`.pipe(Effect.orDie)
       const sameBody = fingerprint(yield* decodeCreateRequest(req).pipe(Effect.orDie))
