@@ -141,6 +141,7 @@ export class Orders extends Context.Service<Orders, {
             return true
           })).pipe(Effect.provideService(SqlClient.SqlClient, sql), Effect.catchTag("SqlError", Effect.die))
           if (!inserted) {
+            yield* claims.release(request.userId, request.idempotencyKey, token)
             const winner = yield* repo.findByKey(request.userId, request.idempotencyKey)
             if (Option.isNone(winner)) return yield* Effect.die(new Error("order vanished after a key conflict"))
             return yield* replay(winner.value, digest)
