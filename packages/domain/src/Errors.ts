@@ -15,10 +15,24 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   }
 }
 
-/** Input that breaks a rule of the domain; `field` names the offending field when there is one. */
+/**
+ * One invalid value of a request: where it is, starting with the part of the request (`["payload", "items", 0,
+ * "quantity"]`, `["query", "cursor"]`, `["headers", "Idempotency-Key"]`), and what is wrong.
+ */
+export const FieldIssue = Schema.Struct({
+  path: Schema.Array(Schema.Union([Schema.String, Schema.Number])),
+  message: Schema.String
+}).annotate({ identifier: "ProblemIssue" })
+export type FieldIssue = typeof FieldIssue.Type
+
+/**
+ * Input that breaks a rule of the domain; `field` names the (first) offending field when there is one, as the client
+ * spells it (`items.0.quantity`, `cursor`), and `errors` lists every invalid value with its full path when known.
+ */
 export class ValidationError extends Schema.TaggedError<ValidationError>()("ValidationError", {
   detail: Schema.String,
-  field: Schema.optional(Schema.String)
+  field: Schema.optional(Schema.String),
+  errors: Schema.optional(Schema.Array(FieldIssue))
 }, { httpApiStatus: 400 }) {
   override get message() {
     return this.field === undefined ? this.detail : `${this.field}: ${this.detail}`

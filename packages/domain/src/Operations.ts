@@ -9,7 +9,7 @@ import { DomainProblems } from "./Problem.ts"
  */
 export const OperationErrors = {
   // Orders
-  placeOrder: ["ValidationError", "IdempotencyKeyReused"],
+  placeOrder: ["ValidationError", "IdempotencyKeyReused", "RequestInProgress"],
   getOrder: ["NotFound"],
   listOrders: ["ValidationError"],
   // Catalog

@@ -4,6 +4,7 @@ import {
   Conflict,
   DeadlineExceeded,
   type DomainError,
+  FieldIssue,
   Forbidden,
   IdempotencyKeyReused,
   InsufficientStock,
@@ -26,8 +27,14 @@ import {
  * "detail": "product prod_1: requested 3, available 1", "product_id": "prod_1", "requested": 3, "available": 1 }`
  * and the typed client decodes it back into an `InsufficientStock`.
  *
- * Request validation failures are rendered by `HttpApiMiddleware.ProblemDetails` (declared on `ShopApi`) as
- * `{ "type": "about:blank", "title": "Bad Request", "status": 400, "errors": [{ "path", "message" }] }`.
+ * Every 400 has one shape, whatever found the request invalid (the contract's schemas, a handler, a backend, the
+ * HTTP edge): the `ValidationError` problem,
+ * `{ "type": ".../validation-error", "title": "Validation Failed", "status": 400, "detail": "...", "field":
+ * "items.0.quantity", "errors": [{ "path": ["payload", "items", 0, "quantity"], "message": "..." }] }`
+ * (see `RequestValidation`).
+ *
+ * The gateway adds `request_id` (also its `X-Request-Id` header) and `trace_id` to every problem it sends, so that
+ * support can find the request's logs and trace.
  */
 
 /** The media type of problem bodies. */
@@ -37,11 +44,8 @@ export const ProblemContentType = "application/problem+json"
 export const ProblemTypeBase = "https://shop-mesh.dev/problems/"
 
 /** One invalid value of a request: where it is (`["payload", "items", 0, "quantity"]`) and what is wrong. */
-export const ProblemIssue = Schema.Struct({
-  path: Schema.Array(Schema.Union([Schema.String, Schema.Number])),
-  message: Schema.String
-}).annotate({ identifier: "ProblemIssue" })
-export type ProblemIssue = typeof ProblemIssue.Type
+export const ProblemIssue = FieldIssue
+export type ProblemIssue = FieldIssue
 
 /**
  * Any problem details object: the standard members, `errors` for validation details, and any extension member
@@ -54,7 +58,9 @@ export const Problem = Schema.StructWithRest(
     status: Schema.Int.check(Schema.isBetween({ minimum: 400, maximum: 599 })),
     detail: Schema.optionalKey(Schema.String),
     instance: Schema.optionalKey(Schema.String),
-    errors: Schema.optionalKey(Schema.Array(ProblemIssue))
+    errors: Schema.optionalKey(Schema.Array(ProblemIssue)),
+    request_id: Schema.optionalKey(Schema.String),
+    trace_id: Schema.optionalKey(Schema.String)
   }),
   [Schema.Record(Schema.String, Schema.Unknown)]
 ).annotate({ identifier: "Problem", description: "RFC 9457 problem details" })
@@ -92,6 +98,10 @@ export const asProblem = <E extends ErrorClass>(
     status: Schema.Literal(options.status),
     detail: Schema.optionalKey(Schema.String),
     instance: Schema.optionalKey(Schema.String),
+    /** The gateway's id of the request (its `X-Request-Id`). */
+    request_id: Schema.optionalKey(Schema.String),
+    /** The request's trace, as in the logs and the tracing backend. */
+    trace_id: Schema.optionalKey(Schema.String),
     ...Object.fromEntries(names.map(([name, member]) => [member, fields[name]!]))
   }).annotate({ identifier: `${error.identifier}Problem`, description: options.title })
   const rename = (value: Record<string, unknown>, from: 0 | 1) => {

@@ -1,8 +1,9 @@
-import { HttpApi, HttpApiMiddleware, OpenApi } from "effect/http-api"
+import { HttpApi, OpenApi } from "effect/http-api"
 import { RateLimit } from "./api/Authorization.ts"
 import { HealthApi } from "./api/HealthApi.ts"
 import { OrdersApi } from "./api/OrdersApi.ts"
 import { ProductsApi } from "./api/ProductsApi.ts"
+import { RequestValidation } from "./api/RequestValidation.ts"
 
 export * from "./api/Authorization.ts"
 export * from "./api/Cursors.ts"
@@ -10,6 +11,7 @@ export * from "./api/HealthApi.ts"
 export * from "./api/OrdersApi.ts"
 export * from "./api/Pagination.ts"
 export * from "./api/ProductsApi.ts"
+export * from "./api/RequestValidation.ts"
 
 /** The version of the REST contract, in the OpenAPI document. */
 export const ShopApiVersion = "1.0.0"
@@ -22,14 +24,14 @@ export const ShopApiVersion = "1.0.0"
  * - Request bodies refuse unknown members (`onExcessProperty: "error"`), so no client can set an id, a status, a
  *   line price or reserved stock.
  * - Every 4xx and 5xx body is an RFC 9457 problem (`application/problem+json`): domain errors by their `type`
- *   (see `Problem.ts`), request validation failures as `HttpApiMiddleware.ProblemDetails` renders them, with an
- *   `errors` list when the server enables `includeDetails`.
- * - Server-side, the gateway provides the `Authorization`, `RateLimit` and `ProblemDetails` middlewares.
+ *   (see `Problem.ts`), request validation failures as the same `ValidationError` problem as every other 400
+ *   (`RequestValidation`), with `field` and an `errors` list.
+ * - Server-side, the gateway provides the `Authorization`, `RateLimit` and `RequestValidation` middlewares.
  */
 export class ShopApi extends HttpApi.make("ShopApi")
   .add(ProductsApi, OrdersApi, HealthApi)
   .middleware(RateLimit)
-  .middleware(HttpApiMiddleware.ProblemDetails)
+  .middleware(RequestValidation)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error", errors: "all" })
   .annotateMerge(OpenApi.annotations({
     title: "Shop Mesh API",

@@ -65,13 +65,13 @@ describe("ShopApi contract", () => {
 
   it("documents errors as application/problem+json and refuses unknown body members", () => {
     const post = (spec.paths["/api/v1/orders"] as Record<string, any>).post
-    // Placing an order fails only with what the operation declares (OperationErrors.placeOrder: 400, 422), the
-    // gateway's own answers (401, 403, 429) and an unusable backend (500, 503, 504); a decline or a stock-out is the
-    // order's outcome, never an error of the call.
-    for (const status of ["400", "401", "403", "422", "429", "500", "503", "504"]) {
+    // Placing an order fails only with what the operation declares (OperationErrors.placeOrder: 400, 409 while a
+    // request with the key is in flight, 422), the gateway's own answers (401, 403, 429) and an unusable backend
+    // (500, 503, 504); a decline or a stock-out is the order's outcome, never an error of the call.
+    for (const status of ["400", "401", "403", "409", "422", "429", "500", "503", "504"]) {
       assert.property(post.responses[status].content, "application/problem+json", status)
     }
-    assert.hasAllKeys(post.responses, ["201", "202", "400", "401", "403", "422", "429", "500", "503", "504"])
+    assert.hasAllKeys(post.responses, ["201", "202", "400", "401", "403", "409", "422", "429", "500", "503", "504"])
     const schemas = spec.components.schemas as Record<string, { additionalProperties?: boolean }>
     for (const name of ["CreateProductRequest", "UpdateProductRequest", "CreateOrderRequest", "OrderItemRequest"]) {
       assert.strictEqual(schemas[name]!.additionalProperties, false, name)
@@ -147,7 +147,7 @@ describe("ShopApi over HTTP", () => {
 
     const search = await request("GET", Spec.searchPath)
     assert.strictEqual(search.status, 200)
-    assert.deepStrictEqual(await search.json(), { ...Spec.searchResponse, total: 2000 }) // the fake echoes min_price
+    assert.deepStrictEqual(await search.json(), { ...Spec.searchResponse, total: 2000, has_more: false }) // the fake echoes min_price
 
     const pending = await request("POST", "/api/v1/orders", Spec.createOrderRequest, "customer")
     assert.strictEqual(pending.status, 202)
@@ -174,7 +174,10 @@ describe("ShopApi over HTTP", () => {
     assert.strictEqual(response.status, 400)
     assert.strictEqual(response.headers.get("content-type"), "application/problem+json")
     const problem = await response.json()
-    assert.strictEqual(problem.title, "Bad Request")
+    // The one shape of every 400: the ValidationError problem, naming the first field and listing every issue
+    assert.strictEqual(problem.type, "https://shop-mesh.dev/problems/validation-error")
+    assert.strictEqual(problem.title, "Validation Failed")
+    assert.include(["price", "id", "reserved"], problem.field)
     assert.sameDeepMembers(problem.errors.map((e: { path: Array<unknown> }) => e.path), [
       ["payload", "price"],
       ["payload", "id"],

@@ -1,7 +1,7 @@
-import { ShopApi } from "@shop/domain"
+import { RequestValidationLive, ShopApi } from "@shop/domain"
 import { Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
-import { HttpApiBuilder, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
+import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { AuthConfig } from "./auth/AuthConfig.ts"
 import { AuthorizationLive } from "./auth/AuthorizationLive.ts"
 import { JwtVerifier } from "./auth/JwtVerifier.ts"
@@ -23,7 +23,7 @@ import { StorefrontRoutes } from "./storefront/StorefrontRoutes.ts"
 const Middlewares = Layer.mergeAll(
   AuthorizationLive,
   RateLimitLive,
-  HttpApiMiddleware.layerProblemDetails({ includeDetails: true })
+  RequestValidationLive
 ).pipe(
   Layer.provide(JwtVerifier.layer),
   Layer.provide(RateLimitBuckets.layerLive),

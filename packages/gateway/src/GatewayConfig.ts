@@ -2,6 +2,8 @@ import { Topology } from "@shop/service-defaults/Topology"
 import { UnsafeSetting } from "@shop/service-defaults/UnsafeSetting"
 import { ByteSize, Config, Context, Duration, Effect, Layer, Option } from "effect"
 import type { BlockList } from "node:net"
+import { type CorsPolicy, corsPolicyFromConfig } from "./edge/CorsPolicy.ts"
+import { publicBaseUrlFromConfig } from "./edge/PublicUrl.ts"
 import { parseTrustedProxies } from "./ratelimit/ClientKey.ts"
 
 /** `TRUSTED_PROXIES`, parsed; the retired `TRUST_PROXY=true` (believe any peer's header) is refused with a pointer. */
@@ -37,6 +39,10 @@ export class GatewayConfig extends Context.Service<GatewayConfig, {
   readonly trustedProxies: BlockList | undefined
   /** Time allowed to receive a request's headers and body (`HTTP_READ_TIMEOUT`); slower clients get a 408. */
   readonly readTimeout: Duration.Duration
+  /** Where clients reach the API (`PUBLIC_BASE_URL`), for absolute `Link` and `Location` URLs; unset: the Host. */
+  readonly publicBaseUrl: string | undefined
+  /** Browser origins allowed to call the API from another origin (`CORS_ALLOWED_ORIGINS`). */
+  readonly cors: CorsPolicy
 }>()("gateway/GatewayConfig") {
   static readonly layer = Layer.effect(
     GatewayConfig,
@@ -60,7 +66,9 @@ export class GatewayConfig extends Context.Service<GatewayConfig, {
         ),
         bodyLimit: ByteSize.bytes(yield* Config.Int("BODY_LIMIT").pipe(Config.withDefault(64 * 1024))),
         trustedProxies: yield* trustedProxies,
-        readTimeout: yield* Config.Duration("HTTP_READ_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10)))
+        readTimeout: yield* Config.Duration("HTTP_READ_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10))),
+        publicBaseUrl: yield* publicBaseUrlFromConfig,
+        cors: yield* corsPolicyFromConfig
       })
     })
   )

@@ -1,9 +1,9 @@
-import { type Order, ServiceUnavailable, type UserId } from "@shop/domain"
+import { type Order, type OrderStatus, ServiceUnavailable, type UserId } from "@shop/domain"
 import { Array as Arr, Context, DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import { LineRow, OrderKey, OrderRow, toOrder } from "./OrderRows.ts"
 
-/** A page of a user's orders, newest first. */
+/** A page of a user's orders, newest first; `total` counts every order that matches the filter. */
 export interface OrderPage {
   readonly orders: ReadonlyArray<Order>
   readonly total: number
@@ -40,7 +40,12 @@ export class OrderRepo extends Context.Service<OrderRepo, {
     userId: UserId,
     key: Order["idempotencyKey"]
   ) => Effect.Effect<Option.Option<StoredOrder>, ServiceUnavailable>
-  readonly list: (userId: UserId, request: PageRequest) => Effect.Effect<OrderPage, ServiceUnavailable>
+  /** A page of the user's orders, only those in `status` when one is given (filtered in the query). */
+  readonly list: (
+    userId: UserId,
+    request: PageRequest,
+    status?: OrderStatus | undefined
+  ) => Effect.Effect<OrderPage, ServiceUnavailable>
 }>()("order/OrderRepo") {
   static readonly layer = Layer.effect(
     OrderRepo,
@@ -133,45 +138,32 @@ export class OrderRepo extends Context.Service<OrderRepo, {
         Effect.mapError(unavailable)
       )
 
-      const pageRows = SqlSchema.findAll({
-        Request: Schema.Struct({ userId: OrderRow.fields.user_id, page: Schema.Int, limit: Schema.Int }),
-        Result: OrderRow,
-        execute: (request) =>
-          sql`${select} WHERE user_id = ${request.userId} ORDER BY created_at DESC, id DESC
-            LIMIT ${request.limit + 1} OFFSET ${(request.page - 1) * request.limit}`
-      })
-      const rowsAfter = SqlSchema.findAll({
-        Request: Schema.Struct({
-          userId: OrderRow.fields.user_id,
-          createdAt: Schema.String,
-          id: Schema.String,
-          limit: Schema.Int
-        }),
-        Result: OrderRow,
-        execute: (request) =>
-          sql`${select} WHERE user_id = ${request.userId}
-            AND (created_at, id) < (${request.createdAt}::timestamptz, ${request.id})
-            ORDER BY created_at DESC, id DESC LIMIT ${request.limit + 1}`
-      })
+      // The filter is part of every query of a listing (rows, count and the cursor's continuation), so pages are
+      // full, `total` counts the matching orders only and a cursor continues among them.
+      const matching = (userId: UserId, status: OrderStatus | undefined) =>
+        sql.and([sql`user_id = ${userId}`, ...(status === undefined ? [] : [sql`status = ${status}`])])
 
-      const countOf = SqlSchema.findOne({
-        Request: OrderRow.fields.user_id,
-        Result: Schema.Struct({ n: Schema.Int }),
-        execute: (userId) => sql`SELECT count(*)::int AS n FROM orders WHERE user_id = ${userId}`
-      })
+      const decodeRows = Schema.decodeUnknownEffect(Schema.Array(OrderRow))
+      const countOf = (userId: UserId, status: OrderStatus | undefined) =>
+        sql<{ readonly n: number }>`SELECT count(*)::int AS n FROM orders WHERE ${matching(userId, status)}`
 
       const list = Effect.fn("OrderRepo.list")(
-        function*(userId: UserId, request: PageRequest) {
-          const count = yield* countOf(userId).pipe(Effect.orDie)
-          const rows = request._tag === "Page"
-            ? yield* pageRows({ userId, page: request.page, limit: request.limit })
-            : yield* rowsAfter({ userId, createdAt: request.createdAt, id: request.id, limit: request.limit })
+        function*(userId: UserId, request: PageRequest, status?: OrderStatus | undefined) {
+          const [count] = yield* countOf(userId, status)
+          const rows = yield* decodeRows(
+            request._tag === "Page"
+              ? yield* sql`${select} WHERE ${matching(userId, status)} ORDER BY created_at DESC, id DESC
+                LIMIT ${request.limit + 1} OFFSET ${(request.page - 1) * request.limit}`
+              : yield* sql`${select} WHERE ${matching(userId, status)}
+                AND (created_at, id) < (${request.createdAt}::timestamptz, ${request.id})
+                ORDER BY created_at DESC, id DESC LIMIT ${request.limit + 1}`
+          )
           const page = rows.slice(0, request.limit)
           const last = page.at(-1)
           const nextCursor = rows.length > request.limit && last !== undefined
             ? Buffer.from(JSON.stringify([DateTime.formatIso(last.created_at), last.id])).toString("base64url")
             : undefined
-          return { orders: yield* withLines(page), total: count.n, nextCursor } satisfies OrderPage
+          return { orders: yield* withLines(page), total: count?.n ?? 0, nextCursor } satisfies OrderPage
         },
         Effect.catchTag("SchemaError", Effect.die),
         Effect.mapError(unavailable)

@@ -7,6 +7,7 @@ import { Failpoints } from "./Failpoints.ts"
 import { OrderConfig } from "./OrderConfig.ts"
 import { OrderRepo } from "./OrderRepo.ts"
 import { Orders } from "./Orders.ts"
+import { RequestClaims } from "./RequestClaims.ts"
 import { SagaRunner } from "./saga/SagaRunner.ts"
 import { SagaStore } from "./saga/SagaStore.ts"
 
@@ -22,7 +23,7 @@ export const OrderServicesNoConfig = Orders.layer.pipe(
   Layer.provideMerge(SagaRunner.layer),
   Layer.provideMerge(CheckoutSaga.layer),
   Layer.provideMerge(SagaStore.layer),
-  Layer.provideMerge(Layer.mergeAll(OrderRepo.layer, Peers))
+  Layer.provideMerge(Layer.mergeAll(OrderRepo.layer, RequestClaims.layer, Peers))
 )
 
 /** The production wiring: configuration and failpoints from the environment. */

@@ -9,7 +9,9 @@ import {
   type Order,
   OrderId,
   OrderLine,
+  type OrderStatus,
   type PlaceOrder,
+  RequestInProgress,
   SagaId,
   stampEvent,
   sumCents,
@@ -26,6 +28,7 @@ import * as OrderMetrics from "./OrderMetrics.ts"
 import { type OrderPage, OrderRepo, type PageRequest, type StoredOrder } from "./OrderRepo.ts"
 import * as OrderTransitions from "./OrderTransitions.ts"
 import { appendToOutbox, currentTraceparent } from "./Outbox.ts"
+import { RequestClaims } from "./RequestClaims.ts"
 import { SagaRunner } from "./saga/SagaRunner.ts"
 import { SagaState } from "./saga/SagaState.ts"
 import { SagaStore } from "./saga/SagaStore.ts"
@@ -58,7 +61,11 @@ const maxCharge = formatDecimal(Cents.make(MaxChargeCents))
 export class Orders extends Context.Service<Orders, {
   readonly place: (request: PlaceOrder) => Effect.Effect<Placed, OperationError<"placeOrder"> | Unreachable>
   readonly get: (orderId: OrderId, userId: UserId) => Effect.Effect<Order, OperationError<"getOrder"> | Unreachable>
-  readonly list: (userId: UserId, request: PageRequest) => Effect.Effect<OrderPage, Unreachable>
+  readonly list: (
+    userId: UserId,
+    request: PageRequest,
+    status?: OrderStatus | undefined
+  ) => Effect.Effect<OrderPage, Unreachable>
 }>()("order/Orders") {
   static readonly layer = Layer.effect(
     Orders,
@@ -69,6 +76,7 @@ export class Orders extends Context.Service<Orders, {
       const runner = yield* SagaRunner
       const products = yield* ProductClient
       const failpoints = yield* Failpoints
+      const claims = yield* RequestClaims
 
       // Prices come from the catalog, never from the client; every order is in one currency and chargeable.
       const price = Effect.fn("Orders.price")(function*(request: PlaceOrder) {
@@ -104,39 +112,66 @@ export class Orders extends Context.Service<Orders, {
         return { lines: orderLines, totalCents, currency } satisfies OrderTransitions.PricedLines
       })
 
+      /**
+       * Places the order of a request that holds the claim of its key: prices it, then stores the order, its saga
+       * and its event and gives the claim up, in one transaction.
+       */
+      const placeClaimed = (request: PlaceOrder, digest: string, token: string) =>
+        Effect.gen(function*() {
+          const priced = yield* price(request)
+          const ids = { orderId: yield* OrderId.generate, sagaId: yield* SagaId.generate }
+          yield* Effect.annotateCurrentSpan({ "order.id": ids.orderId, "saga.id": ids.sagaId })
+          const traceparent = yield* currentTraceparent
+          const placed = OrderTransitions.place(request, priced, ids, yield* stampEvent(traceparent))
+          const saga = new SagaState({
+            orderId: ids.orderId,
+            sagaId: ids.sagaId,
+            step: "reserve",
+            attempts: 0,
+            refunded: false,
+            ...(traceparent === undefined ? {} : { traceparent })
+          })
+          // The unique (user, key) index still guards the order itself: should a claim have been taken over from a
+          // request that was only slow, not dead, the later one inserts nothing and replays the first.
+          const inserted = yield* sql.withTransaction(Effect.gen(function*() {
+            if (!(yield* repo.insert(placed.order, digest))) return false
+            yield* store.create(saga).pipe(Effect.orDie)
+            yield* appendToOutbox(placed.event).pipe(Effect.orDie)
+            yield* claims.release(request.userId, request.idempotencyKey, token).pipe(Effect.orDie)
+            return true
+          })).pipe(Effect.provideService(SqlClient.SqlClient, sql), Effect.catchTag("SqlError", Effect.die))
+          if (!inserted) {
+            yield* claims.release(request.userId, request.idempotencyKey, token)
+            const winner = yield* repo.findByKey(request.userId, request.idempotencyKey)
+            if (Option.isNone(winner)) return yield* Effect.die(new Error("order vanished after a key conflict"))
+            return yield* replay(winner.value, digest)
+          }
+          yield* Metric.update(OrderMetrics.ordersCreated, 1)
+          yield* failpoints.hit("after_create")
+          yield* runner.start(saga, placed.order)
+          return { order: placed.order, replayed: false } satisfies Placed
+        }).pipe(
+          // A request that fails (or is cut off) before its order is stored gives its key up for the next attempt.
+          Effect.onError(() => claims.release(request.userId, request.idempotencyKey, token).pipe(Effect.ignore))
+        )
+
+      /**
+       * Idempotent by (user, key): the key's order again when it exists (IdempotencyKeyReused for another request),
+       * RequestInProgress while another request with the key is still placing its order, on any replica.
+       */
       const place = Effect.fn("Orders.place")(function*(request: PlaceOrder) {
         const digest = fingerprint(request)
         const existing = yield* repo.findByKey(request.userId, request.idempotencyKey)
         if (Option.isSome(existing)) return yield* replay(existing.value, digest)
-        const priced = yield* price(request)
-        const ids = { orderId: yield* OrderId.generate, sagaId: yield* SagaId.generate }
-        yield* Effect.annotateCurrentSpan({ "order.id": ids.orderId, "saga.id": ids.sagaId })
-        const traceparent = yield* currentTraceparent
-        const placed = OrderTransitions.place(request, priced, ids, yield* stampEvent(traceparent))
-        const saga = new SagaState({
-          orderId: ids.orderId,
-          sagaId: ids.sagaId,
-          step: "reserve",
-          attempts: 0,
-          refunded: false,
-          ...(traceparent === undefined ? {} : { traceparent })
-        })
-        // The unique (user, key) index decides a race between two identical requests: the loser inserts nothing.
-        const inserted = yield* sql.withTransaction(Effect.gen(function*() {
-          if (!(yield* repo.insert(placed.order, digest))) return false
-          yield* store.create(saga).pipe(Effect.orDie)
-          yield* appendToOutbox(placed.event).pipe(Effect.orDie)
-          return true
-        })).pipe(Effect.provideService(SqlClient.SqlClient, sql), Effect.catchTag("SqlError", Effect.die))
-        if (!inserted) {
-          const winner = yield* repo.findByKey(request.userId, request.idempotencyKey)
-          if (Option.isNone(winner)) return yield* Effect.die(new Error("order vanished after a key conflict"))
-          return yield* replay(winner.value, digest)
+        const claim = yield* claims.claim(request.userId, request.idempotencyKey, digest)
+        if (claim._tag === "Claimed") return yield* placeClaimed(request, digest, claim.token)
+        // Held: the holder may have stored its order since the first look.
+        const stored = yield* repo.findByKey(request.userId, request.idempotencyKey)
+        if (Option.isSome(stored)) return yield* replay(stored.value, digest)
+        if (claim.fingerprint !== "" && claim.fingerprint !== digest) {
+          return yield* new IdempotencyKeyReused({ key: request.idempotencyKey })
         }
-        yield* Metric.update(OrderMetrics.ordersCreated, 1)
-        yield* failpoints.hit("after_create")
-        yield* runner.start(saga, placed.order)
-        return { order: placed.order, replayed: false } satisfies Placed
+        return yield* new RequestInProgress({ key: request.idempotencyKey })
       })
 
       const get = Effect.fn("Orders.get")(function*(orderId: OrderId, userId: UserId) {
@@ -148,9 +183,11 @@ export class Orders extends Context.Service<Orders, {
         return found.value
       })
 
-      const list = Effect.fn("Orders.list")(function*(userId: UserId, request: PageRequest) {
-        return yield* repo.list(userId, request)
-      })
+      const list = Effect.fn("Orders.list")(
+        function*(userId: UserId, request: PageRequest, status?: OrderStatus | undefined) {
+          return yield* repo.list(userId, request, status)
+        }
+      )
       return Orders.of({ place, get, list })
     })
   )

@@ -1,5 +1,5 @@
 import { assert, layer } from "@effect/vitest"
-import { OrderServiceService } from "@shop/proto/order/v1/order"
+import { OrderServiceService, OrderStatus } from "@shop/proto/order/v1/order"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
 import { acquireTestDatabase } from "@shop/service-defaults/testing/TestDatabase"
 import { Context, Effect, Layer } from "effect"
@@ -75,7 +75,8 @@ layer(OrderEnv.layer, { timeout: 120_000, excludeTestServices: true })("order se
         userId: "user_other",
         page: 1,
         limit: 100,
-        cursor: ""
+        cursor: "",
+        status: OrderStatus.UNSPECIFIED
       })
       assert.isFalse(others.orders.some((listed) => listed.orderId === orderId))
     }))

@@ -1,7 +1,10 @@
 import { assert, layer } from "@effect/vitest"
-import { type CreateOrderRequest, OrderServiceService } from "@shop/proto/order/v1/order"
+import { type CreateOrderRequest, OrderServiceService, OrderStatus } from "@shop/proto/order/v1/order"
 import { PaymentStatus } from "@shop/proto/payment/v1/payment"
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
+import { decodeCreateRequest } from "../src/grpc/OrderCodec.ts"
+import { fingerprint } from "../src/Orders.ts"
+import { claimLeaseSeconds } from "../src/RequestClaims.ts"
 import { awaitTerminal, Harness } from "./fixtures/Harness.ts"
 
 const address = { street: "123 Main St", city: "San Francisco", state: "CA", zip: "94102" }
@@ -117,18 +120,68 @@ layer(Harness.layer("orders"), { timeout: 120_000, excludeTestServices: true })(
       const a = unique("prod_i")
       h.product.add(a, 700, 10)
       const req = request({ items: [{ productId: a, quantity: 1 }] })
-      const [first, second] = yield* Effect.all([create(req), create(req)], { concurrency: 2 })
-      assert.strictEqual(first.order!.orderId, second.order!.orderId)
-      assert.isTrue(first.replayed !== second.replayed)
-      yield* awaitTerminal(h.client, first.order!.orderId, req.userId)
+      // While the first is placing its order the second finds the key claimed (RequestInProgress), or, once the
+      // order is stored, replays it: never a second order.
+      const results = yield* Effect.all([Effect.result(create(req)), Effect.result(create(req))], { concurrency: 2 })
+      const created = results.flatMap((result) => Result.isSuccess(result) ? [result.success] : [])
+      const refused = results.flatMap((result) => Result.isFailure(result) ? [result.failure._tag] : [])
+      assert.isAtLeast(created.length, 1)
+      assert.strictEqual(new Set(created.map((answer) => answer.order!.orderId)).size, 1)
+      assert.deepStrictEqual(refused, refused.map(() => "RequestInProgress"))
+      const again = yield* create(req)
+      assert.isTrue(again.replayed)
+      assert.strictEqual(again.order!.orderId, created[0]!.order!.orderId)
+      yield* awaitTerminal(h.client, again.order!.orderId, req.userId)
       const sagas = yield* h.sql<{ readonly n: number }>`
         SELECT count(*)::int AS n FROM sagas s JOIN orders o ON o.id = s.order_id
         WHERE o.user_id = ${req.userId}`.pipe(Effect.orDie)
       assert.strictEqual(sagas[0]?.n, 1)
-      assert.strictEqual(h.payment.captures(first.order!.orderId), 1)
+      assert.strictEqual(h.payment.captures(again.order!.orderId), 1)
       assert.strictEqual(h.product.products.get(a)?.inventory, 9)
       const reused = yield* create({ ...req, items: [{ productId: a, quantity: 2 }] }).pipe(Effect.flip)
       assert.strictEqual(reused._tag, "IdempotencyKeyReused")
+      const claims = yield* h.sql<{ readonly n: number }>`
+        SELECT count(*)::int AS n FROM order_requests WHERE user_id = ${req.userId}`.pipe(Effect.orDie)
+      assert.strictEqual(claims[0]?.n, 0, "a stored order leaves no claim behind")
+    }))
+
+  it.effect("a key claimed by a request in flight elsewhere: 409 for the same body, 422 for another", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness
+      const a = unique("prod_c")
+      h.product.add(a, 700, 10)
+      const req = request({ items: [{ productId: a, quantity: 1 }] })
+      // Another replica's request, still pricing: its claim row, as it writes it
+      const inFlight = (digest: string, claimedAt: string) =>
+        h.sql`INSERT INTO order_requests (user_id, idempotency_key, request_fingerprint, claimed_by, claimed_at)
+          VALUES (${req.userId}, ${req.idempotencyKey}, ${digest}, 'other-replica', ${claimedAt}::timestamptz)
+          ON CONFLICT (user_id, idempotency_key) DO UPDATE SET request_fingerprint = EXCLUDED.request_fingerprint,
+            claimed_by = EXCLUDED.claimed_by, claimed_at = EXCLUDED.claimed_at`.pipe(Effect.orDie)
+      const sameBody = fingerprint(yield* decodeCreateRequest(req).pipe(Effect.orDie))
+      yield* inFlight(sameBody, new Date().toISOString())
+      const busy = yield* create(req).pipe(Effect.flip)
+      assert.strictEqual(busy._tag, "RequestInProgress")
+      const other = yield* create({ ...req, items: [{ productId: a, quantity: 3 }] }).pipe(Effect.flip)
+      assert.strictEqual(other._tag, "IdempotencyKeyReused")
+      // A claim past its lease was left by a process that died: the next request takes it over and places the order
+      yield* inFlight(sameBody, new Date(Date.now() - (claimLeaseSeconds + 5) * 1000).toISOString())
+      const placed = yield* create(req)
+      assert.isFalse(placed.replayed)
+      const orders = yield* h.sql<{ readonly n: number }>`
+        SELECT count(*)::int AS n FROM orders WHERE user_id = ${req.userId}`.pipe(Effect.orDie)
+      assert.strictEqual(orders[0]?.n, 1)
+    }))
+
+  it.effect("a request that fails before its order is stored gives its key up", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness
+      const a = unique("prod_f")
+      const req = request({ items: [{ productId: a, quantity: 1 }] })
+      const unknown = yield* create(req).pipe(Effect.flip)
+      assert.strictEqual(unknown._tag, "ValidationError")
+      h.product.add(a, 700, 10)
+      const placed = yield* create(req)
+      assert.isFalse(placed.replayed, "the key was released, not held by the failed attempt")
     }))
 
   it.effect("100 orders for 10 units: 10 confirmed, 90 failed for stock, none oversold", () =>
@@ -204,23 +257,71 @@ layer(Harness.layer("orders"), { timeout: 120_000, excludeTestServices: true })(
       const hidden = yield* h.client.unary(OrderServiceService.getOrder, { orderId: ids[0]!, userId: "user_other" })
         .pipe(Effect.flip)
       assert.strictEqual(hidden._tag, "NotFound")
-      const page1 = yield* h.client.unary(OrderServiceService.listOrders, { userId, page: 1, limit: 2, cursor: "" })
+      const page1 = yield* h.client.unary(OrderServiceService.listOrders, {
+        userId,
+        page: 1,
+        limit: 2,
+        cursor: "",
+        status: OrderStatus.UNSPECIFIED
+      })
       assert.strictEqual(page1.total, 5)
       assert.deepStrictEqual(page1.orders.map((o) => o.orderId), [ids[4], ids[3]])
       const page2 = yield* h.client.unary(OrderServiceService.listOrders, {
         userId,
         page: 0,
         limit: 2,
-        cursor: page1.nextCursor
+        cursor: page1.nextCursor,
+        status: OrderStatus.UNSPECIFIED
       })
       assert.deepStrictEqual(page2.orders.map((o) => o.orderId), [ids[2], ids[1]])
       const page3 = yield* h.client.unary(OrderServiceService.listOrders, {
         userId,
         page: 0,
         limit: 2,
-        cursor: page2.nextCursor
+        cursor: page2.nextCursor,
+        status: OrderStatus.UNSPECIFIED
       })
       assert.deepStrictEqual(page3.orders.map((o) => o.orderId), [ids[0]])
       assert.strictEqual(page3.nextCursor, "")
+    }))
+
+  it.effect("ListOrders by status filters in the query: full pages, the matching total, a cursor within the filter", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness
+      const a = unique("prod_q")
+      h.product.add(a, 100, 100)
+      const userId = unique("user_")
+      const methods = [
+        "pm_card_visa",
+        "pm_card_chargeDeclined",
+        "pm_card_visa",
+        "pm_card_chargeDeclined",
+        "pm_card_visa"
+      ]
+      const ids: Array<string> = []
+      for (const paymentMethod of [...methods, "pm_card_chargeDeclined", "pm_card_visa"]) {
+        const placed = yield* create(request({ userId, paymentMethod, items: [{ productId: a, quantity: 1 }] }))
+        yield* awaitTerminal(h.client, placed.order!.orderId, userId)
+        ids.push(placed.order!.orderId)
+      }
+      // confirmed, newest first: ids 6, 4, 2, 0
+      const list = (page: number, cursor: string, status: OrderStatus) =>
+        h.client.unary(OrderServiceService.listOrders, { userId, page, limit: 2, cursor, status })
+      const first = yield* list(1, "", OrderStatus.CONFIRMED)
+      assert.strictEqual(first.total, 4)
+      assert.deepStrictEqual(first.orders.map((o) => o.orderId), [ids[6], ids[4]])
+      assert.isTrue(first.orders.every((o) => o.status === OrderStatus.CONFIRMED))
+      const second = yield* list(0, first.nextCursor, OrderStatus.CONFIRMED)
+      assert.deepStrictEqual(second.orders.map((o) => o.orderId), [ids[2], ids[0]])
+      assert.strictEqual(second.nextCursor, "")
+      const byPage = yield* list(2, "", OrderStatus.CONFIRMED)
+      assert.deepStrictEqual(byPage.orders.map((o) => o.orderId), [ids[2], ids[0]])
+      const failed = yield* list(1, "", OrderStatus.FAILED)
+      assert.strictEqual(failed.total, 3)
+      assert.deepStrictEqual(failed.orders.map((o) => o.orderId), [ids[5], ids[3]])
+      const all = yield* list(1, "", OrderStatus.UNSPECIFIED)
+      assert.strictEqual(all.total, 7)
+      const shipped = yield* list(1, "", OrderStatus.SHIPPED).pipe(Effect.flip)
+      assert.strictEqual(shipped._tag, "ValidationError")
     }))
 })

@@ -48,3 +48,6 @@ export const TestDatabaseLive = (label: string) =>
     acquireTestDatabase(label),
     ({ maxConnections, url }) => PgClient.layer({ url: Redacted.make(url), maxConnections })
   ))
+
+/** `SqlClient` on a database a test did not create itself (another process's), to check its rows from outside. */
+export const DatabaseAt = (url: string) => PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })

@@ -1,9 +1,10 @@
 import { Schema } from "effect"
-import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, OpenApi } from "effect/http-api"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { OrderId, UserId } from "../Ids.ts"
 import { NotFoundProblem, ServiceUnavailableProblem } from "../Problem.ts"
 import { Timestamp } from "../Timestamp.ts"
 import { Authorization, Role } from "./Authorization.ts"
+import { RequestValidation } from "./RequestValidation.ts"
 
 /** The demo users of a development gateway: one customer and one admin. */
 export const DemoPersona = Schema.Literals(["customer", "admin"]).annotate({ identifier: "DemoPersona" })
@@ -67,7 +68,7 @@ export class DevelopmentGroup extends HttpApiGroup.make("development")
  */
 export class DevelopmentApi extends HttpApi.make("DevelopmentApi")
   .add(DevelopmentGroup)
-  .middleware(HttpApiMiddleware.ProblemDetails)
+  .middleware(RequestValidation)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error", errors: "all" })
   .annotateMerge(OpenApi.annotations({ title: "Shop Mesh development API", version: "1.0.0" }))
 {}

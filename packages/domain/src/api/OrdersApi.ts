@@ -30,14 +30,16 @@ export const OrderItemRequest = Schema.Struct({ product_id: ProductId, quantity:
 /**
  * Body of `POST /api/v1/orders`. `user_id` may be omitted; when given it must be the caller. `email` (and `phone`)
  * name where the customer is told about the order; without `email`, the bearer token's `email` claim. Unknown members
- * are refused, so a client cannot set an id, a status or a price.
+ * are refused, so a client cannot set an id, a status or a price. The idempotency key is `idempotency_key` or the
+ * `Idempotency-Key` header (one of them is required; both must then be equal).
  */
 export const CreateOrderRequest = Schema.Struct({
   user_id: Schema.optionalKey(UserId),
   items: OrderLines(OrderItemRequest, "product_id"),
   shipping_address: ShippingAddressJson,
   payment_method: PaymentMethod,
-  idempotency_key: IdempotencyKey,
+  /** The request's idempotency key; may be sent as the `Idempotency-Key` header instead. */
+  idempotency_key: Schema.optionalKey(IdempotencyKey),
   /** Where the confirmation goes; without it, the token's `email` claim. */
   email: Schema.optionalKey(Email),
   /** For an SMS when the email cannot be delivered (E.164, e.g. +14155550123). */

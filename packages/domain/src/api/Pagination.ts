@@ -6,8 +6,11 @@ export const DefaultPageLimit = 20
 /** The largest page size. */
 export const MaxPageLimit = 100
 
-/** A 1-based page number (at most 10,000; deeper pages need a cursor). */
-export const PageNumber = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 10_000 })).annotate({
+/** The deepest page a page number reaches; deeper pages need a cursor. */
+export const MaxPageNumber = 10_000
+
+/** A 1-based page number (at most {@link MaxPageNumber}; deeper pages need a cursor). */
+export const PageNumber = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: MaxPageNumber })).annotate({
   identifier: "PageNumber",
   description: "1-based page number; defaults to 1"
 })
@@ -34,10 +37,19 @@ export const PageQuery = {
   cursor: Schema.optionalKey(Cursor)
 }
 
-/** The members shared by paginated responses: total matches, this page, its size and the next page's cursor. */
+/** Whether a page is followed by another: the same as `next_cursor` being present (or, by page, more matches). */
+export const HasMore = Schema.Boolean.annotate({
+  description: "true when another page follows; its URL is also in the Link header (rel=\"next\")"
+})
+
+/**
+ * The members shared by paginated responses: total matches (of the filters, over every page), this page, its size,
+ * whether another follows and the next page's cursor.
+ */
 export const PageInfo = {
   total: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
   page: PageNumber,
   limit: PageLimit,
+  has_more: HasMore,
   next_cursor: Schema.optionalKey(Cursor)
 }

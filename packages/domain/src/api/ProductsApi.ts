@@ -14,7 +14,7 @@ import { isSingleLineText } from "../Text.ts"
 import { Timestamp } from "../Timestamp.ts"
 import { Authorization } from "./Authorization.ts"
 import { ProductListCursor } from "./Cursors.ts"
-import { PageInfo, PageLimit, PageNumber, PageQuery } from "./Pagination.ts"
+import { HasMore, PageInfo, PageLimit, PageNumber, PageQuery } from "./Pagination.ts"
 
 /** A positive REST price (`29.99`), decoded into cents. */
 export const ProductPrice = PriceFromDecimal.check(Schema.isGreaterThan(0, { expected: "a price greater than 0" }))
@@ -159,6 +159,8 @@ export const SearchResult = Schema.Struct({
   total: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
   page: PageNumber,
   limit: Schema.optionalKey(PageLimit),
+  // The gateway always sends it; optional so that a client accepts the specification's example as is.
+  has_more: Schema.optionalKey(HasMore),
   cache_hit: Schema.Boolean,
   relaxed: Schema.optionalKey(Schema.Boolean.annotate({
     description: "true when no product matched every word of q: the products match as many of the words as any does"

@@ -1,12 +1,14 @@
 import type {
   CreateOrderRequest,
   Email,
+  IdempotencyKey,
   OperationError,
   OrderAccepted,
   OrderCompleted,
   OrderId,
   OrderJson,
   OrderList,
+  OrderStatus,
   Unreachable,
   UserId
 } from "@shop/domain"
@@ -22,8 +24,12 @@ import { withoutBackendDetails } from "./Unavailable.ts"
 export class OrderClient extends Context.Service<OrderClient, {
   readonly create: (
     caller: { readonly userId: UserId; readonly email?: Email | undefined },
-    input: CreateOrderRequest
-  ) => Effect.Effect<OrderAccepted | OrderCompleted, OperationError<"placeOrder"> | Unreachable>
+    input: CreateOrderRequest,
+    idempotencyKey: IdempotencyKey
+  ) => Effect.Effect<
+    { readonly order: OrderAccepted | OrderCompleted; readonly replayed: boolean },
+    OperationError<"placeOrder"> | Unreachable
+  >
   readonly get: (userId: UserId, id: OrderId) => Effect.Effect<OrderJson, OperationError<"getOrder"> | Unreachable>
   readonly list: (
     userId: UserId,
@@ -31,6 +37,7 @@ export class OrderClient extends Context.Service<OrderClient, {
       readonly page?: number | undefined
       readonly limit?: number | undefined
       readonly cursor?: string | undefined
+      readonly status?: OrderStatus | undefined
     }
   ) => Effect.Effect<OrderList, OperationError<"listOrders"> | Unreachable>
 }>()("gateway/OrderClient") {
@@ -42,22 +49,27 @@ export class OrderClient extends Context.Service<OrderClient, {
       const peer = yield* GrpcClient.make({ address: config.orderAddress, service: "order" })
 
       return OrderClient.of({
-        create: Effect.fn("OrderClient.create")(function*(caller, input) {
-          const request = Codec.toCreateRequest(caller, input)
+        create: Effect.fn("OrderClient.create")(function*(caller, input, idempotencyKey) {
+          const request = Codec.toCreateRequest(caller, input, idempotencyKey)
           const reply = yield* peer.call(Rpc.createOrder, request, "placeOrder", {
             deadline: config.orderCreateDeadline
           })
-          return Codec.toCreated(yield* Codec.toOrder(reply.order))
+          // `replayed`: the order service answered with the key's first order (see Idempotent-Replayed)
+          return { order: Codec.toCreated(yield* Codec.toOrder(reply.order)), replayed: reply.replayed }
         }, withoutBackendDetails),
         get: Effect.fn("OrderClient.get")(function*(userId, id) {
           const reply = yield* peer.call(Rpc.getOrder, { orderId: id, userId }, "getOrder", read)
           return Codec.toOrderJson(yield* Codec.toOrder(reply.order))
         }, withoutBackendDetails),
-        list: Effect.fn("OrderClient.list")(function*(userId, { cursor = "", limit = DefaultPageLimit, page = 1 }) {
-          const reply = yield* peer.call(Rpc.listOrders, { userId, page, limit, cursor }, "listOrders", read)
-          const orders = yield* Effect.forEach(reply.orders, Codec.toOrder)
-          return Codec.toOrderList(orders, reply, { page, limit })
-        }, withoutBackendDetails)
+        list: Effect.fn("OrderClient.list")(
+          function*(userId, { cursor = "", limit = DefaultPageLimit, page = 1, status }) {
+            const request = { userId, page, limit, cursor, status: Codec.toProtoStatus(status) }
+            const reply = yield* peer.call(Rpc.listOrders, request, "listOrders", read)
+            const orders = yield* Effect.forEach(reply.orders, Codec.toOrder)
+            return Codec.toOrderList(orders, reply, { page, limit })
+          },
+          withoutBackendDetails
+        )
       })
     })
   )

@@ -3,11 +3,13 @@ import {
   type CreateOrderRequest,
   decodeInput,
   type Email,
+  type IdempotencyKey,
   Order,
   type OrderAccepted,
   type OrderCompleted,
   type OrderJson,
   type OrderList,
+  type OrderStatus,
   type PaymentStatus,
   toPaymentStatusJson,
   type UserId
@@ -29,6 +31,17 @@ const statuses: Record<proto.OrderStatus, Order["status"] | undefined> = {
   [proto.OrderStatus.FAILED]: "failed",
   [proto.OrderStatus.CANCELLED]: "cancelled"
 }
+
+const protoStatuses: Record<OrderStatus, proto.OrderStatus> = {
+  pending: proto.OrderStatus.PENDING,
+  confirmed: proto.OrderStatus.CONFIRMED,
+  failed: proto.OrderStatus.FAILED,
+  cancelled: proto.OrderStatus.CANCELLED
+}
+
+/** The status filter of a listing as the order service takes it; UNSPECIFIED for every status. */
+export const toProtoStatus = (status: OrderStatus | undefined): proto.OrderStatus =>
+  status === undefined ? proto.OrderStatus.UNSPECIFIED : protoStatuses[status]
 
 const payments: Record<ProtoPayment, PaymentStatus | undefined> = {
   [ProtoPayment.UNSPECIFIED]: undefined,
@@ -129,22 +142,25 @@ export const toOrderList = (
   total: response.total,
   page: response.page > 0 ? response.page : request.page,
   limit: response.limit > 0 ? response.limit : request.limit,
+  has_more: response.nextCursor !== "",
   ...nextCursor(response.nextCursor)
 })
 
 /**
- * A create request of the REST API as the order service takes it, on behalf of the caller; without an `email` in
+ * A create request of the REST API as the order service takes it, on behalf of the caller, with the idempotency
+ * key the request carried (header or body, see IdempotencyKeyHeader); without an `email` in
  * the request, the one of the caller's token (when it has one) is where the customer is told.
  */
 export const toCreateRequest = (
   caller: { readonly userId: UserId; readonly email?: Email | undefined },
-  input: CreateOrderRequest
+  input: CreateOrderRequest,
+  idempotencyKey: IdempotencyKey
 ): proto.CreateOrderRequest => ({
   userId: caller.userId,
   items: input.items.map((item) => ({ productId: item.product_id, quantity: item.quantity })),
   shippingAddress: { ...input.shipping_address },
   paymentMethod: input.payment_method,
-  idempotencyKey: input.idempotency_key,
+  idempotencyKey,
   email: input.email ?? caller.email ?? "",
   phone: input.phone ?? ""
 })

@@ -3,6 +3,7 @@ import {
   decodeInput,
   DefaultCurrency,
   type ListProductsQuery,
+  MaxPageNumber,
   Product,
   type ProductDetails,
   type ProductJson,
@@ -58,14 +59,27 @@ export const toProductList = (
     total: response.total,
     page: response.page > 0 ? response.page : query.page ?? 1,
     limit: response.limit > 0 ? response.limit : query.limit ?? 20,
+    has_more: response.nextCursor !== "",
     ...nextCursor(response.nextCursor)
   }))
+
+/** Whether a search has a page after `page`: more matches than the pages so far hold, within the deepest page. */
+const searchHasMore = (total: number, page: number, limit: number) => page * limit < total && page < MaxPageNumber
 
 export const toSearchResult = (
   response: proto.SearchProductsResponse,
   query: SearchProductsQuery
 ): Effect.Effect<SearchResult> =>
-  Effect.map(toProducts(response.products), (products) => ({
+  Effect.map(toProducts(response.products), (products) => searchResult(response, query, products))
+
+const searchResult = (
+  response: proto.SearchProductsResponse,
+  query: SearchProductsQuery,
+  products: ReadonlyArray<Product>
+): SearchResult => {
+  const page = response.page > 0 ? response.page : query.page ?? 1
+  const limit = response.limit > 0 ? response.limit : query.limit ?? 20
+  return {
     products: products.map((product) => ({
       id: product.id,
       name: product.name,
@@ -78,12 +92,14 @@ export const toSearchResult = (
       available: product.available
     })),
     total: response.total,
-    page: response.page > 0 ? response.page : query.page ?? 1,
-    limit: response.limit > 0 ? response.limit : query.limit ?? 20,
+    page,
+    limit,
+    has_more: searchHasMore(response.total, page, limit),
     cache_hit: response.cacheHit,
     relaxed: response.relaxed,
     facets: { categories: response.facets.map((facet) => ({ category: facet.category, count: facet.count })) }
-  }))
+  }
+}
 
 const listSorts: Record<ProductSort, proto.ProductSort | undefined> = {
   created_at_desc: ProtoSort.CREATED_AT_DESC,

@@ -1,7 +1,7 @@
-import { CurrentUser, DevelopmentApi, NotFound, ServiceUnavailable } from "@shop/domain"
+import { CurrentUser, DevelopmentApi, NotFound, RequestValidationLive, ServiceUnavailable } from "@shop/domain"
 import { isProduction } from "@shop/service-defaults/DeploymentEnvironment"
 import { DateTime, Duration, Effect, Layer } from "effect"
-import { HttpApiBuilder, HttpApiMiddleware } from "effect/http-api"
+import { HttpApiBuilder } from "effect/http-api"
 import { AuthConfig } from "../auth/AuthConfig.ts"
 import { AuthorizationLive } from "../auth/AuthorizationLive.ts"
 import { JwtVerifier } from "../auth/JwtVerifier.ts"
@@ -72,7 +72,7 @@ export const DevelopmentRoutes = Layer.unwrap(Effect.gen(function*() {
     Layer.provide(DevelopmentHandlers),
     Layer.provide([
       AuthorizationLive,
-      HttpApiMiddleware.layerProblemDetails({ includeDetails: true }),
+      RequestValidationLive,
       OrderClient.layer,
       LocalMailbox.layer
     ]),

@@ -1,10 +1,12 @@
 import { NotImplemented } from "@shop/service-defaults/grpc/PeerDefects"
-import { type Cause, Effect, Metric, type Types } from "effect"
+import { type Cause, Effect, Metric, Option, type Types } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { GatewayConfig } from "../GatewayConfig.ts"
 import { allowedMethods } from "./AllowedMethods.ts"
+import { corsHeaders, preflightAnswer } from "./Cors.ts"
 import { requestDuration, requestsTotal, staticRoutes } from "./HttpMetrics.ts"
-import { problemBody, statusProblem } from "./Problems.ts"
+import { decorateProblem, problemBody, statusProblem } from "./Problems.ts"
+import { RequestIdHeader, requestIdOf } from "./RequestId.ts"
 import { RequestRoute } from "./RequestRoute.ts"
 import { securityHeaders } from "./SecurityHeaders.ts"
 
@@ -72,13 +74,14 @@ const fromCause = (cause: Cause.Cause<unknown>, request: HttpServerRequest.HttpS
   })
 
 /**
- * The gateway's outermost middleware: request body limit, problem+json for every error, the security headers of
- * every answer, and the `http_requests_total` / `http_request_duration_seconds` metrics labelled with the route
- * template.
+ * The gateway's outermost middleware: the request's id (`X-Request-Id`, in the logs, the span and every problem
+ * with the trace id), CORS (preflights answered here, before rate limits), request body limit, problem+json for
+ * every error (every 400 in one shape), the security headers of every answer, and the `http_requests_total` /
+ * `http_request_duration_seconds` metrics labelled with the route template.
  */
 export const EdgeMiddleware = HttpRouter.middleware(
   Effect.gen(function*() {
-    const { bodyLimit, trustedProxies } = yield* GatewayConfig
+    const { bodyLimit, cors, trustedProxies } = yield* GatewayConfig
     const series = new Map<string, { count: Metric.Counter<number>; duration: Metric.Histogram<number> }>()
     const seriesFor = (method: string, route: string, status: number) => {
       const key = `${method} ${route} ${status}`
@@ -99,20 +102,37 @@ export const EdgeMiddleware = HttpRouter.middleware(
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
         const started = performance.now()
+        const requestId = requestIdOf(request.headers)
+        // The request's server span, made around this middleware when a tracer exports spans (OTLP): its trace id
+        // goes into the problems, and the request id onto the span, so either finds the other.
+        const span = yield* Effect.option(Effect.currentParentSpan)
+        if (Option.isSome(span) && span.value._tag === "Span") span.value.attribute("http.request_id", requestId)
+        const path = pathOf(request.url)
         const cell = { route: undefined as string | undefined }
-        const response = withProblemBody(
+        const preflight = preflightAnswer(request, path, cors)
+        if (preflight !== undefined) cell.route = "preflight"
+        const answered = preflight ?? withProblemBody(
           yield* httpApp.pipe(
             Effect.provideService(RequestRoute, cell),
             Effect.provideService(HttpIncomingMessage.MaxBodySize, bodyLimit),
-            Effect.catchCause((cause) => fromCause(cause, request))
+            Effect.catchCause((cause) => fromCause(cause, request)),
+            Effect.annotateLogs({ request_id: requestId })
           )
         )
-        const path = pathOf(request.url)
+        const response = decorateProblem(answered, {
+          method: request.method,
+          requestId,
+          traceId: Option.isSome(span) ? span.value.traceId : undefined
+        })
         const route = cell.route ?? (staticRoutes.has(path) ? path : "unmatched")
         const { count, duration } = seriesFor(request.method, route, response.status)
         yield* Metric.update(count, 1)
         yield* Metric.update(duration, (performance.now() - started) / 1000)
-        return HttpServerResponse.setHeaders(response, securityHeaders(request, route, trustedProxies))
+        return HttpServerResponse.setHeaders(response, {
+          ...(preflight === undefined ? corsHeaders(request, cors) : {}),
+          ...securityHeaders(request, route, trustedProxies),
+          [RequestIdHeader]: requestId
+        })
       }) as Effect.Effect<HttpServerResponse.HttpServerResponse, Types.unhandled, HttpServerRequest.HttpServerRequest>
   }),
   { global: true }

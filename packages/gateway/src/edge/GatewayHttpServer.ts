@@ -1,4 +1,5 @@
 import { NodeHttpServer } from "@effect/platform-node"
+import { problemType } from "@shop/domain"
 import { Duration, Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import type { Duplex } from "node:stream"
@@ -15,11 +16,17 @@ const answerClientError = (error: NodeJS.ErrnoException, socket: Duplex) => {
   if (error.code === "ECONNRESET" || !socket.writable) return socket.destroy()
   const [status, title, detail] = parserProblems[error.code ?? ""] ??
     [400, "Bad Request", "the request is not valid HTTP/1.1"]
-  const body = JSON.stringify({ type: "about:blank", title, status, detail })
+  // No request was parsed, so no client id can be read: the answer gets a fresh one, like every other answer.
+  const requestId = crypto.randomUUID()
+  // A 400 has the one shape of every 400 (see Problems.ts).
+  const problem = status === 400
+    ? { type: problemType("ValidationError"), title: "Validation Failed", status, detail, errors: [] }
+    : { type: "about:blank", title, status, detail }
+  const body = JSON.stringify({ ...problem, request_id: requestId })
   socket.end(
     `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${
       Buffer.byteLength(body)
-    }\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`
+    }\r\nX-Content-Type-Options: nosniff\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`
   )
 }
 

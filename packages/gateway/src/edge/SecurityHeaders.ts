@@ -5,7 +5,7 @@ import { isIP } from "node:net"
 const hsts = "max-age=31536000; includeSubDomains"
 
 /** Whether the client's request reached us over TLS: on our own socket, or as a trusted proxy says. */
-const overTls = (request: HttpServerRequest.HttpServerRequest, proxies: BlockList | undefined): boolean => {
+export const overTls = (request: HttpServerRequest.HttpServerRequest, proxies: BlockList | undefined): boolean => {
   const socket = (request.source as { socket?: { encrypted?: boolean } }).socket
   if (socket?.encrypted === true) return true
   if (proxies === undefined) return false

@@ -2,6 +2,7 @@ import { CurrentUser, Forbidden, ShopApi } from "@shop/domain"
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { ProductClient } from "../clients/ProductClient.ts"
+import { linkNextPage, setLocation } from "./ResponseHeaders.ts"
 
 const requireAdmin = Effect.gen(function*() {
   const user = yield* CurrentUser
@@ -16,9 +17,23 @@ export const ProductsHandlers = HttpApiBuilder.group(ShopApi, "products", (handl
   Effect.gen(function*() {
     const products = yield* ProductClient
     return handlers
-      .handle("create", ({ payload }) => Effect.andThen(requireAdmin, products.create(payload)))
-      .handle("list", ({ query }) => products.list(query))
-      .handle("search", ({ query }) => products.search(query))
+      .handle("create", ({ payload }) =>
+        Effect.gen(function*() {
+          yield* requireAdmin
+          const created = yield* products.create(payload)
+          yield* setLocation(`/api/v1/products/${created.id}`)
+          return created
+        }))
+      .handle("list", ({ query }) =>
+        Effect.tap(
+          products.list(query),
+          (list) => linkNextPage(list.next_cursor === undefined ? undefined : { cursor: list.next_cursor })
+        ))
+      .handle("search", ({ query }) =>
+        Effect.tap(
+          products.search(query),
+          (result) => linkNextPage(result.has_more ? { page: result.page + 1 } : undefined)
+        ))
       .handle("get", ({ params }) => products.get(params.id))
       .handle("update", ({ params, payload }) => Effect.andThen(requireAdmin, products.update(params.id, payload)))
   }))

@@ -43,11 +43,11 @@ export const RateLimitLive = Layer.effect(
           ? `user:${user.value.userId}`
           : `ip:${clientAddress(request, trustedProxies)}`
         const decision = buckets.decide(routeClass, caller)
+        const quota = quotas[routeClass]
         yield* HttpEffect.appendPreResponseHandler((_request, response) =>
-          Effect.succeed(withRateLimitHeaders(response, decision))
+          Effect.succeed(withRateLimitHeaders(response, decision, { name: routeClass, quota }))
         )
         if (decision.allowed) return yield* httpEffect
-        const quota = quotas[routeClass]
         return yield* new RateLimited({
           detail: `rate limit of ${quota.limit} requests per ${Duration.format(quota.window)} exceeded`,
           retryAfterSeconds: decision.retryAfterSeconds

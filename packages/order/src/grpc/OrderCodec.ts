@@ -1,4 +1,4 @@
-import { decodeInput, type Order, OrderId, PlaceOrder, UserId, ValidationError } from "@shop/domain"
+import { decodeInput, type Order, OrderId, type OrderStatus, PlaceOrder, UserId, ValidationError } from "@shop/domain"
 import * as proto from "@shop/proto/order/v1/order"
 import { PaymentStatus as ProtoPaymentStatus } from "@shop/proto/payment/v1/payment"
 import { DateTime, Effect, Schema } from "effect"
@@ -29,15 +29,28 @@ export const decodeGetRequest = decodeInput(OrderLookup)
 
 const decodeUser = decodeInput(Schema.Struct({ userId: UserId }))
 
-/** The user and the page (number or cursor) of a ListOrders request. */
+/** The status filter of a ListOrders request: none for UNSPECIFIED; SHIPPED is no status an order is stored in. */
+const decodeStatusFilter = (status: proto.OrderStatus): Effect.Effect<OrderStatus | undefined, ValidationError> => {
+  if (status === proto.OrderStatus.UNSPECIFIED) return Effect.succeed(undefined)
+  const found = (Object.keys(statuses) as Array<OrderStatus>).find((name) => statuses[name] === status)
+  return found === undefined
+    ? Effect.fail(new ValidationError({ field: "status", detail: "not a status an order can be listed by" }))
+    : Effect.succeed(found)
+}
+
+/** The user, the page (number or cursor) and the status filter of a ListOrders request. */
 export const decodeListRequest = (
   request: proto.ListOrdersRequest
-): Effect.Effect<{ readonly userId: UserId; readonly page: PageRequest }, ValidationError> =>
+): Effect.Effect<
+  { readonly userId: UserId; readonly page: PageRequest; readonly status: OrderStatus | undefined },
+  ValidationError
+> =>
   Effect.gen(function*() {
     const { userId } = yield* decodeUser(request)
+    const status = yield* decodeStatusFilter(request.status)
     const limit = request.limit <= 0 ? defaultLimit : Math.min(request.limit, maxLimit)
-    if (request.cursor === "") return { userId, page: { _tag: "Page", page: Math.max(1, request.page), limit } }
-    return { userId, page: yield* decodeCursor(request.cursor, limit) }
+    if (request.cursor === "") return { userId, status, page: { _tag: "Page", page: Math.max(1, request.page), limit } }
+    return { userId, status, page: yield* decodeCursor(request.cursor, limit) }
   })
 
 const Cursor = Schema.fromJsonString(Schema.Tuple([Schema.DateTimeUtcFromString, OrderId]))

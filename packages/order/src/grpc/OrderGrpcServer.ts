@@ -22,8 +22,8 @@ export const OrderGrpcServer = GrpcService.layer(
         ),
       listOrders: (request) =>
         Effect.gen(function*() {
-          const { page, userId } = yield* decodeListRequest(request)
-          const result = yield* orders.list(userId, page)
+          const { page, status, userId } = yield* decodeListRequest(request)
+          const result = yield* orders.list(userId, page, status)
           return {
             orders: result.orders.map(encodeOrder),
             total: result.total,

@@ -4,6 +4,7 @@ import m0002 from "./0002_create_sagas.ts"
 import m0003 from "./0003_payment_status_of_domain.ts"
 import m0004 from "./0004_order_contact.ts"
 import m0005 from "./0005_outbox_notify_trigger.ts"
+import m0006 from "./0006_order_requests.ts"
 
 /** Versioned migrations of the order database, in order. */
 export const migrations: Migrations = {
@@ -11,5 +12,6 @@ export const migrations: Migrations = {
   "0002_create_sagas": m0002,
   "0003_payment_status_of_domain": m0003,
   "0004_order_contact": m0004,
-  "0005_outbox_notify_trigger": m0005
+  "0005_outbox_notify_trigger": m0005,
+  "0006_order_requests": m0006
 }
