@@ -191,7 +191,7 @@ describe("ShopApi over HTTP", () => {
     assert.strictEqual(missing.status, 404)
     assert.strictEqual(missing.headers.get("content-type"), "application/problem+json")
     assert.deepStrictEqual(await missing.json(), {
-      type: "https://shop-mesh.dev/problems/not-found",
+      type: "/problems/not-found",
       title: "Not Found",
       status: 404,
       detail: "Product prod_missing was not found",

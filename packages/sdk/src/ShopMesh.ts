@@ -139,7 +139,7 @@ export class ShopMesh {
     get: (id: string, options?: CallOptions): Promise<Wire.ProductDetailsResult> =>
       this.call((shop) =>
         decodeInput(ProductId, id, "product id").pipe(
-          Effect.flatMap((id) => shop.products.get({ params: { id } })),
+          Effect.flatMap((productId) => shop.products.get({ params: { id: productId } })),
           Effect.flatMap(toWire(ProductDetails))
         ), options),
     /** `PATCH /api/v1/products/{id}` (admin): changes the given members. */
@@ -148,7 +148,7 @@ export class ShopMesh {
         (shop) =>
           Effect.all([decodeInput(ProductId, id, "product id"), decodeInput(UpdateProductRequest, patch, "patch")])
             .pipe(
-              Effect.flatMap(([id, payload]) => shop.products.update({ params: { id }, payload })),
+              Effect.flatMap(([productId, payload]) => shop.products.update({ params: { id: productId }, payload })),
               Effect.flatMap(toWire(ProductJson))
             ),
         options
@@ -157,7 +157,7 @@ export class ShopMesh {
     list: (query: Wire.ListProductsInput = {}, options?: CallOptions): Promise<Wire.ProductListResult> =>
       this.call((shop) =>
         decodeInput(ListProductsQuery, defined(query), "query").pipe(
-          Effect.flatMap((query) => shop.products.list({ query })),
+          Effect.flatMap((decoded) => shop.products.list({ query: decoded })),
           Effect.flatMap(toWire(ProductList))
         ), options),
     /** `GET /api/v1/products/search`: full-text search with category and price filters. */
@@ -172,7 +172,7 @@ export class ShopMesh {
           }),
           "query"
         ).pipe(
-          Effect.flatMap((query) => shop.products.search({ query })),
+          Effect.flatMap((decoded) => shop.products.search({ query: decoded })),
           Effect.flatMap(toWire(SearchResult))
         ), options)
   }
@@ -194,14 +194,14 @@ export class ShopMesh {
     get: (id: string, options?: CallOptions): Promise<Wire.Order> =>
       this.call((shop) =>
         decodeInput(OrderId, id, "order id").pipe(
-          Effect.flatMap((id) => shop.orders.get({ params: { id } })),
+          Effect.flatMap((orderId) => shop.orders.get({ params: { id: orderId } })),
           Effect.flatMap(toWire(OrderJson))
         ), options),
     /** `GET /api/v1/orders`: the caller's orders, newest first, optionally of one `status`. */
     list: (query: Wire.ListOrdersInput = {}, options?: CallOptions): Promise<Wire.OrderListResult> =>
       this.call((shop) =>
         decodeInput(ListOrdersQuery, defined(query), "query").pipe(
-          Effect.flatMap((query) => shop.orders.list({ query })),
+          Effect.flatMap((decoded) => shop.orders.list({ query: decoded })),
           Effect.flatMap(toWire(OrderList))
         ), options)
   }

@@ -8,9 +8,6 @@
 /** The base class of every error the Promise client rejects with. */
 export class ShopMeshError extends Error {
   override readonly name: string = "ShopMeshError"
-  constructor(message: string, options?: { readonly cause?: unknown }) {
-    super(message, options)
-  }
 }
 
 /** An RFC 9457 problem: the body of every 4xx and 5xx answer of the REST API. */
