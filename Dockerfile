@@ -17,6 +17,7 @@ COPY packages/payment/package.json packages/payment/
 COPY packages/notification/package.json packages/notification/
 COPY packages/gateway/package.json packages/gateway/
 COPY packages/storefront/package.json packages/storefront/
+COPY packages/sdk/package.json packages/sdk/
 COPY tools/kafka-mock/package.json tools/kafka-mock/
 # No install scripts: the image's own Node 24 runs everything (the `node` devDependency is for bare machines). The
 # Kafka client's native binding (librdkafka) is then installed on its own: its prebuilt binary for this platform.

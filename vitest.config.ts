@@ -3,7 +3,17 @@ import { defineConfig } from "vitest/config"
 
 const root = import.meta.dirname
 
-const packages = ["domain", "service-defaults", "product", "order", "payment", "notification", "gateway", "storefront"]
+const packages = [
+  "domain",
+  "service-defaults",
+  "product",
+  "order",
+  "payment",
+  "notification",
+  "gateway",
+  "storefront",
+  "sdk"
+]
 
 export default defineConfig({
   test: {

@@ -20,10 +20,10 @@ import {
 
 /**
  * RFC 9457 problem details: the body of every 4xx and 5xx response of the REST API, sent as
- * `application/problem+json`. A domain error becomes a problem whose `type` names the error
- * (`https://shop-mesh.dev/problems/not-found`) and whose extension members are the error's fields in snake_case, so
+ * `application/problem+json`. A domain error becomes a problem whose `type` names the error (`/problems/not-found`)
+ * and whose extension members are the error's fields in snake_case, so
  * `new InsufficientStock({ productId: "prod_1", requested: 3, available: 1 })` travels as
- * `{ "type": ".../insufficient-stock", "title": "Insufficient Stock", "status": 409,
+ * `{ "type": "/problems/insufficient-stock", "title": "Insufficient Stock", "status": 409,
  * "detail": "product prod_1: requested 3, available 1", "product_id": "prod_1", "requested": 3, "available": 1 }`
  * and the typed client decodes it back into an `InsufficientStock`.
  *
@@ -40,8 +40,13 @@ import {
 /** The media type of problem bodies. */
 export const ProblemContentType = "application/problem+json"
 
-/** The prefix of the `type` URI of every problem the platform defines. */
-export const ProblemTypeBase = "https://shop-mesh.dev/problems/"
+/**
+ * The prefix of the `type` URI of every problem the platform defines. The URI is relative (RFC 9457 allows a URI
+ * reference): resolved against the answer's URL it names the gateway's own page about that problem type
+ * (`GET /problems/not-found`, see `ProblemCatalog.ts`), so it resolves on every deployment and stays the same
+ * identifier everywhere.
+ */
+export const ProblemTypeBase = "/problems/"
 
 /** One invalid value of a request: where it is (`["payload", "items", 0, "quantity"]`) and what is wrong. */
 export const ProblemIssue = FieldIssue
@@ -69,7 +74,7 @@ export type Problem = typeof Problem.Type
 const kebab = (tag: string) => tag.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase()
 const snakeCase = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase()
 
-/** The `type` URI of the problem for an error tag: `NotFound` -> `https://shop-mesh.dev/problems/not-found`. */
+/** The `type` URI of the problem for an error tag: `NotFound` -> `/problems/not-found`. */
 export const problemType = (tag: string): string => ProblemTypeBase + kebab(tag)
 
 type ErrorClass = Schema.Top & {

@@ -1,6 +1,7 @@
 import { HttpApi, OpenApi } from "effect/http-api"
 import { RateLimit } from "./api/Authorization.ts"
 import { HealthApi } from "./api/HealthApi.ts"
+import { documentOpenApi } from "./api/OpenApiDocumentation.ts"
 import { OrdersApi } from "./api/OrdersApi.ts"
 import { ProductsApi } from "./api/ProductsApi.ts"
 import { RequestValidation } from "./api/RequestValidation.ts"
@@ -12,6 +13,15 @@ export * from "./api/OrdersApi.ts"
 export * from "./api/Pagination.ts"
 export * from "./api/ProductsApi.ts"
 export * from "./api/RequestValidation.ts"
+
+/**
+ * The servers of the committed OpenAPI document: the gateway that serves the document (a relative URL, resolved
+ * against the document's own URL) and a local one. A gateway with `PUBLIC_BASE_URL` set serves its public URL instead.
+ */
+export const DefaultOpenApiServers = [
+  { url: "/", description: "The gateway serving this document" },
+  { url: "http://localhost:8080", description: "A local gateway (npm start)" }
+]
 
 /** The version of the REST contract, in the OpenAPI document. */
 export const ShopApiVersion = "1.0.0"
@@ -39,6 +49,8 @@ export class ShopApi extends HttpApi.make("ShopApi")
     description: "Catalog, search and orders of the Shop Mesh e-commerce platform. JSON members are snake_case, " +
       "amounts are decimals with at most 2 places, and errors are RFC 9457 problems (application/problem+json).",
     license: { name: "MIT", url: "https://opensource.org/licenses/MIT" },
-    servers: [{ url: "http://localhost:8080", description: "Local gateway" }]
+    servers: DefaultOpenApiServers,
+    // Examples, response headers, the Idempotency-Key header and the problem pages: see OpenApiDocumentation.ts
+    transform: documentOpenApi
   }))
 {}

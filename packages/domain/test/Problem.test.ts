@@ -48,7 +48,7 @@ describe("Problem", () => {
 
   it("uses snake_case extension members and the error's status", () => {
     assert.deepStrictEqual(toProblem(new InsufficientStock({ productId: "prod_1", requested: 3, available: 1 })), {
-      type: "https://shop-mesh.dev/problems/insufficient-stock",
+      type: "/problems/insufficient-stock",
       title: "Insufficient Stock",
       status: 409,
       detail: "product prod_1: requested 3, available 1",
@@ -57,7 +57,7 @@ describe("Problem", () => {
       available: 1
     })
     assert.deepStrictEqual(toProblem(new NotFound({ entity: "Order", id: "ord_1" }), "/api/v1/orders/ord_1"), {
-      type: "https://shop-mesh.dev/problems/not-found",
+      type: "/problems/not-found",
       title: "Not Found",
       status: 404,
       detail: "Order ord_1 was not found",

@@ -175,7 +175,7 @@ describe("ShopApi over HTTP", () => {
     assert.strictEqual(response.headers.get("content-type"), "application/problem+json")
     const problem = await response.json()
     // The one shape of every 400: the ValidationError problem, naming the first field and listing every issue
-    assert.strictEqual(problem.type, "https://shop-mesh.dev/problems/validation-error")
+    assert.strictEqual(problem.type, "/problems/validation-error")
     assert.strictEqual(problem.title, "Validation Failed")
     assert.include(["price", "id", "reserved"], problem.field)
     assert.sameDeepMembers(problem.errors.map((e: { path: Array<unknown> }) => e.path), [
@@ -194,7 +194,7 @@ describe("ShopApi over HTTP", () => {
     assert.strictEqual(missing.status, 404)
     assert.strictEqual(missing.headers.get("content-type"), "application/problem+json")
     assert.deepStrictEqual(await missing.json(), {
-      type: "https://shop-mesh.dev/problems/not-found",
+      type: "/problems/not-found",
       title: "Not Found",
       status: 404,
       detail: "Product prod_missing was not found",

@@ -1,7 +1,7 @@
 import { RequestValidationLive, ShopApi } from "@shop/domain"
 import { Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
-import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { HttpApiBuilder } from "effect/http-api"
 import { AuthConfig } from "./auth/AuthConfig.ts"
 import { AuthorizationLive } from "./auth/AuthorizationLive.ts"
 import { JwtVerifier } from "./auth/JwtVerifier.ts"
@@ -10,6 +10,7 @@ import { CatalogReadCache } from "./clients/CatalogReadCache.ts"
 import { OrderClient } from "./clients/OrderClient.ts"
 import { ProductClient } from "./clients/ProductClient.ts"
 import { DevelopmentRoutes } from "./development/DevelopmentRoutes.ts"
+import { ApiDocs } from "./docs/ApiDocs.ts"
 import { EdgeMiddleware } from "./edge/EdgeMiddleware.ts"
 import { GatewayConfig } from "./GatewayConfig.ts"
 import { HealthHandlers } from "./handlers/HealthHandlers.ts"
@@ -40,13 +41,13 @@ const Handlers = Layer.mergeAll(ProductsHandlers, OrdersHandlers, HealthHandlers
 )
 
 /**
- * Every route of the gateway: the REST contract, `/openapi.json` and the `/docs` page (both from the contract), the
+ * Every route of the gateway: the REST contract, its documentation (`/openapi.json`, `/docs`, `/problems`), the
  * storefront and operator console (`/`, `/admin`), and in development the `/dev/` API, behind the edge middleware.
  * Serve it with `HttpRouter.serve`.
  */
 export const GatewayRoutes = Layer.mergeAll(
-  HttpApiBuilder.layer(ShopApi, { openapiPath: "/openapi.json" }).pipe(Layer.provide(Handlers)),
-  HttpApiScalar.layer(ShopApi, { path: "/docs" }),
+  HttpApiBuilder.layer(ShopApi).pipe(Layer.provide(Handlers)),
+  ApiDocs,
   StorefrontRoutes,
   DevelopmentRoutes,
   EdgeMiddleware

@@ -38,7 +38,7 @@ const orderBody = {
   payment_method: "credit_card"
 }
 
-const validationType = "https://shop-mesh.dev/problems/validation-error"
+const validationType = "/problems/validation-error"
 
 /** Sends raw bytes and returns the raw answer (for what fetch cannot send: malformed HTTP). */
 const rawExchange = (baseUrl: string, bytes: string) =>
