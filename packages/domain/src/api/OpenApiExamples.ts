@@ -204,6 +204,13 @@ export const problems: Record<string, Record<string, unknown>> = {
     status: 409,
     detail: "a product with SKU MOUSE-001 already exists"
   },
+  "request-in-progress": {
+    type: "/problems/request-in-progress",
+    title: "Request In Progress",
+    status: 409,
+    detail: "a request with idempotency key order_2025_abc123 is still in progress",
+    key: "order_2025_abc123"
+  },
   "idempotency-key-reused": {
     type: "/problems/idempotency-key-reused",
     title: "Idempotency Key Reused",
