@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { type Duration, Effect, Layer } from "effect"
 import { CircuitBreaker } from "effect/persistence"
 import { randomUUID } from "node:crypto"
 import { SoftRedis } from "../../src/Redis.ts"
@@ -11,10 +11,10 @@ const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
  * One replica's breaker (consecutive(2), open 30 s) on the fallback store over a soft Redis at `url`; the Redis
  * client lives as long as the test's scope.
  */
-const replica = (url: string, prefix: string) =>
+const replica = (url: string, prefix: string, closedFor?: Duration.Input) =>
   Effect.gen(function*() {
     const store = yield* Layer.build(
-      layerStoreFallback(prefix).pipe(
+      layerStoreFallback(prefix, closedFor === undefined ? {} : { closedFor }).pipe(
         Layer.provide(SoftRedis.layer({ url, purpose: "circuit breaker state", fallback: "in memory" }))
       )
     )
@@ -58,5 +58,22 @@ describe("circuit breaker state with Redis as a soft dependency", () => {
         yield* tagOf(Effect.succeed("ok").pipe(b.execute({ key: "peer" }), Effect.andThen(failing))),
         "CircuitOpen"
       )
+    }).pipe(Effect.scoped))
+
+  it.live("a closed circuit is not asked of Redis before every call: another replica's opening is seen within closedFor", () =>
+    Effect.gen(function*() {
+      const prefix = `test:breaker:${randomUUID()}:`
+      const a = yield* replica(redisUrl, prefix)
+      const b = yield* replica(redisUrl, prefix, "400 millis")
+      yield* Effect.sleep("300 millis")
+      const ok = Effect.succeed("ok")
+      assert.strictEqual(yield* ok.pipe(b.execute({ key: "peer" })), "ok") // b learns the circuit is closed
+      yield* tagOf(failing.pipe(a.execute({ key: "peer" })))
+      yield* tagOf(failing.pipe(a.execute({ key: "peer" })))
+      assert.strictEqual((yield* a.state("peer"))._tag, "Open")
+      // within closedFor, b still admits on what it knew: the documented lag
+      assert.strictEqual(yield* ok.pipe(b.execute({ key: "peer" })), "ok")
+      yield* Effect.sleep("500 millis")
+      assert.strictEqual(yield* tagOf(ok.pipe(b.execute({ key: "peer" }), Effect.andThen(failing))), "CircuitOpen")
     }).pipe(Effect.scoped))
 })
