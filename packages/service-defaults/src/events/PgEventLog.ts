@@ -113,16 +113,26 @@ const make = (options: PgEventLogOptions) =>
               return yield* Effect.fail(new Error(`consumer of group ${group} lost its lease before committing`))
             }
           })
+        // The lag gauge asks for the log's head (a max over the whole log) at most once a second, not every round.
+        let lagSampledAt = 0
+        const sampleLag = (committed: string) =>
+          Effect.suspend(() => {
+            if (Date.now() - lagSampledAt < 1_000) return Effect.void
+            lagSampledAt = Date.now()
+            return Effect.flatMap(
+              sql<{ head: string }>`SELECT coalesce(max(seq), 0)::text AS head FROM event_log`,
+              (head) => Metric.update(lag, Math.max(0, Number(head[0]?.head ?? 0) - Number(committed)))
+            )
+          })
         const step = Effect.gen(function*() {
           const claimed = yield* claim
           const committed = claimed[0]?.committedSeq
-          if (committed === undefined) return false // another instance owns the group
+          if (committed === undefined) return "idle" as const // another instance owns the group
           const rows = yield* sql<LogRow>`
             SELECT seq::text AS seq, event_id AS "eventId", topic, key, type, version, traceparent, value FROM event_log
             WHERE seq > ${committed}::bigint AND topic IN ${sql.in(topics)} ORDER BY event_log.seq LIMIT ${batchSize}`
-          const head = yield* sql<{ head: string }>`SELECT coalesce(max(seq), 0)::text AS head FROM event_log`
-          yield* Metric.update(lag, Math.max(0, Number(head[0]?.head ?? 0) - Number(committed)))
-          if (rows.length === 0) return false
+          yield* sampleLag(committed)
+          if (rows.length === 0) return "idle" as const
           let done: string | undefined
           yield* Effect.forEach(
             rows,
@@ -140,9 +150,14 @@ const make = (options: PgEventLogOptions) =>
               )
             )
           yield* commit(rows[rows.length - 1]!.seq)
-          return true
+          // A short batch read every event there was: wait for the next wake-up (or poll) instead of asking again.
+          return rows.length < batchSize ? "drained" as const : "busy" as const
         })
-        return yield* Effect.forever(Effect.flatMap(step, (busy) => busy ? Effect.sync(polling.busy) : idle))
+        return yield* Effect.forever(Effect.flatMap(step, (outcome) => {
+          if (outcome === "idle") return idle
+          polling.busy()
+          return outcome === "drained" ? idle : Effect.void
+        }))
       })).pipe(
         Effect.tapCause((cause) =>
           Effect.logWarning("event consumer failed; retrying from the committed offset", cause)
