@@ -61,10 +61,16 @@ export const OrderAdminGrpcServer = GrpcService.layer(
         Effect.gen(function*() {
           const own = yield* Effect.forEach(["product", "payment"], (dependency) =>
             Effect.map(breakerState(dependency), (state) => ({ service: "order", dependency, state })))
-          // The payment service's breaker of the card processor; "unknown" while payment does not answer.
+          // The payment service's breaker of the card processor; "unknown" while payment does not answer (or
+          // answers nonsense): the console still shows the breakers this service knows.
           const processor = yield* payments.processorBreaker.pipe(
             Effect.map((reply) => ({ service: "payment", dependency: reply.dependency, state: reply.state })),
-            Effect.orElseSucceed(() => ({ service: "payment", dependency: "payment-provider", state: "unknown" }))
+            Effect.catchCause((cause) =>
+              Effect.as(
+                Effect.logWarning("the payment service did not report its processor breaker", cause),
+                { service: "payment", dependency: "payment-provider", state: "unknown" }
+              )
+            )
           )
           return { breakers: [...own, processor] }
         }),
