@@ -47,8 +47,10 @@ export class SagaAdmin extends Context.Service<SagaAdmin, {
       const config = yield* OrderConfig
       const stuckSince = sql`now() - (${Duration.toMillis(config.stuckAfter)} * interval '1 millisecond')`
       const stuck = sql`(attempts >= ${config.maxAttempts} OR updated_at < ${stuckSince})`
-      const summary = sql`order_id, saga_id, step, attempts, last_error, failure_reason, next_attempt_at, created_at,
-        updated_at, CASE WHEN ${stuck} THEN 'stuck' ELSE 'retrying' END AS state`
+      // The failure's detail (`reservation_expired`) says more to an operator than its reason (`timeout`).
+      const summary = sql`order_id, saga_id, step, attempts, last_error,
+        COALESCE(failure_detail, failure_reason) AS failure_reason, next_attempt_at, created_at, updated_at,
+        CASE WHEN ${stuck} THEN 'stuck' ELSE 'retrying' END AS state`
 
       const listed = SqlSchema.findAll({
         Request: Schema.Int,

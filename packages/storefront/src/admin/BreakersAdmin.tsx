@@ -16,7 +16,7 @@ export const BreakersAdmin = (props: { readonly token: string }) => {
       <h1 tabIndex={-1}>Circuit breakers</h1>
       <ProblemMessage problem={breakers.problem} retry={breakers.reload} />
       {breakers.data !== undefined && (
-        <table class="lines compact" data-testid="breakers">
+        <table class="lines compact operations" data-testid="breakers">
           <thead>
             <tr>
               <th scope="col">Caller</th>

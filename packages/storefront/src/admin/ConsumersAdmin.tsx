@@ -13,7 +13,7 @@ export const ConsumersAdmin = (props: { readonly token: string }) => {
       <h1 tabIndex={-1}>Consumer lag</h1>
       <ProblemMessage problem={consumers.problem} retry={consumers.reload} />
       {consumers.data !== undefined && (
-        <table class="lines compact" data-testid="consumers">
+        <table class="lines compact operations" data-testid="consumers">
           <thead>
             <tr>
               <th scope="col">Consumer group</th>

@@ -26,7 +26,7 @@ export const DeadLettersAdmin = (props: { readonly token: string }) => {
         <p data-testid="dead-letters-empty">No dead letter is waiting.</p>
       )}
       {letters.data !== undefined && letters.data.dead_letters.length > 0 && (
-        <table class="lines compact" data-testid="dead-letters">
+        <table class="lines compact operations" data-testid="dead-letters">
           <thead>
             <tr>
               <th scope="col">Dead letter</th>

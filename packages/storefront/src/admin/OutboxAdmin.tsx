@@ -20,7 +20,7 @@ export const OutboxAdmin = (props: { readonly token: string }) => {
             {backlog.data.oldest_at !== undefined && <>, the oldest {ageOf(backlog.data.oldest_at)} old</>}.
           </p>
           {backlog.data.topics.length > 0 && (
-            <table class="lines compact" data-testid="outbox-topics">
+            <table class="lines compact operations" data-testid="outbox-topics">
               <thead>
                 <tr>
                   <th scope="col">Topic</th>

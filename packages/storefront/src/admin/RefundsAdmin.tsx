@@ -39,7 +39,7 @@ export const RefundsAdmin = (props: { readonly token: string }) => {
         <p data-testid="refunds-empty">No refund is parked.</p>
       )}
       {refunds.data !== undefined && refunds.data.refunds.length > 0 && (
-        <table class="lines compact" data-testid="refunds">
+        <table class="lines compact operations" data-testid="refunds">
           <thead>
             <tr>
               <th scope="col">Refund</th>

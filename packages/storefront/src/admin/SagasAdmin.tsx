@@ -27,7 +27,7 @@ export const SagasAdmin = (props: { readonly token: string }) => {
         <p data-testid="sagas-empty">No saga is retrying or stuck.</p>
       )}
       {sagas.data !== undefined && sagas.data.sagas.length > 0 && (
-        <table class="lines compact" data-testid="sagas">
+        <table class="lines compact operations" data-testid="sagas">
           <thead>
             <tr>
               <th scope="col">Order</th>
@@ -52,7 +52,7 @@ export const SagasAdmin = (props: { readonly token: string }) => {
                   <span class={`badge ${saga.state === "stuck" ? "status-failed" : "status-pending"}`}>
                     {saga.state}
                   </span>
-                  {saga.failure_reason !== undefined && <span class="muted">compensating: {saga.failure_reason}</span>}
+                  {saga.failure_reason !== undefined && <span class="muted">will fail: {saga.failure_reason}</span>}
                 </td>
                 <td data-label="Attempts">{saga.attempts}</td>
                 <td data-label="Last error" data-testid="saga-last-error">{saga.last_error ?? "none"}</td>
