@@ -65,7 +65,7 @@ describe("ShopApi contract", () => {
     assert.isTrue(secured("/api/v1/orders", "post"))
     assert.isTrue(secured("/api/v1/orders", "get"))
     assert.isTrue(secured("/api/v1/orders/{id}", "get"))
-    for (const path of Object.keys(spec.paths).filter((path) => path.startsWith("/api/v1/admin/"))) {
+    for (const path of Object.keys(spec.paths).filter((each) => each.startsWith("/api/v1/admin/"))) {
       for (const method of Object.keys(spec.paths[path] as object)) assert.isTrue(secured(path, method), path)
     }
     assert.isFalse(secured("/api/v1/products", "get"))

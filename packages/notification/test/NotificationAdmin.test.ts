@@ -83,40 +83,52 @@ describe("notification admin service (real storage, gRPC)", () => {
     120_000
   )
 
-  it.live("an undecodable event's dead letter is listed but cannot be redriven: there is no delivery", () =>
-    Effect.gen(function*() {
-      const admin = yield* startAdmin
-      const inbox = yield* NotificationInbox
-      const { record } = yield* confirmedRecord("user_admin_bad")
-      const broken = { ...record, value: "{\"eventId\":\"evt_x\",\"type\":\"order.confirmed\",\"version\":1}" }
-      assert.strictEqual(yield* inbox.handle({ ...broken, position: "1" }), "dead_letter")
-      const [letter] = (yield* admin.unary(Rpc.listDeadLetters, {})).deadLetters
-      assert.strictEqual(letter?.notificationId, "")
-      const refused = yield* Effect.flip(admin.unary(Rpc.redriveDeadLetter, { id: letter!.id }))
-      assert.strictEqual(refused._tag, "Conflict")
-      assert.match(refused.message, /could not be decoded/)
-    }).pipe(Effect.provide(NotificationTest())), 120_000)
+  it.live(
+    "an undecodable event's dead letter is listed but cannot be redriven: there is no delivery",
+    () =>
+      Effect.gen(function*() {
+        const admin = yield* startAdmin
+        const inbox = yield* NotificationInbox
+        const { record } = yield* confirmedRecord("user_admin_bad")
+        const broken = { ...record, value: "{\"eventId\":\"evt_x\",\"type\":\"order.confirmed\",\"version\":1}" }
+        assert.strictEqual(yield* inbox.handle({ ...broken, position: "1" }), "dead_letter")
+        const [letter] = (yield* admin.unary(Rpc.listDeadLetters, {})).deadLetters
+        assert.strictEqual(letter?.notificationId, "")
+        const refused = yield* Effect.flip(admin.unary(Rpc.redriveDeadLetter, { id: letter!.id }))
+        assert.strictEqual(refused._tag, "Conflict")
+        assert.match(refused.message, /could not be decoded/)
+      }).pipe(Effect.provide(NotificationTest())),
+    120_000
+  )
 
-  it.live("consumer lag is what the notification group's consumer measured: the events it has not processed", () =>
-    Effect.gen(function*() {
-      const admin = yield* startAdmin
-      const bus = yield* EventBus
-      const records = yield* Effect.forEach([1, 2, 3, 4], (n) =>
-        Effect.map(confirmedRecord(`user_lag_${n}`), ({ record }) => record))
-      yield* bus.publish(records)
-      // A consumer held on its first event: it has measured the log's head against its committed offset.
-      const release = yield* Deferred.make<void>()
-      const consumer = yield* Effect.forkChild(
-        bus.subscribe({ group: notificationGroup, topics: [Topics.orders], handler: () => Deferred.await(release) })
-      )
-      const gauge = Metric.withAttributes(consumerLag, { group: notificationGroup })
-      for (let i = 0; i < 200 && (yield* Metric.value(gauge)).value === 0; i++) yield* Effect.sleep("25 millis")
-      const { consumers } = yield* admin.unary(Rpc.listConsumerLag, {})
-      yield* Deferred.succeed(release, undefined)
-      yield* Fiber.interrupt(consumer)
-      assert.deepStrictEqual(consumers, [{ group: notificationGroup, transport: "event_log", lag: 4 }])
-    }).pipe(
-      Effect.provide(Layer.mergeAll(NotificationTest(), EventLogTest)),
-      Effect.provideService(Metric.MetricRegistry, new Map())
-    ), 120_000)
+  it.live(
+    "consumer lag is what the notification group's consumer measured: the events it has not processed",
+    () =>
+      Effect.gen(function*() {
+        const admin = yield* startAdmin
+        const bus = yield* EventBus
+        const records = yield* Effect.forEach(
+          [1, 2, 3, 4],
+          (n) => Effect.map(confirmedRecord(`user_lag_${n}`), ({ record }) => record)
+        )
+        yield* bus.publish(records)
+        // A consumer held on its first event: it has measured the log's head against its committed offset.
+        const release = yield* Deferred.make<void>()
+        const consumer = yield* Effect.forkChild(
+          bus.subscribe({ group: notificationGroup, topics: [Topics.orders], handler: () => Deferred.await(release) })
+        )
+        const gauge = Metric.withAttributes(consumerLag, { group: notificationGroup })
+        for (let i = 0; i < 200 && (yield* Metric.value(gauge)).value === 0; i++) {
+          yield* Effect.sleep("25 millis")
+        }
+        const { consumers } = yield* admin.unary(Rpc.listConsumerLag, {})
+        yield* Deferred.succeed(release, undefined)
+        yield* Fiber.interrupt(consumer)
+        assert.deepStrictEqual(consumers, [{ group: notificationGroup, transport: "event_log", lag: 4 }])
+      }).pipe(
+        Effect.provide(Layer.mergeAll(NotificationTest(), EventLogTest)),
+        Effect.provideService(Metric.MetricRegistry, new Map())
+      ),
+    120_000
+  )
 })

@@ -234,115 +234,120 @@ describe("storefront in a real browser", () => {
     await creator.getByLabel("Price").fill("10")
     await creator.getByRole("button", { name: "Create product" }).click()
     await creator.getByRole("alert").filter({ hasText: /sku/i }).waitFor()
-
   })
 
-  it("an operator retries a parked refund and the saga waiting on it, and the order ends failed and refunded", async (ctx) => {
-    if (platform === undefined) return ctx.skip() // needs the card processor's fault API of its own platform
-    const faults = (body: unknown) =>
-      fetch(`${platform!.simulator}/admin/faults`, {
-        method: "PUT",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body)
-      }).then((r) => assert.strictEqual(r.status, 200))
-    const admin = (await post("/dev/sign-in", { persona: "admin" })).body.token as string
-    const adminGet = async (path: string) =>
-      (await fetch(`${gateway}${path}`, { headers: { authorization: `Bearer ${admin}` } })).json() as Promise<any>
-    const customer = (await post("/dev/sign-in", { persona: "customer" })).body.token as string
-    const product = await post("/api/v1/products", {
-      name: `Slow Lamp ${run}`,
-      sku: `SLOW-${run}`,
-      price: 42.5,
-      inventory: 3,
-      category: "Lighting"
-    }, admin)
-    assert.strictEqual(product.status, 201, JSON.stringify(product.body))
+  it(
+    "an operator retries a parked refund and the saga waiting on it, and the order ends failed and refunded",
+    async (ctx) => {
+      if (platform === undefined) return ctx.skip() // needs the card processor's fault API of its own platform
+      const faults = (body: unknown) =>
+        fetch(`${platform!.simulator}/admin/faults`, {
+          method: "PUT",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body)
+        }).then((r) => assert.strictEqual(r.status, 200))
+      const admin = (await post("/dev/sign-in", { persona: "admin" })).body.token as string
+      const adminGet = async (path: string) =>
+        (await fetch(`${gateway}${path}`, { headers: { authorization: `Bearer ${admin}` } })).json() as Promise<any>
+      const customer = (await post("/dev/sign-in", { persona: "customer" })).body.token as string
+      const product = await post("/api/v1/products", {
+        name: `Slow Lamp ${run}`,
+        sku: `SLOW-${run}`,
+        price: 42.5,
+        inventory: 3,
+        category: "Lighting"
+      }, admin)
+      assert.strictEqual(product.status, 201, JSON.stringify(product.body))
 
-    // The processor answers charges after the stock's hold ran out (the order cannot be confirmed: its charge must be
-    // given back) and refuses refunds: the refund is parked, the saga keeps waiting for it.
-    await faults({ latency_ms: 7000, refund_refusal_rate: 1 })
-    const order = await post("/api/v1/orders", {
-      items: [{ product_id: product.body.id, quantity: 1 }],
-      shipping_address: { street: "1 Main St", city: "Springfield", state: "IL", zip: "62701" },
-      payment_method: "pm_card_visa",
-      idempotency_key: `parked-${run}`,
-      email: "ada@example.com"
-    }, customer)
-    assert.include([201, 202], order.status, JSON.stringify(order.body))
-    const orderId = order.body.order_id as string
-    const parked = await eventually(async () => {
-      const { refunds } = await adminGet("/api/v1/admin/refunds")
-      return refunds.find((refund: { order_id?: string }) => refund.order_id === orderId)
-    }, 90_000)
-    await faults({ refund_refusal_rate: 1 }) // the processor answers at once again, and still refuses refunds
-    await eventually(async () => {
-      const { sagas } = await adminGet("/api/v1/admin/sagas")
-      return sagas.find((saga: { order_id: string; step: string }) => saga.order_id === orderId && saga.step === "refund")
-    }, 60_000)
+      // The processor answers charges after the stock's hold ran out (the order cannot be confirmed: its charge must be
+      // given back) and refuses refunds: the refund is parked, the saga keeps waiting for it.
+      await faults({ latency_ms: 7000, refund_refusal_rate: 1 })
+      const order = await post("/api/v1/orders", {
+        items: [{ product_id: product.body.id, quantity: 1 }],
+        shipping_address: { street: "1 Main St", city: "Springfield", state: "IL", zip: "62701" },
+        payment_method: "pm_card_visa",
+        idempotency_key: `parked-${run}`,
+        email: "ada@example.com"
+      }, customer)
+      assert.include([201, 202], order.status, JSON.stringify(order.body))
+      const orderId = order.body.order_id as string
+      const parked = await eventually(async () => {
+        const { refunds } = await adminGet("/api/v1/admin/refunds")
+        return refunds.find((refund: { order_id?: string }) => refund.order_id === orderId)
+      }, 90_000)
+      await faults({ refund_refusal_rate: 1 }) // the processor answers at once again, and still refuses refunds
+      await eventually(async () => {
+        const { sagas } = await adminGet("/api/v1/admin/sagas")
+        return sagas.find((saga: { order_id: string; step: string }) =>
+          saga.order_id === orderId && saga.step === "refund"
+        )
+      }, 60_000)
 
-    // The operator sees the saga waiting on the refund, and the refund with the processor's answer.
-    await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Sagas" }).click()
-    const sagaRow = page.getByTestId("saga-row").filter({ hasText: orderId })
-    await sagaRow.getByTestId("saga-last-error").filter({ hasText: "not settled yet" }).waitFor()
-    await browser.screenshot(page, "11-admin-sagas")
+      // The operator sees the saga waiting on the refund, and the refund with the processor's answer.
+      await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Sagas" }).click()
+      const sagaRow = page.getByTestId("saga-row").filter({ hasText: orderId })
+      await sagaRow.getByTestId("saga-last-error").filter({ hasText: "not settled yet" }).waitFor()
+      await browser.screenshot(page, "11-admin-sagas")
 
-    await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Parked refunds" }).click()
-    const refundRow = page.getByTestId("refund-row").filter({ hasText: parked.refund_id })
-    await refundRow.getByTestId("refund-last-error").filter({ hasText: "Injected refusal" }).waitFor()
-    await refundRow.getByText("$42.50").waitFor()
-    await browser.screenshot(page, "12-admin-refunds")
+      await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Parked refunds" }).click()
+      const refundRow = page.getByTestId("refund-row").filter({ hasText: parked.refund_id })
+      await refundRow.getByTestId("refund-last-error").filter({ hasText: "Injected refusal" }).waitFor()
+      await refundRow.getByText("$42.50").waitFor()
+      await browser.screenshot(page, "12-admin-refunds")
 
-    // Retried while the processor still refuses: parked again, and the console says so.
-    await refundRow.getByTestId("retry-refund").click()
-    await page.getByTestId("action-outcome").filter({ hasText: "refused again and is parked" }).waitFor()
+      // Retried while the processor still refuses: parked again, and the console says so.
+      await refundRow.getByTestId("retry-refund").click()
+      await page.getByTestId("action-outcome").filter({ hasText: "refused again and is parked" }).waitFor()
 
-    // The cause settled with the processor, the operator retries: the processor confirms the refund.
-    await faults({})
-    const stale = await browser.newPage()
-    await stale.goto("/admin/refunds")
-    await stale.getByTestId("refund-row").filter({ hasText: parked.refund_id }).waitFor()
-    await refundRow.getByTestId("retry-refund").click()
-    await page.getByTestId("action-outcome").filter({ hasText: "the card processor confirmed it" }).waitFor()
-    await page.getByTestId("refunds-empty").waitFor()
-    // A second retry, from a page that still lists the refund: refused with the problem's own text.
-    await stale.getByTestId("refund-row").filter({ hasText: parked.refund_id }).getByTestId("retry-refund").click()
-    await stale.getByTestId("problem").filter({ hasText: `refund ${parked.refund_id} is succeeded, not parked` })
-      .waitFor()
-    await stale.close()
+      // The cause settled with the processor, the operator retries: the processor confirms the refund.
+      await faults({})
+      const stale = await browser.newPage()
+      await stale.goto("/admin/refunds")
+      await stale.getByTestId("refund-row").filter({ hasText: parked.refund_id }).waitFor()
+      await refundRow.getByTestId("retry-refund").click()
+      await page.getByTestId("action-outcome").filter({ hasText: "the card processor confirmed it" }).waitFor()
+      await page.getByTestId("refunds-empty").waitFor()
+      // A second retry, from a page that still lists the refund: refused with the problem's own text.
+      await stale.getByTestId("refund-row").filter({ hasText: parked.refund_id }).getByTestId("retry-refund").click()
+      await stale.getByTestId("problem").filter({ hasText: `refund ${parked.refund_id} is succeeded, not parked` })
+        .waitFor()
+      await stale.close()
 
-    // The saga would wait out its backoff; the operator runs it now, and the order ends failed, refunded.
-    await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Sagas" }).click()
-    await sagaRow.getByTestId("retry-saga").click()
-    await page.getByTestId("action-outcome").filter({ hasText: `The saga of ${orderId} is due now` }).waitFor()
-    const ended = await eventually(async () => {
-      const found = await (await fetch(`${gateway}/api/v1/orders/${orderId}`, {
-        headers: { authorization: `Bearer ${customer}` }
-      })).json() as any
-      return found.status === "failed" ? found : undefined
-    }, 30_000)
-    assert.strictEqual(ended.payment_status, "refunded")
-    assert.strictEqual(ended.failure_reason, "reservation_expired")
-    await sagaRow.waitFor({ state: "detached", timeout: 20_000 })
+      // The saga would wait out its backoff; the operator runs it now, and the order ends failed, refunded.
+      await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Sagas" }).click()
+      await sagaRow.getByTestId("retry-saga").click()
+      await page.getByTestId("action-outcome").filter({ hasText: `The saga of ${orderId} is due now` }).waitFor()
+      const ended = await eventually(async () => {
+        const found = await (await fetch(`${gateway}/api/v1/orders/${orderId}`, {
+          headers: { authorization: `Bearer ${customer}` }
+        })).json() as any
+        return found.status === "failed" ? found : undefined
+      }, 30_000)
+      assert.strictEqual(ended.payment_status, "refunded")
+      assert.strictEqual(ended.failure_reason, "reservation_expired")
+      await sagaRow.waitFor({ state: "detached", timeout: 20_000 })
 
-    // The other views show what the platform knows.
-    const nav = page.getByRole("navigation", { name: "Console" })
-    await nav.getByRole("link", { name: "Circuit breakers" }).click()
-    for (const dependency of ["product", "payment", "payment-provider"]) {
-      await page.locator(`[data-testid=breaker-row][data-dependency="${dependency}"]`).getByTestId("breaker-state")
-        .filter({ hasText: "closed" }).waitFor()
-    }
-    await browser.screenshot(page, "13-admin-breakers")
-    await nav.getByRole("link", { name: "Consumer lag" }).click()
-    const lag = page.locator("[data-testid=consumer-row][data-group=notification]").getByTestId("consumer-lag")
-    await lag.waitFor()
-    assert.match((await lag.textContent()) ?? "", /^\d+$/)
-    await browser.screenshot(page, "14-admin-consumers")
-    await nav.getByRole("link", { name: "Outbox backlog" }).click()
-    await page.getByTestId("outbox-pending").waitFor()
-    await browser.screenshot(page, "15-admin-outbox")
-    await nav.getByRole("link", { name: "Dead letters" }).click()
-    await page.getByTestId("dead-letters-empty").waitFor()
-  }, 240_000)
+      // The other views show what the platform knows.
+      const nav = page.getByRole("navigation", { name: "Console" })
+      await nav.getByRole("link", { name: "Circuit breakers" }).click()
+      for (const dependency of ["product", "payment", "payment-provider"]) {
+        await page.locator(`[data-testid=breaker-row][data-dependency="${dependency}"]`).getByTestId("breaker-state")
+          .filter({ hasText: "closed" }).waitFor()
+      }
+      await browser.screenshot(page, "13-admin-breakers")
+      await nav.getByRole("link", { name: "Consumer lag" }).click()
+      const lag = page.locator("[data-testid=consumer-row][data-group=notification]").getByTestId("consumer-lag")
+      await lag.waitFor()
+      assert.match((await lag.textContent()) ?? "", /^\d+$/)
+      await browser.screenshot(page, "14-admin-consumers")
+      await nav.getByRole("link", { name: "Outbox backlog" }).click()
+      await page.getByTestId("outbox-pending").waitFor()
+      await browser.screenshot(page, "15-admin-outbox")
+      await nav.getByRole("link", { name: "Dead letters" }).click()
+      await page.getByTestId("dead-letters-empty").waitFor()
+    },
+    240_000
+  )
 
   it("is readable at phone width: one column, nothing wider than the screen", async () => {
     const phone = await browser.newPage({ width: 390, height: 844 })

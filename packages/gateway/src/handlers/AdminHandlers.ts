@@ -20,10 +20,11 @@ export const AdminHandlers = HttpApiBuilder.group(ShopApi, "admin", (handlers) =
       .handle("retryRefund", ({ params }) => Effect.andThen(requireAdmin, admin.retryRefund(params.refund_id)))
       .handle("deadLetters", () =>
         Effect.andThen(requireAdmin, Effect.map(admin.deadLetters, (letters) => ({ dead_letters: letters }))))
-      .handle("redriveDeadLetter", ({ params }) => Effect.andThen(requireAdmin, admin.redrive(params.id)))
-      .handle("breakers", () =>
-        Effect.andThen(requireAdmin, Effect.map(admin.breakers, (breakers) => ({ breakers }))))
+      .handle("redriveDeadLetter", ({ params }) =>
+        Effect.andThen(requireAdmin, admin.redrive(params.id)))
+      .handle("breakers", () => Effect.andThen(requireAdmin, Effect.map(admin.breakers, (breakers) => ({ breakers }))))
       .handle("consumers", () =>
         Effect.andThen(requireAdmin, Effect.map(admin.consumers, (consumers) => ({ consumers }))))
-      .handle("outbox", () => Effect.andThen(requireAdmin, admin.outbox))
+      .handle("outbox", () =>
+        Effect.andThen(requireAdmin, admin.outbox))
   }))

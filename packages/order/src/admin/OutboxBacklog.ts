@@ -40,7 +40,7 @@ export const outboxBacklog = Effect.fn("OrderAdmin.outboxBacklog")(function*() {
       pending: types.reduce((sum, t) => sum + t.pending, 0),
       oldestAt: earliest(types.map((t) => t.oldest_at))
     }))
-    .sort((a, b) => a.topic.localeCompare(b.topic))
+    .toSorted((a, b) => a.topic.localeCompare(b.topic))
   return {
     pending: topics.reduce((sum, t) => sum + t.pending, 0),
     oldestAt: earliest(topics.map((t) => t.oldestAt)),

@@ -184,9 +184,7 @@ describe("service identity on gRPC calls", () => {
       PaymentServiceService,
       PaymentAdminServiceService,
       NotificationAdminServiceService
-    ].flatMap((service) =>
-      Object.values(service).map((method) => method.path.slice(1))
-    )
+    ].flatMap((service) => Object.values(service).map((method) => method.path.slice(1)))
     for (const method of methods) assert.property(ShopCallerPolicy, method)
     assert.deepStrictEqual(
       [...edgesOf(ShopCallerPolicy)].toSorted(),

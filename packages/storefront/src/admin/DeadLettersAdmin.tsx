@@ -47,7 +47,7 @@ export const DeadLettersAdmin = (props: { readonly token: string }) => {
                 </th>
                 <td data-label="Type">{letter.type}</td>
                 <td data-label="Attempts">{letter.attempts}</td>
-                <td data-label="Error">{letter.error}</td>
+                <td data-label="Error" class="wrap">{letter.error}</td>
                 <td data-label="Since">{letter.created_at === undefined ? "" : <When at={letter.created_at} />}</td>
                 <td>
                   {letter.notification_id === undefined

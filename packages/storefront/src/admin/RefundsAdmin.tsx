@@ -62,7 +62,7 @@ export const RefundsAdmin = (props: { readonly token: string }) => {
                 <td data-label="Order"><code>{refund.order_id ?? refund.payment_id}</code></td>
                 <td data-label="Amount"><Price cents={refund.amount} currency={refund.currency} /></td>
                 <td data-label="Refusals">{refund.attempts}</td>
-                <td data-label="Processor's last answer" data-testid="refund-last-error">
+                <td data-label="Processor's last answer" data-testid="refund-last-error" class="wrap">
                   {refund.last_error ?? "none"}
                 </td>
                 <td data-label="Parked">

@@ -55,7 +55,7 @@ export const SagasAdmin = (props: { readonly token: string }) => {
                   {saga.failure_reason !== undefined && <span class="muted">will fail: {saga.failure_reason}</span>}
                 </td>
                 <td data-label="Attempts">{saga.attempts}</td>
-                <td data-label="Last error" data-testid="saga-last-error">{saga.last_error ?? "none"}</td>
+                <td data-label="Last error" data-testid="saga-last-error" class="wrap">{saga.last_error ?? "none"}</td>
                 <td data-label="Next attempt"><When at={saga.next_attempt_at} /></td>
                 <td>
                   <button

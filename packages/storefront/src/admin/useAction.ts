@@ -19,7 +19,7 @@ export const useAction = (after: () => void): Action => {
   const [running, setRunning] = useState<string | undefined>(undefined)
   const [outcome, setOutcome] = useState<string | undefined>(undefined)
   const [problem, setProblem] = useState<ApiProblem | undefined>(undefined)
-  const run = <A,>(id: string, act: () => Promise<A>, describe: (result: A) => string) => {
+  const run = <A>(id: string, act: () => Promise<A>, describe: (result: A) => string) => {
     setRunning(id)
     setOutcome(undefined)
     setProblem(undefined)
