@@ -272,6 +272,24 @@ describe("admin API: the operator console's endpoints", () => {
       assert.strictEqual(calls.length, before, "malformed ids never reach a backend")
     }).pipe(Effect.scoped))
 
+  it.live("admin endpoints draw from the rate limits: views as reads, actions as admin writes", () =>
+    Effect.gen(function*() {
+      const baseUrl = yield* startGateway({
+        ORDER_GRPC_ADDR: "127.0.0.1:1",
+        NOTIFICATION_GRPC_ADDR: "127.0.0.1:1",
+        RATE_LIMIT_ORDER_READ: "2/1m",
+        RATE_LIMIT_ADMIN_WRITE: "1/1m"
+      })
+      const admin = yield* Effect.promise(() => sign("user_admin", ["admin"]))
+      const reads = yield* Effect.forEach([1, 2, 3], () => request(baseUrl, "GET", "/api/v1/admin/breakers", admin))
+      assert.deepStrictEqual(reads.map((r) => r.status), [503, 503, 429])
+      const writes = yield* Effect.forEach(
+        [1, 2],
+        () => request(baseUrl, "POST", "/api/v1/admin/sagas/ord_stuck1/retry", admin)
+      )
+      assert.deepStrictEqual(writes.map((r) => r.status), [503, 429])
+    }).pipe(Effect.scoped))
+
   it.live("a backend that is down is a 503 naming the service, never its address", () =>
     Effect.gen(function*() {
       const baseUrl = yield* startGateway({ ORDER_GRPC_ADDR: "127.0.0.1:1", NOTIFICATION_GRPC_ADDR: "127.0.0.1:1" })
