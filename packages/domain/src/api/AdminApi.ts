@@ -23,9 +23,20 @@ export const DeadLetterId = Schema.String.check(
   Schema.isPattern(/^[1-9][0-9]{0,17}$/u, { expected: "a dead letter id (a positive integer)" })
 ).annotate({ identifier: "DeadLetterId" })
 
-/** The steps of a saga that still have work to do. */
-export const SagaStepJson = Schema.Literals(["reserve", "charge", "await_payment", "commit", "refund", "release"])
-  .annotate({ identifier: "SagaStep" })
+/**
+ * The step a saga runs next. Listed sagas are never `confirmed` or `failed`, but a saga an operator retries may end
+ * before the answer is written.
+ */
+export const SagaStepJson = Schema.Literals([
+  "reserve",
+  "charge",
+  "await_payment",
+  "commit",
+  "refund",
+  "release",
+  "confirmed",
+  "failed"
+]).annotate({ identifier: "SagaStep" })
 
 /**
  * A saga that is not ending on its own. `retrying`: its step failed and waits for its next attempt. `stuck`: its step

@@ -1,4 +1,4 @@
-import { decodeInput, OrderId, type SagaId } from "@shop/domain"
+import { decodeInput, OrderId } from "@shop/domain"
 import * as proto from "@shop/proto/order/v1/order_admin"
 import * as GrpcService from "@shop/service-defaults/grpc/GrpcService"
 import { breakerState } from "@shop/service-defaults/resilience/BreakerStates"
@@ -11,7 +11,7 @@ const iso = (at: DateTime.Utc | undefined) => (at === undefined ? "" : DateTime.
 
 const encodeSaga = (saga: SagaSummary): proto.SagaSummary => ({
   orderId: saga.order_id,
-  sagaId: saga.saga_id satisfies SagaId,
+  sagaId: saga.saga_id,
   step: saga.step,
   state: saga.state,
   attempts: saga.attempts,
