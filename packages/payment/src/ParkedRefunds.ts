@@ -1,32 +1,21 @@
-import { Conflict, CurrencyCode, NotFound, OrderId, PaymentId, Price, type ServiceUnavailable } from "@shop/domain"
-import { fromBigInt, Instant } from "@shop/service-defaults/SqlColumns"
-import { Context, Effect, Layer, Option, Schema } from "effect"
-import { SqlClient, SqlSchema } from "effect/sql"
-import { RefundId, type RefundRecord } from "./PaymentRecord.ts"
-import { collapse } from "./PaymentSql.ts"
+import { Conflict, NotFound, type ServiceUnavailable } from "@shop/domain"
+import { Context, Effect, Layer, Option } from "effect"
+import type { PaymentRecord, RefundId, RefundRecord } from "./PaymentRecord.ts"
+import { PaymentRepo } from "./PaymentRepo.ts"
 import { RefundRepo } from "./RefundRepo.ts"
 import { Refunds } from "./Refunds.ts"
 
-/** A parked refund with what an operator needs to judge it: its order, amount and the processor's last answer. */
-export const ParkedRefund = Schema.Struct({
-  id: RefundId,
-  payment_id: PaymentId,
-  order_id: OrderId,
-  amount_cents: fromBigInt(Price),
-  currency: CurrencyCode,
-  attempts: Schema.Int,
-  last_error: Schema.NullOr(Schema.String),
-  reason: Schema.String,
-  created_at: Instant,
-  updated_at: Instant
-})
-export type ParkedRefund = typeof ParkedRefund.Type
+/** A parked refund with its payment: the order and currency an operator needs to judge it. */
+export interface ParkedRefund {
+  readonly refund: RefundRecord
+  readonly payment: PaymentRecord
+}
 
 /**
- * The operator's side of parked refunds (the console, and `npm run refunds` through the same RefundRepo): list them,
- * and send one again. Sending again is the operator's decision made now: the refund is unparked with its attempts
- * reset and sent to the processor at once (Refunds.send, the path every refund takes), so the answer says whether
- * the processor confirmed it, will be asked again (pending), or refused it again (parked once more after
+ * The operator's side of parked refunds, on the same repository as `npm run refunds` (RefundRepo's `parkedRefunds`
+ * and `unparkRefund`). Sending one again is the operator's decision made now: the refund is unparked with its
+ * attempts reset and sent to the processor at once, on the path every refund takes (`Refunds.send`), so the answer
+ * says whether the processor confirmed it, will be asked again (pending), or refused it again (parked once more after
  * REFUND_MAX_ATTEMPTS refusals).
  */
 export class ParkedRefunds extends Context.Service<ParkedRefunds, {
@@ -36,18 +25,25 @@ export class ParkedRefunds extends Context.Service<ParkedRefunds, {
   static readonly layer = Layer.effect(
     ParkedRefunds,
     Effect.gen(function*() {
-      const sql = yield* SqlClient.SqlClient
+      const payments = yield* PaymentRepo
       const repo = yield* RefundRepo
       const refunds = yield* Refunds
-      const parked = SqlSchema.findAll({
-        Request: Schema.Void,
-        Result: ParkedRefund,
-        execute: () =>
-          sql`SELECT r.id, r.payment_id, p.order_id, r.amount_cents, p.currency, r.attempts, r.last_error, r.reason,
-              r.created_at, r.updated_at
-            FROM refunds r JOIN payments p ON p.id = r.payment_id
-            WHERE r.status = 'parked' ORDER BY r.updated_at`
-      })
+
+      // Parked refunds are few (each one is an alert): one look-up of its payment each is fine.
+      const list = Effect.flatMap(
+        repo.parkedRefunds,
+        (parked) =>
+          Effect.forEach(
+            parked,
+            (refund) =>
+              Effect.flatMap(payments.findById(refund.paymentId), (payment) =>
+                Option.isSome(payment)
+                  ? Effect.succeed({ refund, payment: payment.value })
+                  : Effect.die(new Error(`refund ${refund.id} of unknown payment ${refund.paymentId}`)))
+          )
+      ).pipe(
+        Effect.withSpan("ParkedRefunds.list")
+      )
 
       const retry = Effect.fn("ParkedRefunds.retry")(function*(id: RefundId) {
         if (!(yield* repo.unparkRefund(id))) {
@@ -61,7 +57,7 @@ export class ParkedRefunds extends Context.Service<ParkedRefunds, {
         return yield* refunds.send(unparked.value)
       })
 
-      return ParkedRefunds.of({ list: collapse(parked(undefined)), retry })
+      return ParkedRefunds.of({ list, retry })
     })
   )
 }

@@ -21,17 +21,17 @@ export const PaymentAdminGrpcServer = GrpcService.layer(
     return {
       listParkedRefunds: () =>
         Effect.map(parked.list, (refunds) => ({
-          refunds: refunds.map((refund) => ({
+          refunds: refunds.map(({ payment, refund }) => ({
             refundId: refund.id,
-            paymentId: refund.payment_id,
-            orderId: refund.order_id,
-            amountCents: refund.amount_cents,
-            currency: refund.currency,
+            paymentId: refund.paymentId,
+            orderId: payment.orderId,
+            amountCents: refund.amountCents,
+            currency: payment.currency,
             attempts: refund.attempts,
-            lastError: refund.last_error ?? "",
+            lastError: refund.lastError ?? "",
             reason: refund.reason,
-            createdAt: DateTime.formatIso(refund.created_at),
-            updatedAt: DateTime.formatIso(refund.updated_at)
+            createdAt: DateTime.formatIso(refund.createdAt),
+            updatedAt: DateTime.formatIso(refund.updatedAt)
           }))
         })),
       retryRefund: (request) =>
