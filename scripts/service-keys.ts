@@ -1,6 +1,6 @@
 /**
  * `npm run service-keys -- --out <dir>`: makes a fresh set of service keys for a deployment (one Ed25519 key pair
- * per service that calls or serves gRPC: gateway, product, order, payment) and prints how to hand them to
+ * per service that calls or serves gRPC: gateway, product, order, payment, notification) and prints how to hand them to
  * Kubernetes or compose. Existing files are never overwritten. Production services never create keys themselves;
  * they refuse to start without these (and refuse the development keys published in this repository).
  */
@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 
-const services = ["gateway", "product", "order", "payment"] as const
+const services = ["gateway", "product", "order", "payment", "notification"] as const
 
 const { values } = parseArgs({ options: { out: { type: "string" } } })
 if (values.out === undefined) {

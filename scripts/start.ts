@@ -29,6 +29,7 @@ const port = {
   productGrpc: Topology.product.grpcPort + offset,
   orderGrpc: Topology.order.grpcPort + offset,
   paymentGrpc: Topology.payment.grpcPort + offset,
+  notificationGrpc: Topology.notification.grpcPort + offset,
   simulator: Topology.paymentSimulator.httpPort + offset,
   smsSimulator: 8082 + offset,
   notificationHttp: 8083 + offset,
@@ -219,6 +220,7 @@ const addresses = {
   PRODUCT_GRPC_ADDR: target("product", port.productGrpc),
   ORDER_GRPC_ADDR: target("order", port.orderGrpc),
   PAYMENT_GRPC_ADDR: `127.0.0.1:${port.paymentGrpc}`,
+  NOTIFICATION_GRPC_ADDR: target("notification", port.notificationGrpc),
   NOTIFICATION_ADMIN_URL: `http://127.0.0.1:${port.admin("notification")}`
 }
 // Service-to-service keys, created there by each service on its first start (development rules).
@@ -226,7 +228,8 @@ const serviceKeys = { SERVICE_KEYS_DIR: join(dataDir, "service-keys") }
 const grpcPort: Partial<Record<DatabaseService, number>> = {
   product: port.productGrpc,
   order: port.orderGrpc,
-  payment: port.paymentGrpc
+  payment: port.paymentGrpc,
+  notification: port.notificationGrpc
 }
 // Everything starts at once: the services load their code while the databases start, and wait for them
 // (DATABASE_CONNECT_TIMEOUT).

@@ -85,7 +85,7 @@ describe("Kubernetes manifests", () => {
         assert.isAtLeast(pod.terminationGracePeriodSeconds, 20, where)
         const env = new Map((container!.env as Array<Json>).map((e) => [e.name as string, e]))
         assert.strictEqual(env.get("ADMIN_PORT")?.value, String(Topology[name].adminPort), where)
-        if (name !== "gateway" && name !== "notification") {
+        if (name !== "gateway") {
           const grpc = (container!.ports as Array<Json>).find((port) => port.name === "grpc")
           assert.strictEqual(grpc?.containerPort, Topology[name].grpcPort, where)
           assert.strictEqual(env.get("GRPC_PORT")?.value, String(Topology[name].grpcPort), where)
@@ -107,10 +107,12 @@ describe("Kubernetes manifests", () => {
       }
       const config = named(manifests, "ConfigMap", "shop-config")!.data as Record<string, string>
       for (
-        const [key, peer] of [["PRODUCT_GRPC_ADDR", "product"], ["ORDER_GRPC_ADDR", "order"], [
-          "PAYMENT_GRPC_ADDR",
-          "payment"
-        ]] as const
+        const [key, peer] of [
+          ["PRODUCT_GRPC_ADDR", "product"],
+          ["ORDER_GRPC_ADDR", "order"],
+          ["PAYMENT_GRPC_ADDR", "payment"],
+          ["NOTIFICATION_GRPC_ADDR", "notification"]
+        ] as const
       ) {
         // dns:/// + a headless Service: clients see every pod and balance call by call.
         assert.strictEqual(config[key], `dns:///${peer}:${Topology[peer].grpcPort}`)

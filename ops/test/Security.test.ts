@@ -103,7 +103,7 @@ describe("service identities in the deployments", () => {
   })
 
   it("every service that calls or serves gRPC mounts its own private key and every public key", () => {
-    for (const name of ["gateway", "product", "order", "payment"]) {
+    for (const name of ["gateway", "product", "order", "payment", "notification"]) {
       const pod = named(readBase(), "Deployment", name)!.spec.template.spec
       const [container] = pod.containers as Array<Json>
       const env = new Map((container!.env as Array<Json>).map((e) => [e.name, e.value]))

@@ -71,6 +71,7 @@ describe("distributed tracing", () => {
         ...common,
         ...db(notification),
         ADMIN_PORT: String(notificationAdmin),
+        GRPC_PORT: "0", // its admin service is not part of this trace
         NOTIFICATION_HTTP_PORT: String(notificationHttp),
         SMTP_URL: `smtp://127.0.0.1:${mailbox.port}`
       }, output)

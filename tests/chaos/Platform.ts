@@ -18,10 +18,9 @@ export const platformPorts = (offset: number): ReadonlyArray<number> =>
     8082,
     8083,
     2525,
-    ...(["product", "order", "payment"] as const).flatMap((
+    ...(["product", "order", "payment", "notification"] as const).flatMap((
       name
     ) => [Topology[name].grpcPort, Topology[name].adminPort]),
-    Topology.notification.adminPort,
     ...[1, 2, 3, 4, 5].map((i) => 54330 + i)
   ].map((port) => port + offset)
 

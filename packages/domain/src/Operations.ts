@@ -27,7 +27,18 @@ export const OperationErrors = {
   chargePayment: ["PaymentDeclined", "IdempotencyKeyReused", "RequestInProgress", "Conflict"],
   refundPayment: ["NotFound", "Conflict", "IdempotencyKeyReused", "RequestInProgress"],
   getPayment: ["NotFound"],
-  cancelPayment: []
+  cancelPayment: [],
+  // Operations of the operator console: reading fails only when a peer is unreachable; a retry names a saga, refund
+  // or dead letter that may not exist (NotFound) or be in no state to retry (Conflict).
+  listSagas: [],
+  retrySaga: ["NotFound", "Conflict"],
+  outboxBacklog: [],
+  listBreakers: [],
+  listParkedRefunds: [],
+  retryRefund: ["NotFound", "Conflict"],
+  listDeadLetters: [],
+  redriveDeadLetter: ["NotFound", "Conflict"],
+  consumerLag: []
 } as const satisfies Record<string, ReadonlyArray<DomainError["_tag"]>>
 
 /** The name of an operation of the platform. */

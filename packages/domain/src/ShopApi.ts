@@ -1,4 +1,5 @@
 import { HttpApi, OpenApi } from "effect/http-api"
+import { AdminApi } from "./api/AdminApi.ts"
 import { RateLimit } from "./api/Authorization.ts"
 import { HealthApi } from "./api/HealthApi.ts"
 import { documentOpenApi } from "./api/OpenApiDocumentation.ts"
@@ -6,6 +7,7 @@ import { OrdersApi } from "./api/OrdersApi.ts"
 import { ProductsApi } from "./api/ProductsApi.ts"
 import { RequestValidation } from "./api/RequestValidation.ts"
 
+export * from "./api/AdminApi.ts"
 export * from "./api/Authorization.ts"
 export * from "./api/Cursors.ts"
 export * from "./api/HealthApi.ts"
@@ -39,7 +41,7 @@ export const ShopApiVersion = "1.0.0"
  * - Server-side, the gateway provides the `Authorization`, `RateLimit` and `RequestValidation` middlewares.
  */
 export class ShopApi extends HttpApi.make("ShopApi")
-  .add(ProductsApi, OrdersApi, HealthApi)
+  .add(ProductsApi, OrdersApi, HealthApi, AdminApi)
   .middleware(RateLimit)
   .middleware(RequestValidation)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error", errors: "all" })

@@ -44,7 +44,16 @@ describe("ShopApi contract", () => {
       "POST /api/v1/orders",
       "GET /api/v1/orders",
       "GET /api/v1/orders/{id}",
-      "GET /healthz"
+      "GET /healthz",
+      "GET /api/v1/admin/sagas",
+      "POST /api/v1/admin/sagas/{order_id}/retry",
+      "GET /api/v1/admin/refunds",
+      "POST /api/v1/admin/refunds/{refund_id}/retry",
+      "GET /api/v1/admin/dead-letters",
+      "POST /api/v1/admin/dead-letters/{id}/redrive",
+      "GET /api/v1/admin/breakers",
+      "GET /api/v1/admin/consumers",
+      "GET /api/v1/admin/outbox"
     ])
   })
 
@@ -56,6 +65,9 @@ describe("ShopApi contract", () => {
     assert.isTrue(secured("/api/v1/orders", "post"))
     assert.isTrue(secured("/api/v1/orders", "get"))
     assert.isTrue(secured("/api/v1/orders/{id}", "get"))
+    for (const path of Object.keys(spec.paths).filter((each) => each.startsWith("/api/v1/admin/"))) {
+      for (const method of Object.keys(spec.paths[path] as object)) assert.isTrue(secured(path, method), path)
+    }
     assert.isFalse(secured("/api/v1/products", "get"))
     assert.isFalse(secured("/api/v1/products/search", "get"))
     assert.isFalse(secured("/api/v1/products/{id}", "get"))

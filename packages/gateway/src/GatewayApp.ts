@@ -5,6 +5,7 @@ import { HttpApiBuilder } from "effect/http-api"
 import { AuthConfig } from "./auth/AuthConfig.ts"
 import { AuthorizationLive } from "./auth/AuthorizationLive.ts"
 import { JwtVerifier } from "./auth/JwtVerifier.ts"
+import { AdminClient } from "./clients/AdminClient.ts"
 import { BackendHealth, BackendsRoute } from "./clients/BackendHealth.ts"
 import { CatalogReadCache } from "./clients/CatalogReadCache.ts"
 import { OrderClient } from "./clients/OrderClient.ts"
@@ -13,6 +14,7 @@ import { DevelopmentRoutes } from "./development/DevelopmentRoutes.ts"
 import { ApiDocs } from "./docs/ApiDocs.ts"
 import { EdgeMiddleware } from "./edge/EdgeMiddleware.ts"
 import { GatewayConfig } from "./GatewayConfig.ts"
+import { AdminHandlers } from "./handlers/AdminHandlers.ts"
 import { HealthHandlers } from "./handlers/HealthHandlers.ts"
 import { OrdersHandlers } from "./handlers/OrdersHandlers.ts"
 import { ProductsHandlers } from "./handlers/ProductsHandlers.ts"
@@ -31,10 +33,11 @@ const Middlewares = Layer.mergeAll(
   Layer.provide(RateLimitConfig.layer)
 )
 
-const Handlers = Layer.mergeAll(ProductsHandlers, OrdersHandlers, HealthHandlers).pipe(
+const Handlers = Layer.mergeAll(ProductsHandlers, OrdersHandlers, HealthHandlers, AdminHandlers).pipe(
   Layer.provide([
     CatalogReadCache.pipe(Layer.provide(ProductClient.layer)),
     OrderClient.layer,
+    AdminClient.layer,
     BackendHealth.layer
   ]),
   Layer.provide(Middlewares)

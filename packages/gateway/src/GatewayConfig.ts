@@ -26,6 +26,8 @@ export class GatewayConfig extends Context.Service<GatewayConfig, {
   readonly port: number
   readonly productAddress: string
   readonly orderAddress: string
+  /** The notification service's gRPC address: its admin service (dead letters, consumer lag). */
+  readonly notificationAddress: string
   readonly notificationAdminUrl: string
   /** Deadline of catalog and order reads. */
   readonly readDeadline: Duration.Duration
@@ -55,6 +57,9 @@ export class GatewayConfig extends Context.Service<GatewayConfig, {
         ),
         orderAddress: yield* Config.String("ORDER_GRPC_ADDR").pipe(
           Config.withDefault(`127.0.0.1:${Topology.order.grpcPort}`)
+        ),
+        notificationAddress: yield* Config.String("NOTIFICATION_GRPC_ADDR").pipe(
+          Config.withDefault(`127.0.0.1:${Topology.notification.grpcPort}`)
         ),
         notificationAdminUrl: yield* Config.String("NOTIFICATION_ADMIN_URL").pipe(
           Config.withDefault(`http://127.0.0.1:${Topology.notification.adminPort}`)

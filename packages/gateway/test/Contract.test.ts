@@ -165,6 +165,12 @@ describe("gateway contract through the SDK", () => {
           Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`)
         ).toSorted()
         assert.deepStrictEqual(operations, [
+          "GET /api/v1/admin/breakers",
+          "GET /api/v1/admin/consumers",
+          "GET /api/v1/admin/dead-letters",
+          "GET /api/v1/admin/outbox",
+          "GET /api/v1/admin/refunds",
+          "GET /api/v1/admin/sagas",
           "GET /api/v1/orders",
           "GET /api/v1/orders/{id}",
           "GET /api/v1/products",
@@ -172,6 +178,9 @@ describe("gateway contract through the SDK", () => {
           "GET /api/v1/products/{id}",
           "GET /healthz",
           "PATCH /api/v1/products/{id}",
+          "POST /api/v1/admin/dead-letters/{id}/redrive",
+          "POST /api/v1/admin/refunds/{refund_id}/retry",
+          "POST /api/v1/admin/sagas/{order_id}/retry",
           "POST /api/v1/orders",
           "POST /api/v1/products"
         ])

@@ -1,3 +1,4 @@
+import { Conflict, NotFound } from "@shop/domain"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 
@@ -9,13 +10,15 @@ export interface DeadLetter {
   readonly error: string
   readonly attempts: number
   readonly notificationId: string | null
+  readonly createdAt: Date
 }
 
 /** Dead letters not yet redriven, oldest first. */
 export const listDeadLetters = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   return yield* sql<DeadLetter>`
-    SELECT id::text AS id, event_id AS "eventId", type, error, attempts, notification_id AS "notificationId"
+    SELECT id::text AS id, event_id AS "eventId", type, error, attempts, notification_id AS "notificationId",
+      created_at AS "createdAt"
     FROM dead_letters WHERE redriven_at IS NULL ORDER BY id`
 })
 
@@ -43,4 +46,25 @@ export const redrive = (ids: ReadonlyArray<string> = []) =>
       redriven.push(letter)
     }
     return { redriven, skipped }
+  })
+
+/**
+ * Redrives one dead letter, as an operator asks for it by id: NotFound when there is no such dead letter, Conflict
+ * when it was redriven already or stands for an undecodable event (there is no delivery to retry).
+ */
+export const redriveOne = (id: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const [found] = yield* sql<{ readonly redriven: boolean }>`
+      SELECT redriven_at IS NOT NULL AS redriven FROM dead_letters WHERE id = ${id}::bigint`
+    if (found === undefined) return yield* new NotFound({ entity: "dead letter", id })
+    if (found.redriven) return yield* new Conflict({ detail: `dead letter ${id} was redriven already` })
+    const { redriven, skipped } = yield* redrive([id])
+    const [letter] = redriven
+    if (letter !== undefined) return letter
+    return yield* new Conflict({
+      detail: skipped.length > 0
+        ? `dead letter ${id} is an event that could not be decoded: there is no delivery to retry`
+        : `dead letter ${id} was redriven meanwhile`
+    })
   })

@@ -19,6 +19,8 @@ export class OrderConfig extends Context.Service<OrderConfig, {
   readonly breakerFailureThreshold: number
   /** How long a peer's open circuit fails calls at once before letting one probe through. */
   readonly breakerCooldown: Duration.Duration
+  /** A saga that has not moved for this long is shown as stuck on the operator console. */
+  readonly stuckAfter: Duration.Duration
 }>()("order/OrderConfig") {
   static readonly defaults: OrderConfig["Service"] = {
     productAddress: `127.0.0.1:${Topology.product.grpcPort}`,
@@ -33,7 +35,8 @@ export class OrderConfig extends Context.Service<OrderConfig, {
     retryBase: Duration.millis(200),
     retryCap: Duration.seconds(30),
     breakerFailureThreshold: 5,
-    breakerCooldown: Duration.seconds(5)
+    breakerCooldown: Duration.seconds(5),
+    stuckAfter: Duration.minutes(5)
   }
 
   static readonly layer = Layer.effect(
@@ -56,7 +59,8 @@ export class OrderConfig extends Context.Service<OrderConfig, {
         breakerFailureThreshold: yield* Config.Int("ORDER_BREAKER_FAILURE_THRESHOLD").pipe(
           Config.withDefault(d.breakerFailureThreshold)
         ),
-        breakerCooldown: yield* duration("ORDER_BREAKER_COOLDOWN", d.breakerCooldown)
+        breakerCooldown: yield* duration("ORDER_BREAKER_COOLDOWN", d.breakerCooldown),
+        stuckAfter: yield* duration("SAGA_STUCK_AFTER", d.stuckAfter)
       })
     })
   )

@@ -1,6 +1,8 @@
 import { breakerStoreLayer } from "@shop/service-defaults/resilience/BreakerStore"
 import { Layer } from "effect"
+import { SagaAdmin } from "./admin/SagaAdmin.ts"
 import { CheckoutSaga } from "./CheckoutSaga.ts"
+import { PaymentAdminClient } from "./clients/PaymentAdminClient.ts"
 import { PaymentClient } from "./clients/PaymentClient.ts"
 import { ProductClient } from "./clients/ProductClient.ts"
 import { Failpoints } from "./Failpoints.ts"
@@ -25,6 +27,12 @@ export const OrderServicesNoConfig = Orders.layer.pipe(
   Layer.provideMerge(SagaStore.layer),
   Layer.provideMerge(Layer.mergeAll(OrderRepo.layer, RequestClaims.layer, Peers))
 )
+
+/** The operator console's view of the order service: sagas to look at, and the payment service's parked refunds. */
+export const OrderAdminServicesNoConfig = Layer.mergeAll(SagaAdmin.layer, PaymentAdminClient.layer)
+
+/** The operator console's services with their configuration from the environment. */
+export const OrderAdminServicesLive = OrderAdminServicesNoConfig.pipe(Layer.provide(OrderConfig.layer))
 
 /** The production wiring: configuration and failpoints from the environment. */
 export const OrderServicesLive = OrderServicesNoConfig.pipe(

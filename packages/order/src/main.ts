@@ -5,14 +5,21 @@ import { GrpcServerLive } from "@shop/service-defaults/GrpcServerLive"
 import { runService } from "@shop/service-defaults/ServiceMain"
 import { Topology } from "@shop/service-defaults/Topology"
 import { Layer } from "effect"
+import { OrderAdminGrpcServer } from "./grpc/OrderAdminGrpcServer.ts"
 import { OrderGrpcServer } from "./grpc/OrderGrpcServer.ts"
 import { migrations } from "./migrations/index.ts"
-import { OrderServicesLive } from "./OrderServices.ts"
+import { OrderAdminServicesLive, OrderServicesLive } from "./OrderServices.ts"
 
 runService(
   { name: "order", adminPort: Topology.order.adminPort },
   Layer.mergeAll(
-    GrpcServerLive(Topology.order.grpcPort, OrderGrpcServer.pipe(Layer.provide(OrderServicesLive))),
+    GrpcServerLive(
+      Topology.order.grpcPort,
+      Layer.mergeAll(
+        OrderGrpcServer.pipe(Layer.provide(OrderServicesLive)),
+        OrderAdminGrpcServer.pipe(Layer.provide(OrderAdminServicesLive))
+      )
+    ),
     OutboxRelayLive.pipe(Layer.provide(EventBusLive))
   ).pipe(
     Layer.provide(DatabaseLive({ database: Topology.order.database, migrations }))

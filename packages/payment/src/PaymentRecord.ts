@@ -83,7 +83,9 @@ export const RefundRecord = Schema.Struct({
   /** Attempts the processor did not confirm, and why the last one was not. */
   attempts: Schema.Int,
   lastError: NullAsUndefined(Schema.String),
-  createdAt: Instant
+  createdAt: Instant,
+  /** Its last change: for a parked refund, when it was parked. */
+  updatedAt: Instant
 })
 export type RefundRecord = typeof RefundRecord.Type
 
@@ -96,7 +98,8 @@ export const RefundRow = RefundRecord.pipe(Schema.encodeKeys({
   failureReason: "failure_reason",
   idempotencyKey: "idempotency_key",
   lastError: "last_error",
-  createdAt: "created_at"
+  createdAt: "created_at",
+  updatedAt: "updated_at"
 }))
 
 const present = <K extends string, A>(key: K, value: A | undefined) =>

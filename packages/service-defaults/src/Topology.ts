@@ -7,7 +7,7 @@ export const Topology = {
   product: { grpcPort: 50051, adminPort: 9101, database: "shop_product" },
   order: { grpcPort: 50052, adminPort: 9102, database: "shop_order" },
   payment: { grpcPort: 50053, adminPort: 9103, database: "shop_payment" },
-  notification: { adminPort: 9104, database: "shop_notification" },
+  notification: { grpcPort: 50054, adminPort: 9104, database: "shop_notification" },
   paymentSimulator: { httpPort: 8081 }
 } as const
 
@@ -16,5 +16,5 @@ export const databaseServices = ["product", "order", "payment", "notification"] 
 export type DatabaseService = (typeof databaseServices)[number]
 
 /** Services that serve gRPC. */
-export const grpcServices = ["product", "order", "payment"] as const
+export const grpcServices = ["product", "order", "payment", "notification"] as const
 export type GrpcService = (typeof grpcServices)[number]

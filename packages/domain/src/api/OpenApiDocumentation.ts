@@ -1,5 +1,6 @@
 import { OpenApi } from "effect/http-api"
 import { ProblemTypes } from "../ProblemCatalog.ts"
+import * as AdminExamples from "./AdminApiExamples.ts"
 import * as Examples from "./OpenApiExamples.ts"
 
 /**
@@ -128,6 +129,44 @@ const operations: Record<string, OperationDocumentation> = {
     parameters: { limit: 20, status: "confirmed" },
     responses: { "200": [{ summary: "The caller's orders", value: Examples.orderList }] },
     link: true
+  },
+  "admin.sagas": {
+    responses: { "200": [{ summary: "A saga waiting for its refund", value: { sagas: [AdminExamples.saga] } }] }
+  },
+  "admin.retrySaga": {
+    parameters: { order_id: AdminExamples.saga.order_id },
+    responses: { "200": [{ summary: "The saga, due now", value: AdminExamples.retriedSaga }] }
+  },
+  "admin.refunds": {
+    responses: {
+      "200": [{ summary: "A refund the processor refused", value: { refunds: [AdminExamples.parkedRefund] } }]
+    }
+  },
+  "admin.retryRefund": {
+    parameters: { refund_id: AdminExamples.parkedRefund.refund_id },
+    responses: { "200": [{ summary: "Confirmed by the processor", value: AdminExamples.refundRetried }] }
+  },
+  "admin.deadLetters": {
+    responses: {
+      "200": [{ summary: "An SMS that failed", value: { dead_letters: [AdminExamples.deadLetter] } }]
+    }
+  },
+  "admin.redriveDeadLetter": {
+    parameters: { id: AdminExamples.deadLetter.id },
+    responses: { "200": [{ summary: "Back in the delivery queue", value: AdminExamples.deadLetter }] }
+  },
+  "admin.breakers": {
+    responses: {
+      "200": [{ summary: "The processor's breaker open", value: { breakers: AdminExamples.breakers } }]
+    }
+  },
+  "admin.consumers": {
+    responses: {
+      "200": [{ summary: "The notification consumer", value: { consumers: AdminExamples.consumers } }]
+    }
+  },
+  "admin.outbox": {
+    responses: { "200": [{ summary: "Two events not published yet", value: AdminExamples.outboxBacklog }] }
   },
   "health.check": {
     responses: {

@@ -9,6 +9,9 @@ export const routeClassOf = (group: HttpApiGroup.Top, endpoint: HttpApiEndpoint.
       return read ? "catalog-read" : "admin-write"
     case "orders":
       return read ? "order-read" : "order-write"
+    // The operator console: its views read like order pages (a few a minute each), its actions are admin writes.
+    case "admin":
+      return read ? "order-read" : "admin-write"
     default:
       return undefined
   }

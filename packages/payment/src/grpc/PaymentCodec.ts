@@ -52,7 +52,8 @@ const paymentStatus = (payment: Payment): PaymentStatus => {
   }
 }
 
-const refundStatus = {
+/** A refund status of the domain, as shop.payment.v1 spells it. */
+export const refundStatus = {
   pending: RefundStatus.PENDING,
   succeeded: RefundStatus.SUCCEEDED,
   failed: RefundStatus.FAILED,

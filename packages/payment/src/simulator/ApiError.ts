@@ -53,6 +53,15 @@ export const unrecognizedUrl = (method: string, url: string) =>
 export const cardDeclined = (code: string, declineCode: string, message: string) =>
   new ApiError({ status: 402, type: "card_error", code, declineCode, message })
 
+/** An injected refusal of a refund (fault `refund_refusal_rate`): nothing was refunded, and nothing is stored. */
+export const refundRefused = new ApiError({
+  status: 402,
+  type: "card_error",
+  code: "refund_refused",
+  declineCode: "refund_refused",
+  message: "Injected refusal: the refund was not made."
+})
+
 export const requestInProgress = new ApiError({
   status: 409,
   type: "idempotency_error",

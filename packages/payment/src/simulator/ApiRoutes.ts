@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
-import { type ApiError, invalidRequest, unrecognizedUrl } from "./ApiError.ts"
+import { type ApiError, invalidRequest, refundRefused, unrecognizedUrl } from "./ApiError.ts"
 import { addLatency, dropConnection, withFaults } from "./FaultInjection.ts"
 import { Faults } from "./Faults.ts"
 import { fingerprint, IdempotencyStore } from "./IdempotencyStore.ts"
@@ -61,13 +61,16 @@ export const ApiRoutes = HttpRouter.use(Effect.fnUntraced(function*(router) {
   const idempotentPost = <P>(
     endpoint: string,
     parse: (body: unknown) => Effect.Effect<P, ApiError>,
-    execute: (params: P, key: string) => Effect.Effect<unknown, ApiError>
+    execute: (params: P, key: string) => Effect.Effect<unknown, ApiError>,
+    options: { readonly refusable?: boolean } = {}
   ) =>
     faulty((decision) =>
       Effect.gen(function*() {
         const key = yield* idempotencyKey
         const body = yield* jsonBody
         const params = yield* parse(body)
+        // An injected refusal is a rejection before execution: not stored, so the same key works once it is off.
+        if (options.refusable === true && decision.refuseRefund) return yield* refundRefused
         const outcome = yield* store.run(
           endpoint,
           key,
@@ -120,7 +123,7 @@ export const ApiRoutes = HttpRouter.use(Effect.fnUntraced(function*(router) {
   yield* router.add(
     "POST",
     "/v1/refunds",
-    idempotentPost("POST /v1/refunds", decode(RefundParams), (params) => ledger.refund(params))
+    idempotentPost("POST /v1/refunds", decode(RefundParams), (params) => ledger.refund(params), { refusable: true })
   )
   yield* router.add("GET", "/v1/charges", lookup(searchCharges))
   yield* router.add("GET", "/v1/charges/:id", lookup(Effect.flatMap(pathId, ledger.getCharge)))

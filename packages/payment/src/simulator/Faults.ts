@@ -18,7 +18,12 @@ export const FaultConfig = Schema.Struct({
   /** Share of charges and refunds performed and stored, whose connection is then destroyed without a reply. */
   drop_after_charge_rate: zeroByDefault(Rate),
   /** Share of requests answered 429 with `Retry-After: 1`. */
-  rate_limit_rate: zeroByDefault(Rate)
+  rate_limit_rate: zeroByDefault(Rate),
+  /**
+   * Share of refunds refused (402 `refund_refused`) without doing anything, the way a processor refuses a refund it
+   * will not make (a disputed or closed account): the refusal the payment service parks after REFUND_MAX_ATTEMPTS.
+   */
+  refund_refusal_rate: zeroByDefault(Rate)
 })
 export type FaultConfig = typeof FaultConfig.Type
 
@@ -28,7 +33,8 @@ export const noFaults: FaultConfig = {
   latency_jitter_ms: 0,
   hang_rate: 0,
   drop_after_charge_rate: 0,
-  rate_limit_rate: 0
+  rate_limit_rate: 0,
+  refund_refusal_rate: 0
 }
 
 const fromEnv = (schema: typeof Rate | typeof Millis, name: string) =>
@@ -41,7 +47,8 @@ export const FaultConfigFromEnv: Config.Config<FaultConfig> = Config.all({
   latency_jitter_ms: fromEnv(Millis, "SIMULATOR_LATENCY_JITTER_MS"),
   hang_rate: fromEnv(Rate, "SIMULATOR_HANG_RATE"),
   drop_after_charge_rate: fromEnv(Rate, "SIMULATOR_DROP_AFTER_CHARGE_RATE"),
-  rate_limit_rate: fromEnv(Rate, "SIMULATOR_RATE_LIMIT_RATE")
+  rate_limit_rate: fromEnv(Rate, "SIMULATOR_RATE_LIMIT_RATE"),
+  refund_refusal_rate: fromEnv(Rate, "SIMULATOR_REFUND_REFUSAL_RATE")
 })
 
 /** What happens to one request, drawn when it arrives. */
@@ -50,9 +57,11 @@ export interface FaultDecision {
   /** Answered instead of the real response (or, for `hang`, never answered). */
   readonly failure: "rate_limit" | "error_500" | "error_503" | "hang" | undefined
   readonly dropAfterCharge: boolean
+  /** A refund is refused before anything is done (other requests ignore it). */
+  readonly refuseRefund: boolean
 }
 
-const noFault: FaultDecision = { latencyMillis: 0, failure: undefined, dropAfterCharge: false }
+const noFault: FaultDecision = { latencyMillis: 0, failure: undefined, dropAfterCharge: false, refuseRefund: false }
 
 /**
  * The runtime fault settings and the dice. With a seed the dice are a seeded PRNG, so a test that sends the same
@@ -89,7 +98,12 @@ export class Faults extends Context.Service<Faults, {
             : roll(c.hang_rate)
             ? "hang"
             : undefined
-          return { latencyMillis: c.latency_ms + jitter, failure, dropAfterCharge: roll(c.drop_after_charge_rate) }
+          return {
+            latencyMillis: c.latency_ms + jitter,
+            failure,
+            dropAfterCharge: roll(c.drop_after_charge_rate),
+            refuseRefund: roll(c.refund_refusal_rate)
+          }
         })
 
         const faults = Faults.of({

@@ -42,6 +42,27 @@ describe("simulator: fault injection", () => {
       assert.isUndefined(retry.headers["idempotent-replayed"])
     }))
 
+  it.live("refund_refusal_rate 1: refunds are refused (402) and nothing is stored; charges go on; off, the key works", () =>
+    Effect.gen(function*() {
+      const api = simulatorClient(yield* startSimulator())
+      const charged = yield* api.charge(chargeBody("o-1"), "charge-1")
+      assert.strictEqual(charged.status, 200)
+      yield* api.setFaults({ refund_refusal_rate: 1 })
+      for (let i = 0; i < 3; i++) {
+        const refused = yield* api.refund({ charge: charged.body.id }, "refund-1")
+        assert.strictEqual(refused.status, 402)
+        assert.strictEqual(refused.body.error.type, "card_error")
+        assert.strictEqual(refused.body.error.code, "refund_refused")
+      }
+      assert.strictEqual((yield* api.charge(chargeBody("o-2"), "charge-2")).status, 200)
+      assert.deepStrictEqual((yield* api.ledger).refunds, [])
+      yield* api.setFaults({})
+      const refunded = yield* api.refund({ charge: charged.body.id }, "refund-1")
+      assert.strictEqual(refunded.status, 200)
+      assert.isUndefined(refunded.headers["idempotent-replayed"])
+      assert.lengthOf((yield* api.ledger).refunds, 1)
+    }))
+
   it.live("rate_limit_rate 1: 429 with Retry-After: 1", () =>
     Effect.gen(function*() {
       const api = simulatorClient(yield* startSimulator({ faults: { rate_limit_rate: 1 } }))

@@ -8,9 +8,14 @@ type Transport = Layer.Layer<
   Layer.Error<typeof KafkaEventBus.layer> | Layer.Error<typeof PgEventLog.layer>
 >
 
+/** The transport the configuration picks: `kafka` when `KAFKA_BROKERS` is set, else `event_log`. */
+export const configuredTransport = Effect.map(
+  Config.String("KAFKA_BROKERS").pipe(Config.withDefault("")),
+  (brokers): "kafka" | "event_log" => (brokers === "" ? "event_log" : "kafka")
+)
+
 /** Kafka when `KAFKA_BROKERS` is set, else the PostgreSQL event log at `EVENT_LOG_URL`: configuration, not a fork. */
 export const EventBusLive = Layer.unwrap(Effect.gen(function*() {
-  const brokers = yield* Config.String("KAFKA_BROKERS").pipe(Config.withDefault(""))
-  const transport: Transport = brokers === "" ? PgEventLog.layer : KafkaEventBus.layer
+  const transport: Transport = (yield* configuredTransport) === "event_log" ? PgEventLog.layer : KafkaEventBus.layer
   return transport
 }))

@@ -26,7 +26,22 @@ export const ShopCallerPolicy: CallerPolicy = {
   "shop.payment.v1.PaymentService/ProcessPayment": ["order"],
   "shop.payment.v1.PaymentService/RefundPayment": ["order"],
   "shop.payment.v1.PaymentService/GetPayment": ["order"],
-  "shop.payment.v1.PaymentService/CancelPayment": ["order"]
+  "shop.payment.v1.PaymentService/CancelPayment": ["order"],
+  // The operator console: the gateway (which admits only the admin role) reads and retries sagas, the outbox, the
+  // breakers and parked refunds through order, which alone may reach payment; dead letters and consumer lag are
+  // notification's own.
+  "shop.order.v1.OrderAdminService/ListSagas": ["gateway"],
+  "shop.order.v1.OrderAdminService/RetrySaga": ["gateway"],
+  "shop.order.v1.OrderAdminService/GetOutboxBacklog": ["gateway"],
+  "shop.order.v1.OrderAdminService/ListBreakers": ["gateway"],
+  "shop.order.v1.OrderAdminService/ListParkedRefunds": ["gateway"],
+  "shop.order.v1.OrderAdminService/RetryRefund": ["gateway"],
+  "shop.payment.v1.PaymentAdminService/ListParkedRefunds": ["order"],
+  "shop.payment.v1.PaymentAdminService/RetryRefund": ["order"],
+  "shop.payment.v1.PaymentAdminService/GetProcessorBreaker": ["order"],
+  "shop.notification.v1.NotificationAdminService/ListDeadLetters": ["gateway"],
+  "shop.notification.v1.NotificationAdminService/RedriveDeadLetter": ["gateway"],
+  "shop.notification.v1.NotificationAdminService/ListConsumerLag": ["gateway"]
 }
 
 /** The services a policy names as callers. */

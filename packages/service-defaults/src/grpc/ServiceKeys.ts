@@ -23,7 +23,8 @@ export const PublishedKeyFingerprints: ReadonlySet<string> = new Set<string>([
   "1el-AyL361F1I_VyYi3mTBjiclQ-ERFFTiZZkwa3SDc",
   "dqnJIqLaqsxAi5ZbDSnlQL_SRmLpae24o1H_vmh5b3Y",
   "sGaR4Apcq8mKYN7vsmoGb0zS6HygZSjBCv3CF0rPIXA",
-  "0kOn1q3iQl8lnRtmy8xmgGkBJCBgqh16wjwYiIBsOtk"
+  "0kOn1q3iQl8lnRtmy8xmgGkBJCBgqh16wjwYiIBsOtk",
+  "HcND8C1X4JTBg5QcUz51iPKippotV-W72a5B_TuOmjw"
 ])
 
 /** Why the keys cannot be used; the message is for the operator at start-up. */

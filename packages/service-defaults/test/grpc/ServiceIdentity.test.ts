@@ -1,7 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as grpc from "@grpc/grpc-js"
+import { NotificationAdminServiceService } from "@shop/proto/notification/v1/notification_admin"
 import { OrderServiceService } from "@shop/proto/order/v1/order"
+import { OrderAdminServiceService } from "@shop/proto/order/v1/order_admin"
 import { PaymentServiceService } from "@shop/proto/payment/v1/payment"
+import { PaymentAdminServiceService } from "@shop/proto/payment/v1/payment_admin"
 import { ProductServiceService } from "@shop/proto/product/v1/product"
 import { Effect, Layer } from "effect"
 import { generateKeyPairSync } from "node:crypto"
@@ -173,14 +176,19 @@ describe("service identity on gRPC calls", () => {
     assert.lengthOf(openKeyRing({ dir, self: "gateway", production: false }).publicKeys("order"), 1)
   })
 
-  it("the policy names every RPC of the platform, and implies exactly the platform's four gRPC edges", () => {
-    const methods = [ProductServiceService, OrderServiceService, PaymentServiceService].flatMap((service) =>
-      Object.values(service).map((method) => method.path.slice(1))
-    )
+  it("the policy names every RPC of the platform, and implies exactly the platform's five gRPC edges", () => {
+    const methods = [
+      ProductServiceService,
+      OrderServiceService,
+      OrderAdminServiceService,
+      PaymentServiceService,
+      PaymentAdminServiceService,
+      NotificationAdminServiceService
+    ].flatMap((service) => Object.values(service).map((method) => method.path.slice(1)))
     for (const method of methods) assert.property(ShopCallerPolicy, method)
     assert.deepStrictEqual(
       [...edgesOf(ShopCallerPolicy)].toSorted(),
-      ["gateway->order", "gateway->product", "order->payment", "order->product"]
+      ["gateway->notification", "gateway->order", "gateway->product", "order->payment", "order->product"]
     )
   })
 })

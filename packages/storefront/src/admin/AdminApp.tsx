@@ -3,19 +3,23 @@ import { SignInPanel } from "../components/SignInPanel.tsx"
 import type { Location } from "../state/Router.ts"
 import { isAdmin, session } from "../state/Session.ts"
 import { useStore } from "../state/Store.ts"
-import { type ComingView, comingViews, NotAvailableYet } from "./NotAvailableYet.tsx"
+import { BreakersAdmin } from "./BreakersAdmin.tsx"
+import { ConsumersAdmin } from "./ConsumersAdmin.tsx"
+import { DeadLettersAdmin } from "./DeadLettersAdmin.tsx"
+import { operationsViews } from "./OperationsViews.ts"
 import { OrdersAdmin } from "./OrdersAdmin.tsx"
+import { OutboxAdmin } from "./OutboxAdmin.tsx"
 import { Overview } from "./Overview.tsx"
 import { ProductsAdmin } from "./ProductsAdmin.tsx"
+import { RefundsAdmin } from "./RefundsAdmin.tsx"
+import { SagasAdmin } from "./SagasAdmin.tsx"
 
 const sections: ReadonlyArray<readonly [string, string]> = [
   ["", "Overview"],
   ["products", "Products"],
   ["orders", "Orders"],
-  ...Object.entries(comingViews).map(([path, view]) => [path, view.title] as const)
+  ...Object.entries(operationsViews).map(([path, view]) => [path, view.title] as const)
 ]
-
-const isComing = (section: string): section is ComingView => section in comingViews
 
 /** `/admin`: the operator console, for users with the admin role. Loaded apart from the storefront's bundle. */
 export const AdminApp = (props: { readonly location: Location; readonly section: string }) => {
@@ -43,7 +47,12 @@ export const AdminApp = (props: { readonly location: Location; readonly section:
     if (section === "") return <Overview />
     if (section === "products") return <ProductsAdmin token={signedIn.token} location={props.location} />
     if (section === "orders") return <OrdersAdmin token={signedIn.token} location={props.location} />
-    if (isComing(section)) return <NotAvailableYet view={section} />
+    if (section === "sagas") return <SagasAdmin token={signedIn.token} />
+    if (section === "refunds") return <RefundsAdmin token={signedIn.token} />
+    if (section === "dead-letters") return <DeadLettersAdmin token={signedIn.token} />
+    if (section === "breakers") return <BreakersAdmin token={signedIn.token} />
+    if (section === "consumers") return <ConsumersAdmin token={signedIn.token} />
+    if (section === "outbox") return <OutboxAdmin token={signedIn.token} />
     return (
       <section>
         <h1 tabIndex={-1}>No such view</h1>
@@ -59,7 +68,6 @@ export const AdminApp = (props: { readonly location: Location; readonly section:
             <li key={path}>
               <Link href={path === "" ? "/admin" : `/admin/${path}`} current={section === path}>
                 {title}
-                {isComing(path) && <span class="soon"> · soon</span>}
               </Link>
             </li>
           ))}

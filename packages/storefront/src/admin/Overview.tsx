@@ -4,7 +4,7 @@ import { shop } from "../api/Shop.ts"
 import { Link } from "../components/Link.tsx"
 import { ProblemMessage } from "../components/ProblemMessage.tsx"
 import { useLoad } from "../state/useLoad.ts"
-import { comingViews } from "./NotAvailableYet.tsx"
+import { operationsViews } from "./OperationsViews.ts"
 
 const HealthTable = (props: { readonly services: NonNullable<HealthReport["services"]> }) => (
   <table class="lines compact">
@@ -63,9 +63,9 @@ export const Overview = () => {
         <li>
           <Link href="/admin/orders">Orders</Link>: orders by status.
         </li>
-        {Object.entries(comingViews).map(([path, view]) => (
+        {Object.entries(operationsViews).map(([path, view]) => (
           <li key={path}>
-            <Link href={`/admin/${path}`}>{view.title}</Link>: <span class="muted">not available yet</span>
+            <Link href={`/admin/${path}`}>{view.title}</Link>: {view.what}.
           </li>
         ))}
       </ul>

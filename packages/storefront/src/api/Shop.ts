@@ -124,6 +124,19 @@ export const shop = {
     get: (token: string, id: OrderId) => call(token, (c) => c.shop.orders.get({ params: { id } })),
     list: (token: string, query: ListOrdersQuery) => call(token, (c) => c.shop.orders.list({ query }))
   },
+  admin: {
+    sagas: (token: string) => call(token, (c) => c.shop.admin.sagas()),
+    retrySaga: (token: string, orderId: OrderId) =>
+      call(token, (c) => c.shop.admin.retrySaga({ params: { order_id: orderId } })),
+    refunds: (token: string) => call(token, (c) => c.shop.admin.refunds()),
+    retryRefund: (token: string, refundId: string) =>
+      call(token, (c) => c.shop.admin.retryRefund({ params: { refund_id: refundId } })),
+    deadLetters: (token: string) => call(token, (c) => c.shop.admin.deadLetters()),
+    redrive: (token: string, id: string) => call(token, (c) => c.shop.admin.redriveDeadLetter({ params: { id } })),
+    breakers: (token: string) => call(token, (c) => c.shop.admin.breakers()),
+    consumers: (token: string) => call(token, (c) => c.shop.admin.consumers()),
+    outbox: (token: string) => call(token, (c) => c.shop.admin.outbox())
+  },
   health: {
     /** The health of the gateway's backends; a required one down is an `Unhealthy` problem with the same map. */
     check: () => call(undefined, (c) => c.shop.health.check())
