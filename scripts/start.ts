@@ -153,7 +153,7 @@ const stopAll = async (signal: NodeJS.Signals) => {
   if (stopping) return
   stopping = true
   console.log(`\nstopping Shop Mesh (${signal})...`)
-  const exits = procs.reverse().map((proc) =>
+  const exits = procs.toReversed().map((proc) =>
     new Promise<void>((done) => {
       const child = proc.child
       if (!child || child.exitCode !== null || child.signalCode !== null) return done()

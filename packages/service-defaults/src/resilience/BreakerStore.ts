@@ -31,7 +31,7 @@ const isStoreError = (error: CircuitBreaker.CircuitBreakerError) => error.reason
  * call still records its outcome in Redis, so failures count across replicas as before. An open or half-open
  * circuit, a probe, a transition or a failure here always goes back to Redis.
  */
-export const layerStoreFallback = (prefix: string, options: { readonly closedFor?: Duration.Input } = {}) =>
+export const layerStoreFallback = (prefix: string, settings: { readonly closedFor?: Duration.Input } = {}) =>
   Layer.effect(
     CircuitBreaker.CircuitBreakerStore,
     Effect.gen(function*() {
@@ -43,7 +43,7 @@ export const layerStoreFallback = (prefix: string, options: { readonly closedFor
       const local = yield* CircuitBreaker.CircuitBreakerStore.pipe(Effect.provide(CircuitBreaker.layerStoreMemory()))
       const admitLocally = (key: string) =>
         Effect.map(local.admit(key), (admission) => ({ ...admission, generation: -admission.generation - 1 }))
-      const closedForMillis = Duration.toMillis(Duration.fromInputUnsafe(options.closedFor ?? "1 second"))
+      const closedForMillis = Duration.toMillis(Duration.fromInputUnsafe(settings.closedFor ?? "1 second"))
       const closed = new Map<string, { readonly admission: CircuitBreaker.Admission; readonly until: number }>()
       const admitShared = (key: string) =>
         Effect.suspend(() => {
