@@ -30,6 +30,7 @@ export const OperationErrors = {
   cancelPayment: [],
   // Operations of the operator console: reading fails only when a peer is unreachable; a retry names a saga, refund
   // or dead letter that may not exist (NotFound) or be in no state to retry (Conflict).
+  listAllOrders: ["ValidationError"],
   listSagas: [],
   retrySaga: ["NotFound", "Conflict"],
   outboxBacklog: [],

@@ -45,6 +45,7 @@ describe("ShopApi contract", () => {
       "GET /api/v1/orders",
       "GET /api/v1/orders/{id}",
       "GET /healthz",
+      "GET /api/v1/admin/orders",
       "GET /api/v1/admin/sagas",
       "POST /api/v1/admin/sagas/{order_id}/retry",
       "GET /api/v1/admin/refunds",

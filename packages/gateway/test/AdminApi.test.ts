@@ -1,8 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Conflict, NotFound } from "@shop/domain"
 import { NotificationAdminServiceService } from "@shop/proto/notification/v1/notification_admin"
+import { type Order, OrderStatus } from "@shop/proto/order/v1/order"
 import { OrderAdminServiceService, type SagaSummary } from "@shop/proto/order/v1/order_admin"
-import { RefundStatus } from "@shop/proto/payment/v1/payment"
+import { PaymentStatus, RefundStatus } from "@shop/proto/payment/v1/payment"
 import * as GrpcServer from "@shop/service-defaults/grpc/GrpcServer"
 import * as GrpcService from "@shop/service-defaults/grpc/GrpcService"
 import { Context, Effect, Layer } from "effect"
@@ -23,11 +24,39 @@ const saga: SagaSummary = {
   failureReason: "reservation_expired"
 }
 
+/** A customer's confirmed order, as the order service lists it to the console. */
+const customerOrder: Order = {
+  orderId: "ord_customer1",
+  userId: "user_customer",
+  status: OrderStatus.CONFIRMED,
+  items: [{ productId: "prod_lamp1", quantity: 1, unitPriceCents: 4999, name: "Desk Lamp" }],
+  totalCents: 4999,
+  currency: "USD",
+  sagaId: "saga_customer1",
+  paymentStatus: PaymentStatus.SUCCEEDED,
+  paymentId: "pay_customer1",
+  trackingNumber: "TRK123456789",
+  failureReason: "",
+  createdAt: at,
+  confirmedAt: at,
+  shippingAddress: { street: "1 Main St", city: "Springfield", state: "IL", zip: "62701" },
+  idempotencyKey: "key_customer1",
+  updatedAt: at,
+  paymentMethod: "pm_card_visa",
+  email: "customer@example.com",
+  phone: ""
+}
+
 /** Admin backends on a real gRPC server that count every call, so a refused request is seen never to reach them. */
 const startBackends = Effect.gen(function*() {
   const calls: Array<string> = []
   const seen = <A>(name: string, answer: Effect.Effect<A, any>) => Effect.suspend(() => (calls.push(name), answer))
   const order = GrpcService.layer(OrderAdminServiceService, {
+    listAllOrders: ({ limit, status }) =>
+      seen(
+        `listAllOrders ${status}`,
+        Effect.succeed({ orders: [customerOrder], total: 3, page: 1, limit, nextCursor: "next1" })
+      ),
     listSagas: () => seen("listSagas", Effect.succeed({ sagas: [saga] })),
     retrySaga: ({ orderId }) =>
       seen(
@@ -143,6 +172,7 @@ const request = (baseUrl: string, method: string, path: string, token?: string) 
   })
 
 const endpoints = [
+  ["GET", "/api/v1/admin/orders"],
   ["GET", "/api/v1/admin/sagas"],
   ["POST", "/api/v1/admin/sagas/ord_stuck1/retry"],
   ["GET", "/api/v1/admin/refunds"],
@@ -179,6 +209,18 @@ describe("admin API: the operator console's endpoints", () => {
       const admin = yield* Effect.promise(() => sign("user_admin", ["admin"]))
       const get = (path: string) => request(baseUrl, "GET", path, admin)
       const post = (path: string) => request(baseUrl, "POST", path, admin)
+
+      // every customer's orders, by status, paged like the caller's own list
+      const orders = yield* get("/api/v1/admin/orders?status=confirmed&limit=1")
+      assert.strictEqual(orders.status, 200)
+      assert.deepStrictEqual(
+        [
+          orders.body.orders.map((o: any) => [o.order_id, o.user_id, o.status]),
+          orders.body.total,
+          orders.body.has_more
+        ],
+        [[["ord_customer1", "user_customer", "confirmed"]], 3, true]
+      )
 
       const sagas = yield* get("/api/v1/admin/sagas")
       assert.strictEqual(sagas.status, 200)
@@ -232,6 +274,7 @@ describe("admin API: the operator console's endpoints", () => {
         topics: [{ topic: "shop.orders", pending: 3, oldest_at: at }]
       })
       assert.deepStrictEqual(calls, [
+        `listAllOrders ${OrderStatus.CONFIRMED}`,
         "listSagas",
         "retrySaga",
         "listParkedRefunds",

@@ -168,6 +168,7 @@ describe("gateway contract through the SDK", () => {
           "GET /api/v1/admin/breakers",
           "GET /api/v1/admin/consumers",
           "GET /api/v1/admin/dead-letters",
+          "GET /api/v1/admin/orders",
           "GET /api/v1/admin/outbox",
           "GET /api/v1/admin/refunds",
           "GET /api/v1/admin/sagas",

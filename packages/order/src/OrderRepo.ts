@@ -40,9 +40,12 @@ export class OrderRepo extends Context.Service<OrderRepo, {
     userId: UserId,
     key: Order["idempotencyKey"]
   ) => Effect.Effect<Option.Option<StoredOrder>, ServiceUnavailable>
-  /** A page of the user's orders, only those in `status` when one is given (filtered in the query). */
+  /**
+   * A page of the user's orders (every user's when `userId` is undefined: the operator console), only those in
+   * `status` when one is given (filtered in the query).
+   */
   readonly list: (
-    userId: UserId,
+    userId: UserId | undefined,
     request: PageRequest,
     status?: OrderStatus | undefined
   ) => Effect.Effect<OrderPage, ServiceUnavailable>
@@ -140,15 +143,19 @@ export class OrderRepo extends Context.Service<OrderRepo, {
 
       // The filter is part of every query of a listing (rows, count and the cursor's continuation), so pages are
       // full, `total` counts the matching orders only and a cursor continues among them.
-      const matching = (userId: UserId, status: OrderStatus | undefined) =>
-        sql.and([sql`user_id = ${userId}`, ...(status === undefined ? [] : [sql`status = ${status}`])])
+      // `userId` undefined: every user's orders (the operator console).
+      const matching = (userId: UserId | undefined, status: OrderStatus | undefined) =>
+        sql.and([
+          userId === undefined ? sql`TRUE` : sql`user_id = ${userId}`,
+          ...(status === undefined ? [] : [sql`status = ${status}`])
+        ])
 
       const decodeRows = Schema.decodeUnknownEffect(Schema.Array(OrderRow))
-      const countOf = (userId: UserId, status: OrderStatus | undefined) =>
+      const countOf = (userId: UserId | undefined, status: OrderStatus | undefined) =>
         sql<{ readonly n: number }>`SELECT count(*)::int AS n FROM orders WHERE ${matching(userId, status)}`
 
       const list = Effect.fn("OrderRepo.list")(
-        function*(userId: UserId, request: PageRequest, status?: OrderStatus | undefined) {
+        function*(userId: UserId | undefined, request: PageRequest, status?: OrderStatus | undefined) {
           const [count] = yield* countOf(userId, status)
           const rows = yield* decodeRows(
             request._tag === "Page"

@@ -28,8 +28,8 @@ export const OrderServicesNoConfig = Orders.layer.pipe(
   Layer.provideMerge(Layer.mergeAll(OrderRepo.layer, RequestClaims.layer, Peers))
 )
 
-/** The operator console's view of the order service: sagas to look at, and the payment service's parked refunds. */
-export const OrderAdminServicesNoConfig = Layer.mergeAll(SagaAdmin.layer, PaymentAdminClient.layer)
+/** The operator console's view of the order service: every order, sagas to look at, and the payment service's parked refunds. */
+export const OrderAdminServicesNoConfig = Layer.mergeAll(SagaAdmin.layer, PaymentAdminClient.layer, OrderRepo.layer)
 
 /** The operator console's services with their configuration from the environment. */
 export const OrderAdminServicesLive = OrderAdminServicesNoConfig.pipe(Layer.provide(OrderConfig.layer))

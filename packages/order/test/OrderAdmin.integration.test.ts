@@ -1,5 +1,5 @@
 import { assert, layer } from "@effect/vitest"
-import { OrderServiceService } from "@shop/proto/order/v1/order"
+import { OrderServiceService, OrderStatus as OrderStatusProto } from "@shop/proto/order/v1/order"
 import { OrderAdminServiceService as Admin } from "@shop/proto/order/v1/order_admin"
 import { PaymentStatus } from "@shop/proto/payment/v1/payment"
 import { Duration, Effect, Schedule } from "effect"
@@ -70,6 +70,54 @@ layer(Harness.layer("order_admin", slowRetries), { timeout: 120_000, excludeTest
         assert.strictEqual(unknown._tag, "NotFound")
         const malformed = yield* Effect.flip(h.client.unary(Admin.retrySaga, { orderId: "'; DROP TABLE sagas" }))
         assert.strictEqual(malformed._tag, "ValidationError")
+      }))
+
+    it.effect("every customer's orders, newest first, by status, paged with a cursor among the matching ones", () =>
+      Effect.gen(function*() {
+        const h = yield* Harness
+        const product = unique("prod_all")
+        h.product.add(product, 500, 50)
+        const users = [unique("user_a"), unique("user_b")]
+        const placed: Array<string> = []
+        for (const [i, userId] of [...users, ...users].entries()) {
+          const created = yield* h.client.unary(OrderServiceService.createOrder, {
+            userId,
+            items: [{ productId: product, quantity: 1 }],
+            shippingAddress: address,
+            paymentMethod: "pm_card_visa",
+            idempotencyKey: unique(`key_${i}_`),
+            email: "",
+            phone: ""
+          })
+          placed.push(created.order!.orderId)
+          yield* awaitTerminal(h.client, created.order!.orderId, userId)
+        }
+        const confirmed = OrderStatusProto.CONFIRMED
+        const first = yield* h.client.unary(Admin.listAllOrders, { page: 1, limit: 2, cursor: "", status: confirmed })
+        assert.isAtLeast(first.total, 4)
+        assert.strictEqual(first.orders.length, 2)
+        assert.isTrue(first.orders.every((order) => order.status === confirmed))
+        // newest first, both users', then the next page continues after them
+        assert.deepStrictEqual(first.orders.map((order) => order.orderId), placed.toReversed().slice(0, 2))
+        assert.deepStrictEqual(new Set(first.orders.map((order) => order.userId)), new Set(users))
+        const next = yield* h.client.unary(Admin.listAllOrders, {
+          page: 0,
+          limit: 2,
+          cursor: first.nextCursor,
+          status: confirmed
+        })
+        assert.deepStrictEqual(next.orders.map((order) => order.orderId), placed.toReversed().slice(2, 4))
+        const failed = yield* h.client.unary(Admin.listAllOrders, {
+          page: 1,
+          limit: 100,
+          cursor: "",
+          status: OrderStatusProto.FAILED
+        })
+        assert.isFalse(failed.orders.some((order) => placed.includes(order.orderId)))
+        const shipped = yield* Effect.flip(
+          h.client.unary(Admin.listAllOrders, { page: 1, limit: 2, cursor: "", status: OrderStatusProto.SHIPPED })
+        )
+        assert.strictEqual(shipped._tag, "ValidationError")
       }))
 
     it.effect("the outbox backlog counts unpublished events per topic, with the oldest one's time", () =>

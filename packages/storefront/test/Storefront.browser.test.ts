@@ -51,7 +51,11 @@ describe("storefront in a real browser", () => {
         ORDER_RESERVATION_MARGIN: "2 seconds",
         ORDER_CALL_TIMEOUT: "30 seconds",
         PROVIDER_ATTEMPT_TIMEOUT: "20 seconds",
-        REFUND_MAX_ATTEMPTS: "1"
+        REFUND_MAX_ATTEMPTS: "1",
+        // A saga that failed an attempt waits at least 30 s for its next one: the operator's retry, not its own
+        // backoff, is what runs the saga waiting on the parked refund (no step of the other tests fails an attempt).
+        SAGA_RETRY_BASE: "60 seconds",
+        SAGA_RETRY_CAP: "120 seconds"
       })
       gateway = platform.gateway
     } else {
@@ -130,6 +134,9 @@ describe("storefront in a real browser", () => {
     await browser.screenshot(page, "03-product")
   })
 
+  // the order the demo customer places, which the admin then finds in the console
+  let customerOrderId = ""
+
   it("signs in as the demo customer at checkout, places the order and watches it become confirmed", async () => {
     await page.getByRole("link", { name: /^Cart/ }).click()
     await page.getByRole("heading", { name: "Your cart" }).waitFor()
@@ -153,6 +160,7 @@ describe("storefront in a real browser", () => {
 
     await page.waitForURL(/\/orders\/ord_/)
     const orderId = page.url().split("/orders/")[1]!
+    customerOrderId = orderId
     await page.getByTestId("order-status").filter({ hasText: "confirmed" }).waitFor({ timeout: 45_000 })
     assert.strictEqual(await page.getByTestId("cart-count").textContent(), "0")
     await page.getByText("Tracking number").waitFor()
@@ -208,6 +216,11 @@ describe("storefront in a real browser", () => {
     // the public health answer: the platform's status; each backend's is on the gateway's admin port only
     await page.getByText(/health of each backend is on the gateway's admin port/).waitFor()
     await browser.screenshot(page, "09-admin-overview")
+
+    // The customer's order, among every customer's orders of its status.
+    await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Orders" }).click()
+    await page.getByRole("navigation", { name: "Order status" }).getByRole("link", { name: "confirmed" }).click()
+    await page.getByTestId("admin-order-id").filter({ hasText: customerOrderId }).waitFor()
 
     await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Products" }).click()
     await page.getByLabel("Find products by name or SKU").fill(lamp.sku)

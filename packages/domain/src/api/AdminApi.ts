@@ -12,6 +12,7 @@ import {
 } from "../Problem.ts"
 import { Timestamp } from "../Timestamp.ts"
 import { Authorization } from "./Authorization.ts"
+import { ListOrdersQuery, OrderList } from "./OrdersApi.ts"
 
 /** The id of a refund (`re_...`). */
 export const RefundIdParam = Schema.String.check(
@@ -132,6 +133,15 @@ const admin = [ForbiddenProblem, ...unavailable] as const
  */
 export class AdminApi extends HttpApiGroup.make("admin")
   .add(
+    HttpApiEndpoint.get("orders", "/api/v1/admin/orders", {
+      query: ListOrdersQuery,
+      success: OrderList,
+      error: [...problemsOf("listAllOrders"), ...admin]
+    }).annotateMerge(OpenApi.annotations({
+      summary: "Every customer's orders",
+      description: "Admin only. The orders of every user, newest first, optionally of one status; paged like " +
+        "`GET /api/v1/orders` (`has_more`, `next_cursor`, `Link`)."
+    })),
     HttpApiEndpoint.get("sagas", "/api/v1/admin/sagas", {
       success: Schema.Struct({ sagas: Schema.Array(AdminSaga) }),
       error: [...problemsOf("listSagas"), ...admin]

@@ -130,6 +130,11 @@ const operations: Record<string, OperationDocumentation> = {
     responses: { "200": [{ summary: "The caller's orders", value: Examples.orderList }] },
     link: true
   },
+  "admin.orders": {
+    parameters: { limit: 20, status: "confirmed" },
+    responses: { "200": [{ summary: "Every customer's confirmed orders", value: Examples.orderList }] },
+    link: true
+  },
   "admin.sagas": {
     responses: { "200": [{ summary: "A saga waiting for its refund", value: { sagas: [AdminExamples.saga] } }] }
   },

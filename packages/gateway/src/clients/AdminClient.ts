@@ -5,25 +5,38 @@ import type {
   DeadLetterJson,
   OperationError,
   OrderId,
+  OrderList,
+  OrderStatus,
   OutboxBacklogJson,
   ParkedRefundJson,
   RefundRetried,
   Unreachable
 } from "@shop/domain"
+import { DefaultPageLimit } from "@shop/domain"
 import { NotificationAdminServiceService as NotificationRpc } from "@shop/proto/notification/v1/notification_admin"
 import { OrderAdminServiceService as OrderRpc } from "@shop/proto/order/v1/order_admin"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
 import { Context, Effect, Layer } from "effect"
 import { GatewayConfig } from "../GatewayConfig.ts"
 import * as Codec from "./AdminCodec.ts"
+import * as OrderCodec from "./OrderCodec.ts"
 import { withoutBackendDetails } from "./Unavailable.ts"
 
 /**
- * The operator console's backends: shop.order.v1.OrderAdminService (sagas, outbox, breakers, and parked refunds
+ * The operator console's backends: shop.order.v1.OrderAdminService (every customer's orders, sagas, outbox, breakers, and parked refunds
  * relayed from payment, which the gateway may not reach) and shop.notification.v1.NotificationAdminService (dead
  * letters, consumer lag). The handlers admit only admins before calling anything here.
  */
 export class AdminClient extends Context.Service<AdminClient, {
+  /** Every customer's orders, newest first, optionally of one status. */
+  readonly orders: (
+    page: {
+      readonly page?: number | undefined
+      readonly limit?: number | undefined
+      readonly cursor?: string | undefined
+      readonly status?: OrderStatus | undefined
+    }
+  ) => Effect.Effect<OrderList, OperationError<"listAllOrders"> | Unreachable>
   readonly sagas: Effect.Effect<ReadonlyArray<AdminSaga>, OperationError<"listSagas"> | Unreachable>
   readonly retrySaga: (orderId: OrderId) => Effect.Effect<AdminSaga, OperationError<"retrySaga"> | Unreachable>
   readonly refunds: Effect.Effect<ReadonlyArray<ParkedRefundJson>, OperationError<"listParkedRefunds"> | Unreachable>
@@ -49,6 +62,15 @@ export class AdminClient extends Context.Service<AdminClient, {
         service: "notification"
       })
       return AdminClient.of({
+        orders: Effect.fn("AdminClient.orders")(
+          function*({ cursor = "", limit = DefaultPageLimit, page = 1, status }) {
+            const request = { page, limit, cursor, status: OrderCodec.toProtoStatus(status) }
+            const reply = yield* order.call(OrderRpc.listAllOrders, request, "listAllOrders", read)
+            const orders = yield* Effect.forEach(reply.orders, OrderCodec.toOrder)
+            return OrderCodec.toOrderList(orders, reply, { page, limit })
+          },
+          withoutBackendDetails
+        ),
         sagas: Effect.gen(function*() {
           const reply = yield* order.call(OrderRpc.listSagas, { limit: 0 }, "listSagas", read)
           return yield* Effect.forEach(reply.sagas, Codec.toSaga)

@@ -6,6 +6,8 @@ import { DateTime, Effect, Schema } from "effect"
 import { outboxBacklog } from "../admin/OutboxBacklog.ts"
 import { SagaAdmin, type SagaSummary } from "../admin/SagaAdmin.ts"
 import { PaymentAdminClient } from "../clients/PaymentAdminClient.ts"
+import { OrderRepo } from "../OrderRepo.ts"
+import { decodePageRequest, encodeOrderPage } from "./OrderCodec.ts"
 
 const iso = (at: DateTime.Utc | undefined) => (at === undefined ? "" : DateTime.formatIso(at))
 
@@ -27,15 +29,21 @@ const defaultLimit = 100
 const maxLimit = 500
 
 /**
- * shop.order.v1.OrderAdminService: the operator console's view of the order service (sagas, outbox, breakers of its
- * peers) and its relay to the payment service's parked refunds. The gateway admits only admins to it.
+ * shop.order.v1.OrderAdminService: the operator console's view of the order service (every customer's orders, sagas,
+ * outbox, breakers of its peers) and its relay to the payment service's parked refunds. The gateway admits only admins to it.
  */
 export const OrderAdminGrpcServer = GrpcService.layer(
   proto.OrderAdminServiceService,
   Effect.gen(function*() {
     const sagas = yield* SagaAdmin
     const payments = yield* PaymentAdminClient
+    const orders = yield* OrderRepo
     return {
+      listAllOrders: (request) =>
+        Effect.gen(function*() {
+          const { page, status } = yield* decodePageRequest(request)
+          return encodeOrderPage(yield* orders.list(undefined, page, status), page)
+        }),
       listSagas: (request) =>
         Effect.map(
           sagas.list(request.limit <= 0 ? defaultLimit : Math.min(request.limit, maxLimit)),

@@ -38,6 +38,22 @@ const decodeStatusFilter = (status: proto.OrderStatus): Effect.Effect<OrderStatu
     : Effect.succeed(found)
 }
 
+/** The page (number or cursor) and the status filter of a listing request. */
+export const decodePageRequest = (
+  request: {
+    readonly page: number
+    readonly limit: number
+    readonly cursor: string
+    readonly status: proto.OrderStatus
+  }
+): Effect.Effect<{ readonly page: PageRequest; readonly status: OrderStatus | undefined }, ValidationError> =>
+  Effect.gen(function*() {
+    const status = yield* decodeStatusFilter(request.status)
+    const limit = request.limit <= 0 ? defaultLimit : Math.min(request.limit, maxLimit)
+    if (request.cursor === "") return { status, page: { _tag: "Page", page: Math.max(1, request.page), limit } }
+    return { status, page: yield* decodeCursor(request.cursor, limit) }
+  })
+
 /** The user, the page (number or cursor) and the status filter of a ListOrders request. */
 export const decodeListRequest = (
   request: proto.ListOrdersRequest
@@ -47,11 +63,20 @@ export const decodeListRequest = (
 > =>
   Effect.gen(function*() {
     const { userId } = yield* decodeUser(request)
-    const status = yield* decodeStatusFilter(request.status)
-    const limit = request.limit <= 0 ? defaultLimit : Math.min(request.limit, maxLimit)
-    if (request.cursor === "") return { userId, status, page: { _tag: "Page", page: Math.max(1, request.page), limit } }
-    return { userId, status, page: yield* decodeCursor(request.cursor, limit) }
+    return { userId, ...(yield* decodePageRequest(request)) }
   })
+
+/** A page of orders as a ListOrdersResponse. */
+export const encodeOrderPage = (
+  result: { readonly orders: ReadonlyArray<Order>; readonly total: number; readonly nextCursor: string | undefined },
+  page: PageRequest
+): proto.ListOrdersResponse => ({
+  orders: result.orders.map(encodeOrder),
+  total: result.total,
+  page: page._tag === "Page" ? page.page : 0,
+  limit: page.limit,
+  nextCursor: result.nextCursor ?? ""
+})
 
 const Cursor = Schema.fromJsonString(Schema.Tuple([Schema.DateTimeUtcFromString, OrderId]))
 const notACursor = new ValidationError({ field: "cursor", detail: "not a cursor of this API" })

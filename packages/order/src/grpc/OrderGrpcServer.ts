@@ -2,7 +2,7 @@ import { OrderServiceService } from "@shop/proto/order/v1/order"
 import * as GrpcService from "@shop/service-defaults/grpc/GrpcService"
 import { Effect } from "effect"
 import { Orders } from "../Orders.ts"
-import { decodeCreateRequest, decodeGetRequest, decodeListRequest, encodeOrder } from "./OrderCodec.ts"
+import { decodeCreateRequest, decodeGetRequest, decodeListRequest, encodeOrder, encodeOrderPage } from "./OrderCodec.ts"
 
 /** shop.order.v1.OrderService, served through Orders: requests decoded at the edge, domain types inside. */
 export const OrderGrpcServer = GrpcService.layer(
@@ -23,14 +23,7 @@ export const OrderGrpcServer = GrpcService.layer(
       listOrders: (request) =>
         Effect.gen(function*() {
           const { page, status, userId } = yield* decodeListRequest(request)
-          const result = yield* orders.list(userId, page, status)
-          return {
-            orders: result.orders.map(encodeOrder),
-            total: result.total,
-            page: page._tag === "Page" ? page.page : 0,
-            limit: page.limit,
-            nextCursor: result.nextCursor ?? ""
-          }
+          return encodeOrderPage(yield* orders.list(userId, page, status), page)
         })
     }
   })

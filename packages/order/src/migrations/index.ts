@@ -5,6 +5,7 @@ import m0003 from "./0003_payment_status_of_domain.ts"
 import m0004 from "./0004_order_contact.ts"
 import m0005 from "./0005_outbox_notify_trigger.ts"
 import m0006 from "./0006_order_requests.ts"
+import m0007 from "./0007_orders_by_time.ts"
 
 /** Versioned migrations of the order database, in order. */
 export const migrations: Migrations = {
@@ -13,5 +14,6 @@ export const migrations: Migrations = {
   "0003_payment_status_of_domain": m0003,
   "0004_order_contact": m0004,
   "0005_outbox_notify_trigger": m0005,
-  "0006_order_requests": m0006
+  "0006_order_requests": m0006,
+  "0007_orders_by_time": m0007
 }

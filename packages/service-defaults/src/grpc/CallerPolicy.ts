@@ -30,6 +30,7 @@ export const ShopCallerPolicy: CallerPolicy = {
   // The operator console: the gateway (which admits only the admin role) reads and retries sagas, the outbox, the
   // breakers and parked refunds through order, which alone may reach payment; dead letters and consumer lag are
   // notification's own.
+  "shop.order.v1.OrderAdminService/ListAllOrders": ["gateway"],
   "shop.order.v1.OrderAdminService/ListSagas": ["gateway"],
   "shop.order.v1.OrderAdminService/RetrySaga": ["gateway"],
   "shop.order.v1.OrderAdminService/GetOutboxBacklog": ["gateway"],

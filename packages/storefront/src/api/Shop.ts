@@ -125,6 +125,7 @@ export const shop = {
     list: (token: string, query: ListOrdersQuery) => call(token, (c) => c.shop.orders.list({ query }))
   },
   admin: {
+    orders: (token: string, query: ListOrdersQuery) => call(token, (c) => c.shop.admin.orders({ query })),
     sagas: (token: string) => call(token, (c) => c.shop.admin.sagas()),
     retrySaga: (token: string, orderId: OrderId) =>
       call(token, (c) => c.shop.admin.retrySaga({ params: { order_id: orderId } })),

@@ -19,16 +19,15 @@ export const OrderTable = (props: {
   readonly status: OrderStatus | undefined
   readonly page: number
   readonly hrefFor: (page: number) => string
-  readonly showUser?: boolean
+  /** Every customer's orders, with their customer (the operator console); else the signed-in user's own. */
+  readonly everyone?: boolean
 }) => {
   const orders = useLoad(
-    () =>
-      shop.orders.list(props.token, {
-        page: props.page,
-        limit: pageSize,
-        ...(props.status === undefined ? {} : { status: props.status })
-      }),
-    [props.token, props.status, props.page]
+    () => {
+      const query = { page: props.page, limit: pageSize, ...(props.status === undefined ? {} : { status: props.status }) }
+      return props.everyone === true ? shop.admin.orders(props.token, query) : shop.orders.list(props.token, query)
+    },
+    [props.token, props.status, props.page, props.everyone]
   )
   if (orders.data === undefined) {
     return orders.problem === undefined
@@ -42,7 +41,7 @@ export const OrderTable = (props: {
         <thead>
           <tr>
             <th scope="col">Order</th>
-            {props.showUser === true && <th scope="col">Customer</th>}
+            {props.everyone === true && <th scope="col">Customer</th>}
             <th scope="col">Placed</th>
             <th scope="col">Status</th>
             <th scope="col">Total</th>
@@ -52,9 +51,12 @@ export const OrderTable = (props: {
           {orders.data.orders.map((order) => (
             <tr key={order.order_id}>
               <th scope="row">
-                <Link href={`/orders/${encodeURIComponent(order.order_id)}`}>{order.order_id}</Link>
+                {props.everyone === true
+                  // another customer's order page is theirs alone: the console shows the id
+                  ? <span data-testid="admin-order-id">{order.order_id}</span>
+                  : <Link href={`/orders/${encodeURIComponent(order.order_id)}`}>{order.order_id}</Link>}
               </th>
-              {props.showUser === true && <td data-label="Customer">{order.user_id}</td>}
+              {props.everyone === true && <td data-label="Customer">{order.user_id}</td>}
               <td data-label="Placed">{new Date(order.created_at.epochMilliseconds).toLocaleString("en-US")}</td>
               <td data-label="Status">
                 <span class={`badge status-${order.status}`}>{order.status}</span>
