@@ -10,6 +10,7 @@ import {
   InternalErrorProblem,
   ServiceUnavailableProblem
 } from "../Problem.ts"
+import { SagaStep } from "../SagaStep.ts"
 import { Timestamp } from "../Timestamp.ts"
 import { Authorization } from "./Authorization.ts"
 import { ListOrdersQuery, OrderList } from "./OrdersApi.ts"
@@ -25,21 +26,6 @@ export const DeadLetterId = Schema.String.check(
 ).annotate({ identifier: "DeadLetterId" })
 
 /**
- * The step a saga runs next. Listed sagas are never `confirmed` or `failed`, but a saga an operator retries may end
- * before the answer is written.
- */
-export const SagaStepJson = Schema.Literals([
-  "reserve",
-  "charge",
-  "await_payment",
-  "commit",
-  "refund",
-  "release",
-  "confirmed",
-  "failed"
-]).annotate({ identifier: "SagaStep" })
-
-/**
  * A saga that is not ending on its own. `retrying`: its step failed and waits for its next attempt. `stuck`: its step
  * failed SAGA_MAX_ATTEMPTS times or more (compensations retry without limit), or it has not moved for
  * SAGA_STUCK_AFTER.
@@ -47,7 +33,8 @@ export const SagaStepJson = Schema.Literals([
 export const AdminSaga = Schema.Struct({
   order_id: OrderId,
   saga_id: SagaId,
-  step: SagaStepJson,
+  /** Listed sagas are never `confirmed` or `failed`, but one an operator retries may end before the answer. */
+  step: SagaStep,
   state: Schema.Literals(["retrying", "stuck"]),
   attempts: Schema.Int,
   last_error: Schema.optionalKey(Schema.String),

@@ -1,4 +1,4 @@
-import { OrderFailureReason, OrderId, PaymentId, SagaId, Traceparent } from "@shop/domain"
+import { OrderFailureReason, OrderId, PaymentId, SagaId, SagaStep, Traceparent } from "@shop/domain"
 import { type DateTime, Schema } from "effect"
 
 /**
@@ -6,18 +6,8 @@ import { type DateTime, Schema } from "effect"
  * themselves are the order's business (`CheckoutSaga.ts`); this file and its neighbours are the mechanism.
  */
 
-/** Steps of the checkout saga; `confirmed` and `failed` are terminal. */
-export const SagaStep = Schema.Literals([
-  "reserve",
-  "charge",
-  "await_payment",
-  "commit",
-  "refund",
-  "release",
-  "confirmed",
-  "failed"
-])
-export type SagaStep = typeof SagaStep.Type
+/** Steps of the checkout saga (the domain's vocabulary, which the operator console shows too). */
+export { SagaStep } from "@shop/domain"
 
 /** The steps that still have work to do. */
 export type ActiveStep = Exclude<SagaStep, "confirmed" | "failed">
