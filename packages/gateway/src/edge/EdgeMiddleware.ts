@@ -1,5 +1,5 @@
 import { NotImplemented } from "@shop/service-defaults/grpc/PeerDefects"
-import { type Cause, Effect, Metric, Option, type Types } from "effect"
+import { type Cause, Effect, Metric, Option, Tracer, type Types } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { GatewayConfig } from "../GatewayConfig.ts"
 import { allowedMethods } from "./AllowedMethods.ts"
@@ -105,7 +105,9 @@ export const EdgeMiddleware = HttpRouter.middleware(
         const requestId = requestIdOf(request.headers)
         // The request's server span, made around this middleware when a tracer exports spans (OTLP): its trace id
         // goes into the problems, and the request id onto the span, so either finds the other.
-        const span = yield* Effect.option(Effect.currentParentSpan)
+        // serviceOption, not Effect.option(currentParentSpan): no span is the common case, and the latter builds an
+        // error (with its stack) for it on every request
+        const span = yield* Effect.serviceOption(Tracer.ParentSpan)
         if (Option.isSome(span) && span.value._tag === "Span") span.value.attribute("http.request_id", requestId)
         const path = pathOf(request.url)
         const cell = { route: undefined as string | undefined }
