@@ -25,6 +25,8 @@ const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 
 // Skipped only off CI, saying why: no Kafka mock cluster here, or no real PostgreSQL to run on. Under CI=true it runs
 // and a missing server fails it.
+// Skipped only off CI (no librdkafka-dev and gcc, or no TEST_DATABASE_URL), with the reason in the title; under
+// CI=true neither check skips, so a missing library or server fails the suite instead.
 const skipReason = KafkaMockCluster.unavailable() ??
   (process.env.CI !== "true" && process.env.TEST_DATABASE_URL === undefined
     ? "needs a real PostgreSQL (TEST_DATABASE_URL)"
