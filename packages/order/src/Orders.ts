@@ -19,6 +19,7 @@ import {
   type UserId,
   ValidationError
 } from "@shop/domain"
+import { currentTraceparent } from "@shop/service-defaults/events/EventTrace"
 import { Context, Effect, Layer, Metric, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { createHash } from "node:crypto"
@@ -27,7 +28,7 @@ import { Failpoints } from "./Failpoints.ts"
 import * as OrderMetrics from "./OrderMetrics.ts"
 import { type OrderPage, OrderRepo, type PageRequest, type StoredOrder } from "./OrderRepo.ts"
 import * as OrderTransitions from "./OrderTransitions.ts"
-import { appendToOutbox, currentTraceparent } from "./Outbox.ts"
+import { appendToOutbox } from "./Outbox.ts"
 import { RequestClaims } from "./RequestClaims.ts"
 import { SagaRunner } from "./saga/SagaRunner.ts"
 import { SagaState } from "./saga/SagaState.ts"
@@ -152,7 +153,12 @@ export class Orders extends Context.Service<Orders, {
           return { order: placed.order, replayed: false } satisfies Placed
         }).pipe(
           // A request that fails (or is cut off) before its order is stored gives its key up for the next attempt.
-          Effect.onError(() => claims.release(request.userId, request.idempotencyKey, token).pipe(Effect.ignore))
+          Effect.onError(() =>
+            claims.release(request.userId, request.idempotencyKey, token).pipe(
+              // not released: the claim lapses on its own after its lease, and the key is free again then
+              Effect.catchCause((cause) => Effect.logWarning("could not release an idempotency key's claim", cause))
+            )
+          )
         )
 
       /**

@@ -1,13 +1,6 @@
 import { encodeEvent, type KnownEvent } from "@shop/domain"
-import { traceparent } from "@shop/service-defaults/grpc/TraceMetadata"
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
-
-/** The `traceparent` of the current span, if there is one. */
-export const currentTraceparent: Effect.Effect<string | undefined> = Effect.currentSpan.pipe(
-  Effect.option,
-  Effect.map(Option.match({ onNone: () => undefined, onSome: traceparent }))
-)
 
 /**
  * Writes one event into the outbox. Run it inside the transaction of the state change it describes: the row then

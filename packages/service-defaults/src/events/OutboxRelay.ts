@@ -4,6 +4,7 @@ import { Config, Duration, Effect, Layer, Metric, Queue } from "effect"
 import { SqlClient } from "effect/sql"
 import { traceparent as traceparentOf } from "../grpc/TraceMetadata.ts"
 import * as Backoff from "../resilience/Backoff.ts"
+import { atMostEvery } from "./AtMostEvery.ts"
 import { EventBus, type EventRecord } from "./EventBus.ts"
 import { outboxPending, outboxPublished } from "./EventMetrics.ts"
 import { continuing } from "./EventTrace.ts"
@@ -140,14 +141,11 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
     }))
 
     // The gauge is a count(*): sampled at most once a second, not after every round of a busy relay.
-    let pendingSampledAt = 0
-    const pending = Effect.suspend(() => {
-      if (Date.now() - pendingSampledAt < 1_000) return Effect.void
-      pendingSampledAt = Date.now()
-      return sql<{ n: string }>`SELECT count(*)::text AS n FROM outbox WHERE published_at IS NULL`.pipe(
+    const pending = atMostEvery(1_000)(
+      sql<{ n: string }>`SELECT count(*)::text AS n FROM outbox WHERE published_at IS NULL`.pipe(
         Effect.flatMap((r) => Metric.update(outboxPending, Number(r[0]?.n ?? 0)))
       )
-    })
+    )
 
     let failures = 0
     const backoff: Backoff.Backoff = { base: Duration.millis(100), cap: Duration.seconds(10), jitter: "equal" }

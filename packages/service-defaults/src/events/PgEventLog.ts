@@ -3,6 +3,7 @@ import { Cause, Config, Duration, Effect, Layer, Metric, Queue, Redacted } from 
 import { SqlClient } from "effect/sql"
 import { randomUUID } from "node:crypto"
 import { prepareDatabase } from "../Database.ts"
+import { atMostEvery } from "./AtMostEvery.ts"
 import {
   type DeliveredEvent,
   EventBus,
@@ -114,16 +115,12 @@ const make = (options: PgEventLogOptions) =>
             }
           })
         // The lag gauge asks for the log's head (a max over the whole log) at most once a second, not every round.
-        let lagSampledAt = 0
+        const lagGauge = atMostEvery(1_000)
         const sampleLag = (committed: string) =>
-          Effect.suspend(() => {
-            if (Date.now() - lagSampledAt < 1_000) return Effect.void
-            lagSampledAt = Date.now()
-            return Effect.flatMap(
-              sql<{ head: string }>`SELECT coalesce(max(seq), 0)::text AS head FROM event_log`,
-              (head) => Metric.update(lag, Math.max(0, Number(head[0]?.head ?? 0) - Number(committed)))
-            )
-          })
+          lagGauge(Effect.flatMap(
+            sql<{ head: string }>`SELECT coalesce(max(seq), 0)::text AS head FROM event_log`,
+            (head) => Metric.update(lag, Math.max(0, Number(head[0]?.head ?? 0) - Number(committed)))
+          ))
         const step = Effect.gen(function*() {
           const claimed = yield* claim
           const committed = claimed[0]?.committedSeq
