@@ -4,6 +4,7 @@
  *   npm run bench:catalog -- --duration 15 --connections 16              # closed loop, every scenario
  *   npm run bench:catalog -- --scenarios search-uncached --mode open --rate 300 --duration 20
  *   npm run bench:catalog -- --k6                                        # the k6 scenario of tests/load/k6
+ *   npm run bench:catalog -- --scenarios details --generator wrk              # wrk sends (closed loop, GETs)
  *   add --start to start (and stop) a platform here; it is seeded first
  *
  * Scenarios:
@@ -22,11 +23,14 @@ import { benchPlatform, describeRun, finish, parse, positive } from "./lib/bench
 import { formatCpu, startCpuMeter } from "./lib/cpu.ts"
 import { k6Scenario, latencyOf, reportThresholds } from "./lib/k6-scenarios.ts"
 import { formatResults, type LoadMode, type LoadResult, runLoad, type Scenario } from "./lib/load.ts"
+import { runWrk } from "./lib/wrk.ts"
 
 const values = parse({
   connections: { type: "string", default: "32" },
   scenarios: { type: "string", default: "search,details,search-uncached" },
-  "max-in-flight": { type: "string", default: "512" }
+  "max-in-flight": { type: "string", default: "512" },
+  generator: { type: "string", default: "node" },
+  "wrk-threads": { type: "string", default: "1" }
 })
 const bench = await benchPlatform(values)
 try {
@@ -58,6 +62,10 @@ async function run() {
     }
     : { kind: "closed", durationS, connections: positive("connections", values.connections, 4096) }
   const bases = platform.gateways
+  if (values.generator !== "node" && values.generator !== "wrk") throw new Error("--generator is node or wrk")
+  if (values.generator === "wrk" && (mode.kind !== "closed" || values.k6)) {
+    throw new Error("--generator wrk runs the closed loop only")
+  }
   const uncachedBase = 100_000_000 + (Date.now() % 1_000_000_000) * 1_000
 
   const scenarios: Record<string, Scenario> = {
@@ -97,7 +105,14 @@ async function run() {
       ? { kind: "open", startRate: catalog.startRate, stages: catalog.stages, maxInFlight }
       : mode
     const meter = await startCpuMeter(platform, gatewayUrl)
-    const result = await runLoad(scenario, runMode)
+    const result = values.generator === "wrk" && runMode.kind === "closed"
+      ? await runWrk(scenario, {
+        durationS: runMode.durationS,
+        connections: runMode.connections,
+        threads: positive("wrk-threads", values["wrk-threads"], 64),
+        paths: name === "details" ? detailPaths.length : searchPaths.length
+      })
+      : await runLoad(scenario, runMode)
     const cpu = await meter.stop()
     results.push(result)
     console.log(`\n${formatResults([result])}`)

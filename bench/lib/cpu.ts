@@ -3,7 +3,7 @@
  * before and after, and divided by the successful requests (or confirmed orders) of the run.
  */
 import { discoverPlatform, type Platform } from "./platform.ts"
-import { cpuMillis, loadAverage } from "./proc.ts"
+import { cpuMillis, loadAverage, ownCpuMillisWithChildren } from "./proc.ts"
 import { serverProcesses, type Tracked } from "./servers.ts"
 
 export interface CpuLine {
@@ -16,7 +16,7 @@ export interface CpuLine {
 export interface CpuReading {
   readonly seconds: number
   readonly lines: ReadonlyArray<CpuLine>
-  /** The load generator's own CPU: it shares the machine with the platform. */
+  /** The load generator's own CPU (this process, and wrk when it ran): it shares the machine with the platform. */
   readonly generatorMs: number
   /** Processes that were gone by the end (restarted, or a backend that closed): their CPU is not counted. */
   readonly vanished: ReadonlyArray<string>
@@ -37,12 +37,12 @@ export const startCpuMeter = async (platform: Platform, gatewayUrl: string) => {
     if (ms !== undefined) before.set(item.pid, { item, ms })
   }
   const loadBefore = loadAverage()
-  const generatorBefore = process.cpuUsage()
+  const generatorBefore = ownCpuMillisWithChildren()
   const started = performance.now()
   return {
     stop: async (): Promise<CpuReading> => {
       const seconds = (performance.now() - started) / 1000
-      const generator = process.cpuUsage(generatorBefore)
+      const generatorMs = ownCpuMillisWithChildren() - generatorBefore
       const after = await tracked(discoverPlatform(gatewayUrl))
       const byName = new Map<string, { cpuMs: number; shared: boolean; processes: number }>()
       const add = (item: Tracked, ms: number) => {
@@ -66,7 +66,7 @@ export const startCpuMeter = async (platform: Platform, gatewayUrl: string) => {
       return {
         seconds,
         lines,
-        generatorMs: (generator.user + generator.system) / 1000,
+        generatorMs,
         vanished,
         loadBefore,
         loadAfter: loadAverage()
@@ -102,7 +102,7 @@ export const formatCpu = (reading: CpuReading, count: number, unit: string) => {
     ...reading.lines.filter((line) => line.shared).map((line) =>
       row(`${line.name} (shared${line.processes > 1 ? `, ${line.processes} processes` : ""})`, line.cpuMs)
     ),
-    row("load generator (this process)", reading.generatorMs)
+    row("load generator (this process, wrk)", reading.generatorMs)
   ]
   if (reading.vanished.length > 0) lines.push(`not counted, gone before the end: ${reading.vanished.join(", ")}`)
   return lines.join("\n")

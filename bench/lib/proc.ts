@@ -37,6 +37,15 @@ export const cpuMillis = (pid: number): number | undefined => {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks
 }
 
+/**
+ * CPU time of this process and of the children it has waited for (a load generator it ran, like wrk), in
+ * milliseconds: a child's time is added when it exits and is reaped.
+ */
+export const ownCpuMillisWithChildren = (): number => {
+  const fields = statFields(process.pid)!
+  return ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks
+}
+
 export const parentOf = (pid: number): number | undefined => {
   const fields = statFields(pid)
   return fields === undefined ? undefined : Number(fields[1])

@@ -13,6 +13,8 @@ import { ProductClient } from "./clients/ProductClient.ts"
 import { DevelopmentRoutes } from "./development/DevelopmentRoutes.ts"
 import { ApiDocs } from "./docs/ApiDocs.ts"
 import { EdgeMiddleware } from "./edge/EdgeMiddleware.ts"
+import { HotPath } from "./edge/HotPath.ts"
+import { HotReads } from "./edge/HotReads.ts"
 import { GatewayConfig } from "./GatewayConfig.ts"
 import { AdminHandlers } from "./handlers/AdminHandlers.ts"
 import { HealthHandlers } from "./handlers/HealthHandlers.ts"
@@ -23,15 +25,21 @@ import { RateLimitConfig } from "./ratelimit/RateLimitConfig.ts"
 import { RateLimitLive } from "./ratelimit/RateLimitLive.ts"
 import { StorefrontRoutes } from "./storefront/StorefrontRoutes.ts"
 
+/**
+ * The state the API and the hot path (HotPath.ts) share: the verified tokens, the rate-limit buckets and the hot
+ * answers. Layers are built once per application, so both sides get the same instances.
+ */
+const SharedState = Layer.mergeAll(
+  JwtVerifier.layer,
+  RateLimitBuckets.layerLive.pipe(Layer.provideMerge(RateLimitConfig.layer)),
+  HotReads.layer
+)
+
 const Middlewares = Layer.mergeAll(
   AuthorizationLive,
   RateLimitLive,
   RequestValidationLive
-).pipe(
-  Layer.provide(JwtVerifier.layer),
-  Layer.provide(RateLimitBuckets.layerLive),
-  Layer.provide(RateLimitConfig.layer)
-)
+).pipe(Layer.provide(SharedState))
 
 const Handlers = Layer.mergeAll(ProductsHandlers, OrdersHandlers, HealthHandlers, AdminHandlers).pipe(
   Layer.provide([
@@ -40,7 +48,7 @@ const Handlers = Layer.mergeAll(ProductsHandlers, OrdersHandlers, HealthHandlers
     AdminClient.layer,
     BackendHealth.layer
   ]),
-  Layer.provide(Middlewares)
+  Layer.provide([Middlewares, SharedState])
 )
 
 /**
@@ -53,9 +61,15 @@ export const GatewayRoutes = Layer.mergeAll(
   ApiDocs,
   StorefrontRoutes,
   DevelopmentRoutes,
-  EdgeMiddleware
+  EdgeMiddleware.pipe(Layer.provide(SharedState))
 ).pipe(
   Layer.provide([AuthConfig.layer, FetchHttpClient.layer, GatewayConfig.layer])
+)
+
+/** The hot path of the gateway's HTTP server (GatewayHttpServer), on the same state as GatewayRoutes. */
+export const GatewayHotPath = HotPath.layer.pipe(
+  Layer.provide(SharedState),
+  Layer.provide([AuthConfig.layer, GatewayConfig.layer])
 )
 
 /** The gateway's own routes on its admin port: `GET /backends`, the health of each backend. */

@@ -5,6 +5,7 @@ import { ConfigProvider, Deferred, Effect, Fiber, Layer, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import { CatalogReadCache } from "../src/clients/CatalogReadCache.ts"
 import { ProductClient } from "../src/clients/ProductClient.ts"
+import { HotReads } from "../src/edge/HotReads.ts"
 
 const product = (id: string, name: string) =>
   ({
@@ -49,6 +50,7 @@ const Upstream = (calls: Ref.Ref<number>, name: Ref.Ref<string>, gate?: Deferred
 const withCache = (upstream: Layer.Layer<ProductClient>, ttl = "1 second") =>
   CatalogReadCache.pipe(
     Layer.provide(upstream),
+    Layer.provide(HotReads.layer),
     Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ CATALOG_CACHE_TTL: ttl })))
   )
 

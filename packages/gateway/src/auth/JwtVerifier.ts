@@ -19,6 +19,12 @@ interface Verified {
 /** Turns a bearer token into the caller, or refuses it with `Unauthorized` (401). */
 export class JwtVerifier extends Context.Service<JwtVerifier, {
   readonly verify: (token: string) => Effect.Effect<AuthenticatedUser, Unauthorized>
+  /**
+   * The caller of a token this verifier has already accepted and that has not expired; undefined for any other
+   * token (never checked, refused, expired). Costs a map lookup: for the hot path, which leaves every other token to
+   * `verify`.
+   */
+  readonly alreadyVerified: (token: string) => AuthenticatedUser | undefined
 }>()("gateway/JwtVerifier") {
   static readonly layer = Layer.effect(
     JwtVerifier,
@@ -105,7 +111,12 @@ export class JwtVerifier extends Context.Service<JwtVerifier, {
         return result.user
       })
 
-      return JwtVerifier.of({ verify })
+      const alreadyVerified = (token: string) => {
+        const cached = cache.get(token)
+        return cached !== undefined && cached.expiresAt > Date.now() ? cached.user : undefined
+      }
+
+      return JwtVerifier.of({ verify, alreadyVerified })
     })
   )
 }

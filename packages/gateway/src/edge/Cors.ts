@@ -2,6 +2,7 @@ import type { HttpServerRequest } from "effect/http"
 import { HttpServerResponse } from "effect/http"
 import { allowedMethods } from "./AllowedMethods.ts"
 import { allowsOrigin, type CorsPolicy } from "./CorsPolicy.ts"
+import { type EdgeRequest, headerOf } from "./EdgeRequest.ts"
 import { problemBody, statusProblem } from "./Problems.ts"
 
 /** Request headers a browser page on another origin may send: the token, the body's type, the API's own. */
@@ -64,12 +65,9 @@ export const preflightAnswer = (
  * headers its script may read. Same-origin requests and other origins get none; answers vary by `Origin` whenever
  * some origin is allowed, so a cache never hands one origin's answer to another.
  */
-export const corsHeaders = (
-  request: HttpServerRequest.HttpServerRequest,
-  policy: CorsPolicy
-): Record<string, string> => {
+export const corsHeaders = (request: EdgeRequest, policy: CorsPolicy): Record<string, string> => {
   if (policy._tag === "SameOrigin") return {}
-  const origin = request.headers["origin"]
+  const origin = headerOf(request, "origin")
   if (origin === undefined || !allowsOrigin(policy, origin)) return { vary: "Origin" }
   return { "access-control-allow-origin": origin, "access-control-expose-headers": exposedHeaders, vary: "Origin" }
 }

@@ -1,13 +1,21 @@
 import { NotImplemented } from "@shop/service-defaults/grpc/PeerDefects"
 import { type Cause, Effect, Metric, Option, Tracer, type Types } from "effect"
-import { HttpIncomingMessage, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import {
+  HttpEffect,
+  HttpIncomingMessage,
+  HttpRouter,
+  HttpServerError,
+  HttpServerRequest,
+  HttpServerResponse
+} from "effect/http"
 import { GatewayConfig } from "../GatewayConfig.ts"
 import { allowedMethods } from "./AllowedMethods.ts"
 import { corsHeaders, preflightAnswer } from "./Cors.ts"
-import { requestDuration, requestsTotal, staticRoutes } from "./HttpMetrics.ts"
+import { asCacheHit, HotReads } from "./HotReads.ts"
+import { requestSeries, staticRoutes } from "./HttpMetrics.ts"
 import { decorateProblem, problemBody, statusProblem } from "./Problems.ts"
 import { RequestIdHeader, requestIdOf } from "./RequestId.ts"
-import { RequestRoute } from "./RequestRoute.ts"
+import { type RequestFacts, RequestRoute } from "./RequestRoute.ts"
 import { securityHeaders } from "./SecurityHeaders.ts"
 
 const pathOf = (url: string) => {
@@ -74,6 +82,29 @@ const fromCause = (cause: Cause.Cause<unknown>, request: HttpServerRequest.HttpS
   })
 
 /**
+ * Keeps a catalog read's answer for the hot path while the read cache holds it (`freshUntil`): a 200 to a `GET`
+ * with a JSON body. An answer with a `Link` is not kept: its URLs come from the request's `Host`. The answer is
+ * looked at as it is sent, after the pre-response handlers that add the handler's own headers (the `Link`).
+ */
+const rememberHot = (hotReads: HotReads["Service"], cell: Readonly<RequestFacts>) =>
+  HttpEffect.appendPreResponseHandler((request, response) =>
+    Effect.sync(() => {
+      if (
+        cell.freshUntil !== undefined && cell.route !== undefined && request.method === "GET" &&
+        response.status === 200 && response.body._tag === "Uint8Array" && response.headers["link"] === undefined
+      ) {
+        hotReads.remember(request.url, {
+          route: cell.route,
+          contentType: response.body.contentType,
+          body: asCacheHit(response.body.body),
+          freshUntil: cell.freshUntil
+        })
+      }
+      return response
+    })
+  )
+
+/**
  * The gateway's outermost middleware: the request's id (`X-Request-Id`, in the logs, the span and every problem
  * with the trace id), CORS (preflights answered here, before rate limits), request body limit, problem+json for
  * every error (every 400 in one shape), the security headers of every answer, and the `http_requests_total` /
@@ -82,27 +113,15 @@ const fromCause = (cause: Cause.Cause<unknown>, request: HttpServerRequest.HttpS
 export const EdgeMiddleware = HttpRouter.middleware(
   Effect.gen(function*() {
     const { bodyLimit, cors, trustedProxies } = yield* GatewayConfig
-    const series = new Map<string, { count: Metric.Counter<number>; duration: Metric.Histogram<number> }>()
-    const seriesFor = (method: string, route: string, status: number) => {
-      const key = `${method} ${route} ${status}`
-      let found = series.get(key)
-      if (found === undefined) {
-        const attributes = { method, route, status: String(status) }
-        found = {
-          count: Metric.withAttributes(requestsTotal, attributes),
-          duration: Metric.withAttributes(requestDuration, attributes)
-        }
-        series.set(key, found)
-      }
-      return found
-    }
+    const hotReads = yield* HotReads
+    const seriesFor = requestSeries()
 
     // Every failure is answered here; the cast only restates that for the router's "handled errors" check.
     return (httpApp) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
         const started = performance.now()
-        const requestId = requestIdOf(request.headers)
+        const requestId = requestIdOf(request)
         // The request's server span, made around this middleware when a tracer exports spans (OTLP): its trace id
         // goes into the problems, and the request id onto the span, so either finds the other.
         // serviceOption, not Effect.option(currentParentSpan): no span is the common case, and the latter builds an
@@ -110,7 +129,7 @@ export const EdgeMiddleware = HttpRouter.middleware(
         const span = yield* Effect.serviceOption(Tracer.ParentSpan)
         if (Option.isSome(span) && span.value._tag === "Span") span.value.attribute("http.request_id", requestId)
         const path = pathOf(request.url)
-        const cell = { route: undefined as string | undefined }
+        const cell: RequestFacts = { route: undefined }
         const preflight = preflightAnswer(request, path, cors)
         if (preflight !== undefined) cell.route = "preflight"
         const answered = preflight ?? withProblemBody(
@@ -127,6 +146,7 @@ export const EdgeMiddleware = HttpRouter.middleware(
           traceId: Option.isSome(span) ? span.value.traceId : undefined
         })
         const route = cell.route ?? (staticRoutes.has(path) ? path : "unmatched")
+        if (cell.freshUntil !== undefined && answered.status === 200) yield* rememberHot(hotReads, cell)
         const { count, duration } = seriesFor(request.method, route, response.status)
         yield* Metric.update(count, 1)
         yield* Metric.update(duration, (performance.now() - started) / 1000)

@@ -1,9 +1,10 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { problemType } from "@shop/domain"
 import { Duration, Effect, Layer } from "effect"
-import { createServer } from "node:http"
+import { type IncomingMessage, Server, type ServerOptions, type ServerResponse } from "node:http"
 import type { Duplex } from "node:stream"
 import { GatewayConfig } from "../GatewayConfig.ts"
+import { HotPath } from "./HotPath.ts"
 
 // What Node's parser refuses before any handler runs, answered as problem+json like everything else.
 const parserProblems: Record<string, readonly [status: number, title: string, detail: string]> = {
@@ -31,23 +32,45 @@ const answerClientError = (error: NodeJS.ErrnoException, socket: Duplex) => {
 }
 
 /**
+ * A Node server that offers each request to the hot path before emitting it: only what the hot path declines
+ * reaches the framework's handler (which listens to "request" like any listener).
+ */
+class ServerWithHotPath extends Server {
+  readonly #hotPath: HotPath["Service"]
+  constructor(options: ServerOptions, hotPath: HotPath["Service"]) {
+    super(options)
+    this.#hotPath = hotPath
+  }
+  override emit(event: string, ...args: Array<any>): boolean {
+    if (event === "request") {
+      const [request, response] = args as [IncomingMessage, ServerResponse]
+      if (this.#hotPath.serve(request, response)) return true
+    }
+    return super.emit(event, ...args)
+  }
+}
+
+/**
  * The gateway's HTTP server, with a bound on how long a client may take to send a request: its headers and its
  * body within `HTTP_READ_TIMEOUT` (10 s), else Node answers 408 and closes the connection. A slow client (or one
  * that trickles bytes on purpose) cannot hold a connection and its memory for Node's default five minutes.
  * Requests Node's parser refuses (headers over 16 KB, malformed HTTP) get a problem+json too, not a bare status.
+ * Catalog reads the gateway holds are answered by the hot path (HotPath.ts) before the framework sees them.
  * `listen` overrides where it listens (tests: a free loopback port).
  */
 export const GatewayHttpServer = (listen?: { readonly port: number; readonly host: string }) =>
-  Layer.unwrap(GatewayConfig.use((config) => {
+  Layer.unwrap(Effect.gen(function*() {
+    const config = yield* GatewayConfig
+    const hotPath = yield* HotPath
     const timeout = Duration.toMillis(config.readTimeout)
-    return Effect.succeed(NodeHttpServer.layer(
+    return NodeHttpServer.layer(
       () =>
-        createServer({
+        new ServerWithHotPath({
           requestTimeout: timeout,
           headersTimeout: timeout,
           // how often Node looks for connections past those timeouts (30 s by default, longer than the timeout)
           connectionsCheckingInterval: Math.min(1_000, Math.max(100, Math.floor(timeout / 4)))
-        }).on("clientError", answerClientError),
+        }, hotPath).on("clientError", answerClientError),
       listen ?? { port: config.port, host: config.host }
-    ))
+    )
   }))

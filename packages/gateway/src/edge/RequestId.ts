@@ -1,3 +1,5 @@
+import { type EdgeRequest, headerOf } from "./EdgeRequest.ts"
+
 /** The header that carries a request's id, in both directions. */
 export const RequestIdHeader = "x-request-id"
 
@@ -9,7 +11,7 @@ const wellFormed = /^[A-Za-z0-9._:-]{1,128}$/
  * own logs), else a fresh UUID. Anything else a client sends there (too long, spaces, control characters) is
  * replaced, never echoed.
  */
-export const requestIdOf = (headers: Readonly<Record<string, string | undefined>>): string => {
-  const given = headers[RequestIdHeader]
+export const requestIdOf = (request: Pick<EdgeRequest, "headers">): string => {
+  const given = headerOf(request, RequestIdHeader)
   return given !== undefined && wellFormed.test(given) ? given : crypto.randomUUID()
 }

@@ -1,11 +1,11 @@
-import type { HttpServerRequest } from "effect/http"
 import type { BlockList } from "node:net"
 import { isIP } from "node:net"
+import { type EdgeRequest, headerOf } from "./EdgeRequest.ts"
 
 const hsts = "max-age=31536000; includeSubDomains"
 
 /** Whether the client's request reached us over TLS: on our own socket, or as a trusted proxy says. */
-export const overTls = (request: HttpServerRequest.HttpServerRequest, proxies: BlockList | undefined): boolean => {
+export const overTls = (request: EdgeRequest, proxies: BlockList | undefined): boolean => {
   const socket = (request.source as { socket?: { encrypted?: boolean } }).socket
   if (socket?.encrypted === true) return true
   if (proxies === undefined) return false
@@ -13,7 +13,7 @@ export const overTls = (request: HttpServerRequest.HttpServerRequest, proxies: B
   const family = isIP(peer)
   if (family === 0 || !proxies.check(peer, family === 4 ? "ipv4" : "ipv6")) return false
   // the proto the nearest proxy saw (the last value when several proxies appended theirs)
-  return request.headers["x-forwarded-proto"]?.split(",").at(-1)?.trim().toLowerCase() === "https"
+  return headerOf(request, "x-forwarded-proto")?.split(",").at(-1)?.trim().toLowerCase() === "https"
 }
 
 /**
@@ -22,7 +22,7 @@ export const overTls = (request: HttpServerRequest.HttpServerRequest, proxies: B
  * browser history), and `Strict-Transport-Security` when the request came over TLS.
  */
 export const securityHeaders = (
-  request: HttpServerRequest.HttpServerRequest,
+  request: EdgeRequest,
   route: string,
   proxies: BlockList | undefined
 ): Record<string, string> => {

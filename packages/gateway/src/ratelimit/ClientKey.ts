@@ -1,6 +1,6 @@
 import { Option } from "effect"
-import type { HttpServerRequest } from "effect/http"
 import { BlockList, isIP } from "node:net"
+import { type EdgeRequest, headerOf } from "../edge/EdgeRequest.ts"
 
 /**
  * The proxies whose `X-Forwarded-For` the gateway believes, from `TRUSTED_PROXIES`: comma-separated addresses and
@@ -42,12 +42,12 @@ const trusts = (proxies: BlockList, address: string) => proxies.check(address, i
  * first address that is not one is the client. Entries left of it are whatever the client chose to send and are
  * never believed; an entry that is not an address stops the walk at the last trusted hop.
  */
-export const clientAddress = (request: HttpServerRequest.HttpServerRequest, proxies: BlockList | undefined): string => {
+export const clientAddress = (request: EdgeRequest, proxies: BlockList | undefined): string => {
   const peer = Option.getOrElse(request.remoteAddress, () => "unknown")
   let address = normalize(peer)
   if (address === undefined) return peer
   if (proxies === undefined || !trusts(proxies, address)) return address
-  const hops = request.headers["x-forwarded-for"]?.split(",") ?? []
+  const hops = headerOf(request, "x-forwarded-for")?.split(",") ?? []
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = normalize(hops[i]!)
     if (hop === undefined) return address

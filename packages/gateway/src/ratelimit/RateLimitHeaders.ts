@@ -26,19 +26,22 @@ const windowSeconds = (quota: Quota) => Math.max(1, Math.round(Duration.toSecond
  *
  * A 429 also carries `Retry-After`, and there `r=0` and `t` is the wait before the next request may pass.
  */
-export const withRateLimitHeaders = (
-  response: HttpServerResponse.HttpServerResponse,
-  decision: Decision,
-  policy: RateLimitPolicy
-): HttpServerResponse.HttpServerResponse => {
+export const rateLimitFields = (decision: Decision, policy: RateLimitPolicy): Record<string, string> => {
   const remaining = decision.allowed ? decision.remaining : 0
   const reset = decision.allowed ? decision.resetSeconds : decision.retryAfterSeconds
-  return HttpServerResponse.setHeaders(response, {
+  return {
     "ratelimit-policy": `"${policy.name}";q=${policy.quota.limit};w=${windowSeconds(policy.quota)}`,
     ratelimit: `"${policy.name}";r=${remaining};t=${reset}`,
     "ratelimit-limit": String(decision.limit),
     "ratelimit-remaining": String(remaining),
     "ratelimit-reset": String(reset),
     ...(decision.allowed ? {} : { "retry-after": String(decision.retryAfterSeconds) })
-  })
+  }
 }
+
+/** The response with the rate-limit fields of `decision` (see rateLimitFields). */
+export const withRateLimitHeaders = (
+  response: HttpServerResponse.HttpServerResponse,
+  decision: Decision,
+  policy: RateLimitPolicy
+): HttpServerResponse.HttpServerResponse => HttpServerResponse.setHeaders(response, rateLimitFields(decision, policy))

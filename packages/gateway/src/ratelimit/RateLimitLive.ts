@@ -34,7 +34,7 @@ export const RateLimitLive = Layer.effect(
         const routeClass = routeClassOf(group, endpoint)
         if (routeClass === undefined) return yield* httpEffect
         const request = yield* HttpServerRequest.HttpServerRequest
-        const token = bearerToken(request.headers)
+        const token = bearerToken(request)
         const user = token === undefined ? Option.none() : yield* Effect.option(verifier.verify(token))
         if (routeClass === "catalog-read" && !catalogPublic && Option.isNone(user)) {
           return problemResponse(new Unauthorized({ detail: "a bearer token is required" }))

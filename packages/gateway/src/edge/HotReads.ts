@@ -1,0 +1,66 @@
+import { Config, Context, Effect, Layer } from "effect"
+
+/** A catalog read's answer as the API encoded it, kept to be sent again as is. */
+export interface HotAnswer {
+  /** The route template, for the metrics (`/api/v1/products/:id`). */
+  readonly route: string
+  readonly contentType: string
+  /** The encoded body, saying `cache_hit: true` where the answer has that field. */
+  readonly body: Uint8Array
+  /** Until when (epoch ms) it may be served: the expiry of the read cache's entry it was made from. */
+  readonly freshUntil: number
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+/**
+ * The body as a later reader gets it: the same JSON with `cache_hit: true` (the answer comes from the gateway's
+ * memory). A body without that field (or that is not a JSON object) stays as it is.
+ */
+export const asCacheHit = (body: Uint8Array): Uint8Array => {
+  const text = decoder.decode(body)
+  if (!text.includes("\"cache_hit\":false")) return body
+  const value: unknown = JSON.parse(text)
+  if (typeof value !== "object" || value === null || !("cache_hit" in value)) return body
+  return encoder.encode(JSON.stringify({ ...value, cache_hit: true }))
+}
+
+/**
+ * The encoded answers of catalog reads the gateway's read cache holds, by request URL (path and query as sent), so
+ * that the hot path (HotPath.ts) can send a hit without decoding the request, running the API's middlewares or
+ * encoding the product again. An entry lives no longer than the read-cache entry it was made from (`freshUntil`)
+ * and goes with every catalog write this gateway forwards, like the read cache's. Bounded by
+ * `CATALOG_CACHE_CAPACITY` (default 10,000): beyond it the oldest entry goes.
+ */
+export class HotReads extends Context.Service<HotReads, {
+  readonly lookup: (url: string, now: number) => HotAnswer | undefined
+  readonly remember: (url: string, answer: HotAnswer) => void
+  readonly forgetAll: () => void
+}>()("gateway/HotReads") {
+  static readonly layer = Layer.effect(
+    HotReads,
+    Effect.gen(function*() {
+      const capacity = yield* Config.Int("CATALOG_CACHE_CAPACITY").pipe(Config.withDefault(10_000))
+      const answers = new Map<string, HotAnswer>()
+      return HotReads.of({
+        lookup: (url, now) => {
+          const answer = answers.get(url)
+          if (answer === undefined) return undefined
+          if (answer.freshUntil > now) return answer
+          answers.delete(url)
+          return undefined
+        },
+        remember: (url, answer) => {
+          answers.delete(url)
+          if (answers.size >= capacity) {
+            const oldest = answers.keys().next()
+            if (oldest.done !== true) answers.delete(oldest.value)
+          }
+          answers.set(url, answer)
+        },
+        forgetAll: () => answers.clear()
+      })
+    })
+  )
+}
