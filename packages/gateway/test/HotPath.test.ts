@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cents, Sku } from "@shop/domain"
 import { Effect, Layer, Metric, Tracer } from "effect"
+import { get as httpGet } from "node:http"
 import { asCacheHit } from "../src/edge/HotReads.ts"
 import { hotPathAnswers } from "../src/edge/HttpMetrics.ts"
 import { Backends } from "./fixtures/Backends.ts"
@@ -38,6 +39,20 @@ const get = (url: string, headers: Record<string, string> = {}) =>
     const response = await fetch(url, { headers })
     return { status: response.status, headers: response.headers, text: await response.text() }
   })
+
+/** A GET with its own Host header (fetch does not let a caller choose it). */
+const getWithHost = (url: string, host: string) =>
+  Effect.promise(() =>
+    new Promise<{ status: number; link: string | undefined }>((resolve, reject) => {
+      const request = httpGet(url, { headers: { host } }, (response) => {
+        response.resume()
+        const link = response.headers.link
+        response.on("end", () =>
+          resolve({ status: response.statusCode ?? 0, link: typeof link === "string" ? link : undefined }))
+      })
+      request.on("error", reject)
+    })
+  )
 
 /** How many answers the hot path gave so far (the counter is process-wide: compare before and after). */
 const hotAnswers = Effect.map(Metric.value(hotPathAnswers), (state) => state.count)
@@ -147,16 +162,21 @@ describe("the gateway's hot path", () => {
         assert.isAtLeast(Number(refused.headers.get("retry-after")), 1)
       })))
 
-  it.live("an answer with a Link (URLs from the request's Host) is never kept", () =>
+  it.live("a hot answer's next-page Link is written for each request, from that request's Host", () =>
     withProduct({}, (baseUrl) =>
       Effect.gen(function*() {
         yield* createProduct(baseUrl, "Table Lamp")
+        const url = `${baseUrl}/api/v1/products?limit=1`
+        const first = yield* get(url)
+        const link = first.headers.get("link")
+        assert.match(link ?? "", /^<http:\/\/127\.0\.0\.1:\d+\/api\/v1\/products\?limit=1&cursor=[^>]+>; rel="next"$/)
         const before = yield* hotAnswers
-        for (let i = 0; i < 3; i++) {
-          const page = yield* get(`${baseUrl}/api/v1/products?limit=1`)
-          assert.isNotNull(page.headers.get("link"))
-        }
-        assert.strictEqual(yield* hotAnswers, before)
+        const again = yield* get(url)
+        assert.strictEqual(yield* hotAnswers, before + 1)
+        assert.strictEqual(again.headers.get("link"), link)
+        const elsewhere = yield* getWithHost(url, "api.shop.example")
+        assert.strictEqual(yield* hotAnswers, before + 2)
+        assert.strictEqual(elsewhere.link, link!.replace(new URL(baseUrl).host, "api.shop.example"))
       })))
 })
 

@@ -13,6 +13,7 @@ import { allowedMethods } from "./AllowedMethods.ts"
 import { corsHeaders, preflightAnswer } from "./Cors.ts"
 import { asCacheHit, HotReads } from "./HotReads.ts"
 import { requestSeries, staticRoutes } from "./HttpMetrics.ts"
+import { nextPathOf } from "./NextLink.ts"
 import { decorateProblem, problemBody, statusProblem } from "./Problems.ts"
 import { RequestIdHeader, requestIdOf } from "./RequestId.ts"
 import { type RequestFacts, RequestRoute } from "./RequestRoute.ts"
@@ -83,20 +84,24 @@ const fromCause = (cause: Cause.Cause<unknown>, request: HttpServerRequest.HttpS
 
 /**
  * Keeps a catalog read's answer for the hot path while the read cache holds it (`freshUntil`): a 200 to a `GET`
- * with a JSON body. An answer with a `Link` is not kept: its URLs come from the request's `Host`. The answer is
- * looked at as it is sent, after the pre-response handlers that add the handler's own headers (the `Link`).
+ * with a JSON body and no header of its own but a next page's `Link`, kept as a path (its URL depends on the
+ * request). The answer is looked at as it is sent, after the pre-response handlers that add the handler's own
+ * headers.
  */
 const rememberHot = (hotReads: HotReads["Service"], cell: Readonly<RequestFacts>) =>
   HttpEffect.appendPreResponseHandler((request, response) =>
     Effect.sync(() => {
+      const link = response.headers["link"]
+      const nextPage = link === undefined ? undefined : nextPathOf(link)
       if (
         cell.freshUntil !== undefined && cell.route !== undefined && request.method === "GET" &&
-        response.status === 200 && response.body._tag === "Uint8Array" && response.headers["link"] === undefined
+        response.status === 200 && response.body._tag === "Uint8Array" && (link === undefined || nextPage !== undefined)
       ) {
         hotReads.remember(request.url, {
           route: cell.route,
           contentType: response.body.contentType,
           body: asCacheHit(response.body.body),
+          nextPage,
           freshUntil: cell.freshUntil
         })
       }

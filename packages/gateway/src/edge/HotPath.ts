@@ -13,6 +13,8 @@ import { corsHeaders } from "./Cors.ts"
 import { fromNodeRequest } from "./EdgeRequest.ts"
 import { HotReads } from "./HotReads.ts"
 import { hotPathAnswers, requestSeries } from "./HttpMetrics.ts"
+import { nextLink } from "./NextLink.ts"
+import { publicUrl } from "./PublicUrl.ts"
 import { RequestIdHeader, requestIdOf } from "./RequestId.ts"
 import { securityHeaders } from "./SecurityHeaders.ts"
 
@@ -20,8 +22,9 @@ import { securityHeaders } from "./SecurityHeaders.ts"
  * The hot path: a `GET` whose answer HotReads holds is answered straight from Node's request, before the HTTP
  * framework builds its request, runs the router, the API's middlewares and the response's schema. It applies the
  * same rules as the full path, from the same functions and state: the caller's rate-limit budget (the same buckets,
- * with the `RateLimit` fields), `CATALOG_PUBLIC`, the request id, CORS and security headers, the request metrics and,
- * when spans are exported, a server span joined to the client's `traceparent`.
+ * with the `RateLimit` fields), `CATALOG_PUBLIC`, the request id, CORS and security headers, a next page's `Link` made
+ * for this request's Host, the request metrics and, when spans are exported, a server span joined to the client's
+ * `traceparent`.
  *
  * Whatever it is not sure of goes the full path, which answers it as before: a URL it holds no fresh answer for, a
  * bearer token the verifier has not accepted yet (the full path verifies it, and the next request is hot), and a
@@ -38,7 +41,7 @@ export class HotPath extends Context.Service<HotPath, {
       const { quotas } = yield* RateLimitConfig
       const { catalogPublic } = yield* AuthConfig
       const verifier = yield* JwtVerifier
-      const { cors, trustedProxies } = yield* GatewayConfig
+      const { cors, publicBaseUrl, trustedProxies } = yield* GatewayConfig
       const clock = yield* Clock.Clock
       const tracer = yield* Tracer.Tracer
       // the context the metrics are updated in (their registry)
@@ -92,6 +95,9 @@ export class HotPath extends Context.Service<HotPath, {
           ...rateLimitFields(decision, policy),
           ...corsHeaders(edge, cors),
           ...securityHeaders(edge, answer.route, trustedProxies),
+          ...(answer.nextPage === undefined
+            ? {}
+            : { link: nextLink(publicUrl(edge, { publicBaseUrl, trustedProxies }, answer.nextPage)) }),
           [RequestIdHeader]: requestId
         })
         response.end(answer.body)

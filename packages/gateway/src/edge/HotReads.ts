@@ -7,6 +7,11 @@ export interface HotAnswer {
   readonly contentType: string
   /** The encoded body, saying `cache_hit: true` where the answer has that field. */
   readonly body: Uint8Array
+  /**
+   * The path and query of the next page when the answer has one: its `Link` is written again for each request,
+   * since its absolute URL comes from the request's `Host` (see PublicUrl).
+   */
+  readonly nextPage: string | undefined
   /** Until when (epoch ms) it may be served: the expiry of the read cache's entry it was made from. */
   readonly freshUntil: number
 }

@@ -1,7 +1,7 @@
 import { UnsafeSetting } from "@shop/service-defaults/UnsafeSetting"
 import { Config, Effect, Option } from "effect"
-import type { HttpServerRequest } from "effect/http"
 import type { BlockList } from "node:net"
+import { type EdgeRequest, headerOf } from "./EdgeRequest.ts"
 import { overTls } from "./SecurityHeaders.ts"
 
 /**
@@ -32,12 +32,12 @@ const hostPattern = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
  * or malformed.
  */
 export const publicUrl = (
-  request: HttpServerRequest.HttpServerRequest,
+  request: EdgeRequest,
   settings: { readonly publicBaseUrl: string | undefined; readonly trustedProxies: BlockList | undefined },
   pathAndQuery: string
 ): string => {
   if (settings.publicBaseUrl !== undefined) return settings.publicBaseUrl + pathAndQuery
-  const host = request.headers["host"]
+  const host = headerOf(request, "host")
   if (host === undefined || !hostPattern.test(host)) return pathAndQuery
   return `${overTls(request, settings.trustedProxies) ? "https" : "http"}://${host}${pathAndQuery}`
 }

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { HttpEffect, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { nextLink } from "../edge/NextLink.ts"
 import { publicUrl } from "../edge/PublicUrl.ts"
 import { GatewayConfig } from "../GatewayConfig.ts"
 
@@ -38,5 +39,5 @@ export const linkNextPage = (next: { readonly cursor: string } | { readonly page
       url.searchParams.set("page", String(next.page))
     }
     const target = yield* absoluteUrl(url.pathname + url.search)
-    yield* setResponseHeaders({ link: `<${target}>; rel="next"` })
+    yield* setResponseHeaders({ link: nextLink(target) })
   })
