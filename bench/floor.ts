@@ -1,0 +1,106 @@
+/**
+ * The floor under the platform's figures on this machine: what the bare parts cost before any of the platform's
+ * code runs. A Node HTTP server answering a fixed 400-byte JSON body (loaded by wrk, as `bench:catalog --generator
+ * wrk` loads the gateway), and a grpc-js unary call of 200 bytes each way to a server in the same process (the
+ * transport of every call between services), one at a time and with 16 in flight. `npm run bench:sql` gives the
+ * same for a PostgreSQL statement. Each line prints the CPU of this process per request (both ends, for gRPC), from
+ * process.cpuUsage, and the rate. Loopback only, bounded in time and count.
+ *
+ *   npm run bench:floor -- --duration 5 [--calls 5000]
+ */
+import * as grpc from "@grpc/grpc-js"
+import { execFile } from "node:child_process"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { loadavg } from "node:os"
+import { promisify } from "node:util"
+import { parse, positive } from "./lib/bench-setup.ts"
+
+const values = parse({ calls: { type: "string", default: "5000" } })
+const durationS = positive("duration", values.duration, 60)
+const calls = positive("calls", values.calls, 1_000_000)
+
+const line = (label: string, cpuMicros: number, count: number, seconds: number) =>
+  console.log(
+    `${label.padEnd(44)} ${(cpuMicros / count).toFixed(1).padStart(7)} us CPU per request, ${
+      Math.round(count / seconds)
+    } per second`
+  )
+
+const http = async () => {
+  const body = Buffer.from(JSON.stringify({ id: "prod_01k".padEnd(30, "0"), description: "x".repeat(300) }))
+  const server = createServer((_request, response) => {
+    response.writeHead(200, {
+      "content-type": "application/json",
+      "content-length": body.length,
+      "x-request-id": crypto.randomUUID()
+    }).end(body)
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  // wrk runs in its own process; this one only serves
+  const { stdout } = await promisify(execFile)("wrk", ["-t1", "-c16", `-d${durationS}s`, url])
+  const used = process.cpuUsage(cpu)
+  const seconds = (performance.now() - started) / 1000
+  server.close()
+  const count = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0)
+  if (count === 0 || /Non-2xx/.test(stdout)) throw new Error(`wrk failed:\n${stdout}`)
+  line("node:http, fixed JSON answer (wrk -c16)", used.user + used.system, count, seconds)
+}
+
+const unary = async () => {
+  const bytes = (value: Buffer) => value
+  const definition = {
+    echo: {
+      path: "/floor.Echo/Echo",
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: bytes,
+      requestDeserialize: bytes,
+      responseSerialize: bytes,
+      responseDeserialize: bytes
+    }
+  } satisfies grpc.ServiceDefinition
+  const server = new grpc.Server()
+  server.addService(definition, {
+    echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
+      callback(null, call.request)
+  })
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(
+      "127.0.0.1:0",
+      grpc.ServerCredentials.createInsecure(),
+      (error, bound) => error ? reject(error) : resolve(bound)
+    )
+  )
+  const Client = grpc.makeGenericClientConstructor(definition, "Echo")
+  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure())
+  const echo = client["echo"]
+  if (echo === undefined) throw new Error("the generic client has no echo method")
+  const payload = Buffer.alloc(200, 1)
+  const call = () =>
+    new Promise<void>((resolve, reject) =>
+      echo.call(client, payload, (error: grpc.ServiceError | null) => error ? reject(error) : resolve())
+    )
+  for (let i = 0; i < 500; i++) await call() // warm-up
+  const measure = async (label: string, inFlight: number) => {
+    const cpu = process.cpuUsage()
+    const started = performance.now()
+    let next = 0
+    await Promise.all(Array.from({ length: inFlight }, async () => {
+      while (next++ < calls) await call()
+    }))
+    const used = process.cpuUsage(cpu)
+    line(label, used.user + used.system, calls, (performance.now() - started) / 1000)
+  }
+  await measure("grpc-js unary, client and server, one at a time", 1)
+  await measure("grpc-js unary, client and server, 16 in flight", 16)
+  client.close()
+  server.forceShutdown()
+}
+
+console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}, Node ${process.version}`)
+await http()
+await unary()
