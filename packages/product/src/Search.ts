@@ -54,6 +54,13 @@ export interface SearchResult extends Omit<SearchPage, "ids"> {
 
 const maxQueryLength = 200
 
+/** Facets aggregated in SQL as a JSON list of `category|count` (a category may hold `|`, a count never does). */
+const facetsOf = (json: string): Array<CategoryFacet> =>
+  (JSON.parse(json) as Array<string>).map((entry) => {
+    const separator = entry.lastIndexOf("|")
+    return { category: entry.slice(0, separator), count: Number(entry.slice(separator + 1)) }
+  })
+
 const price = (field: string, value: number | undefined) =>
   value === undefined || (Number.isSafeInteger(value) && value >= 0)
     ? Effect.succeed(value)
@@ -138,19 +145,44 @@ export class Search extends Context.Service<Search, {
           "p"
         )
 
-        /** One page and the category facets of the products that satisfy `matches`. */
-        const pageOf = (matches: ReadonlyArray<Statement.Fragment>, relaxed: boolean) =>
+        const total = (facets: ReadonlyArray<CategoryFacet>) =>
+          query.category === undefined
+            ? facets.reduce((sum, facet) => sum + facet.count, 0)
+            : facets.find((facet) => facet.category === query.category)?.count ?? 0
+
+        /** Every product, filtered: the page comes from an index in sort order, the facets from a count of all. */
+        const pageOfAll = Effect.gen(function*() {
+          const rows = yield* sql<{ readonly id: string }>`
+            SELECT p.id FROM products p WHERE ${sql.and([...priced, ...inCategory])}
+            ORDER BY ${order} LIMIT ${query.limit} OFFSET ${(query.page - 1) * query.limit}`
+          const facets = yield* sql<CategoryFacet>`
+            SELECT p.category, count(*)::int AS count FROM products p WHERE ${sql.and(priced)}
+            GROUP BY p.category ORDER BY count DESC, p.category`
+          return { ids: rows.map((row) => row.id), total: total(facets), page: query.page, limit: query.limit, facets }
+        })
+
+        /**
+         * The products that satisfy `matches`, in one statement: they are found once (one plan, one index scan) and
+         * both the page and the category facets are read from them. Planning a text match costs PostgreSQL about as
+         * much as running it, so one statement instead of two halves its work.
+         */
+        const pageOfMatches = (matches: ReadonlyArray<Statement.Fragment>) =>
           Effect.gen(function*() {
-            const rows = yield* sql<{ readonly id: string }>`
-              SELECT p.id FROM products p WHERE ${sql.and([...matches, ...priced, ...inCategory])}
-              ORDER BY ${order} LIMIT ${query.limit} OFFSET ${(query.page - 1) * query.limit}`
-            const facets = yield* sql<CategoryFacet>`
-              SELECT p.category, count(*)::int AS count FROM products p WHERE ${sql.and([...matches, ...priced])}
-              GROUP BY p.category ORDER BY count DESC, p.category`
-            const total = query.category === undefined
-              ? facets.reduce((sum, facet) => sum + facet.count, 0)
-              : facets.find((facet) => facet.category === query.category)?.count ?? 0
-            return { ids: rows.map((row) => row.id), total, page: query.page, limit: query.limit, facets, relaxed }
+            const [row] = yield* sql<{ readonly ids: string; readonly facets: string }>`
+              WITH matched AS MATERIALIZED (
+                SELECT p.id, p.category FROM products p WHERE ${sql.and([...matches, ...priced])}
+              )
+              SELECT
+                (SELECT coalesce(json_agg(f.category || '|' || f.count ORDER BY f.count DESC, f.category), '[]')::text
+                  FROM (SELECT m.category, count(*)::int AS count FROM matched m GROUP BY m.category) f) AS facets,
+                (SELECT coalesce(json_agg(page.id ORDER BY page.position), '[]')::text FROM (
+                  SELECT p.id, row_number() OVER (ORDER BY ${order}) AS position
+                  FROM matched m JOIN products p ON p.id = m.id
+                  WHERE ${sql.and(inCategory)}
+                  ORDER BY ${order} LIMIT ${query.limit} OFFSET ${(query.page - 1) * query.limit}) page) AS ids`
+            const facets = facetsOf(row?.facets ?? "[]")
+            const ids = JSON.parse(row?.ids ?? "[]") as Array<string>
+            return { ids, total: total(facets), page: query.page, limit: query.limit, facets }
           })
 
         return yield* Effect.gen(function*() {
@@ -159,7 +191,10 @@ export class Search extends Context.Service<Search, {
           yield* sql`SELECT set_config('pg_trgm.strict_word_similarity_threshold', ${
             String(similarityThreshold)
           }, true)`
-          const strict = yield* pageOf(match === undefined ? [] : [match.all], false)
+          const strict = {
+            ...(match === undefined ? yield* pageOfAll : yield* pageOfMatches([match.all])),
+            relaxed: false
+          }
           if (strict.total > 0 || match?.any === undefined || terms?._tag !== "words" || terms.words.length < 2) {
             return strict
           }
@@ -182,15 +217,9 @@ export class Search extends Context.Service<Search, {
                 WHERE ${sql.and(inCategory)}
                 ORDER BY ${order} LIMIT ${query.limit} OFFSET ${(query.page - 1) * query.limit}) page) AS ids`
           if (relaxed === undefined || relaxed.best === null || relaxed.best === 0) return strict
-          const facets = (JSON.parse(relaxed.facets) as Array<string>).map((entry): CategoryFacet => {
-            const separator = entry.lastIndexOf("|")
-            return { category: entry.slice(0, separator), count: Number(entry.slice(separator + 1)) }
-          })
-          const total = query.category === undefined
-            ? facets.reduce((sum, facet) => sum + facet.count, 0)
-            : facets.find((facet) => facet.category === query.category)?.count ?? 0
+          const facets = facetsOf(relaxed.facets)
           const ids = JSON.parse(relaxed.ids) as Array<string>
-          return { ids, total, page: query.page, limit: query.limit, facets, relaxed: true }
+          return { ids, total: total(facets), page: query.page, limit: query.limit, facets, relaxed: true }
         }).pipe(sql.withTransaction, Effect.orDie)
       })
 
