@@ -1,6 +1,6 @@
 import { refuseInProduction } from "@shop/service-defaults/UnsafeConfiguration"
 import { Context, Effect, Layer, Option, Schema } from "effect"
-import { createTransport } from "nodemailer"
+import { createTransport, type Transporter } from "nodemailer"
 import { NotificationConfig } from "./NotificationConfig.ts"
 import { SmtpSink } from "./SmtpSink.ts"
 
@@ -20,7 +20,31 @@ export interface Mail {
   readonly text: string
 }
 
-/** Sends email over SMTP with nodemailer. The notification id is the Message-ID, so a copy can be recognised. */
+/** At most this many SMTP connections are kept open to the server, each for up to `pooledMessages` mails. */
+const pooledConnections = 4
+const pooledMessages = 1_000
+
+/**
+ * The transport options with pooling on: mails reuse open connections instead of opening one (TCP, greeting, EHLO,
+ * and QUIT at the end) per mail. A URL that says `pool=` itself keeps its choice.
+ */
+const pooled = (options: string | { host: string; port: number; secure: false; ignoreTLS: true }) => {
+  if (typeof options !== "string") {
+    return { ...options, pool: true as const, maxConnections: pooledConnections, maxMessages: pooledMessages }
+  }
+  const url = new URL(options)
+  if (!url.searchParams.has("pool")) {
+    url.searchParams.set("pool", "true")
+    url.searchParams.set("maxConnections", String(pooledConnections))
+    url.searchParams.set("maxMessages", String(pooledMessages))
+  }
+  return url.href
+}
+
+/**
+ * Sends email over SMTP with nodemailer, on pooled connections. The notification id is the Message-ID, so a copy
+ * can be recognised.
+ */
 export class Mailer extends Context.Service<Mailer, {
   readonly send: (mail: Mail) => Effect.Effect<void, SendError>
 }>()("@shop/notification/Mailer") {
@@ -29,9 +53,10 @@ export class Mailer extends Context.Service<Mailer, {
       const config = yield* NotificationConfig
       const transport = yield* Effect.acquireRelease(
         // A URL or the local sink's options: nodemailer types the two as separate overloads.
-        Effect.sync(() =>
-          typeof transportOptions === "string" ? createTransport(transportOptions) : createTransport(transportOptions)
-        ),
+        Effect.sync((): Transporter => {
+          const options = pooled(transportOptions)
+          return typeof options === "string" ? createTransport(options) : createTransport(options)
+        }),
         (t) => Effect.sync(() => t.close())
       )
       return Mailer.of({

@@ -30,6 +30,8 @@ const maxMailBytes = 1_048_576
  */
 export class SmtpSink extends Context.Service<SmtpSink, {
   readonly port: number
+  /** How many SMTP connections clients have opened to the sink so far. */
+  readonly connections: Effect.Effect<number>
   readonly list: Effect.Effect<ReadonlyArray<ReceivedMail>>
   readonly get: (id: string) => Effect.Effect<ReceivedMail | undefined>
 }>()("@shop/notification/SmtpSink") {
@@ -40,6 +42,7 @@ export class SmtpSink extends Context.Service<SmtpSink, {
         const mails: Array<ReceivedMail> = []
         const capacity = Math.max(1, options.capacity ?? 1_000)
         let received = 0
+        let connections = 0
         const context = yield* Effect.context<never>()
         const log = (mail: ReceivedMail) =>
           Effect.runForkWith(context)(
@@ -50,6 +53,10 @@ export class SmtpSink extends Context.Service<SmtpSink, {
           disabledCommands: ["STARTTLS", "AUTH"],
           logger: false,
           size: maxMailBytes,
+          onConnect(_session, callback) {
+            connections++
+            callback()
+          },
           onData(stream, session, callback) {
             const chunks: Array<Buffer> = []
             stream.on("data", (chunk: Buffer) => chunks.push(chunk))
@@ -86,6 +93,7 @@ export class SmtpSink extends Context.Service<SmtpSink, {
         )
         return SmtpSink.of({
           port,
+          connections: Effect.sync(() => connections),
           list: Effect.sync(() => [...mails]),
           get: (id) => Effect.sync(() => mails.find((m) => m.id === id))
         })
