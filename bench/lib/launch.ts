@@ -54,17 +54,27 @@ export const launchPlatform = async (options: {
       LOG_FORMAT: "json",
       ...options.env
     },
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: ["ignore", "pipe", "pipe"],
+    // its own process group, so that stopping reaches every process under it: npm does not pass SIGTERM on to the
+    // launcher it runs, which would otherwise be left running (and holding this process's pipes open)
+    detached: true
   })
   child.stderr.pipe(out)
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal)
+    } catch {
+      // the group is gone already
+    }
+  }
   let stopped = false
   const stop = async () => {
     if (stopped) return
     stopped = true
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((done) => child.once("exit", done))
-      child.kill("SIGTERM")
-      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000)
+      signalGroup("SIGTERM")
+      const timer = setTimeout(() => signalGroup("SIGKILL"), 20_000)
       await exited
       clearTimeout(timer)
     }
