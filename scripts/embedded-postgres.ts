@@ -13,7 +13,8 @@
  * database's buffer cache (default 16MB).
  */
 import { execFileSync } from "node:child_process"
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs"
+import { cp } from "node:fs/promises"
 import { join, resolve } from "node:path"
 
 const [first, ...rest] = process.argv.slice(2)
@@ -56,27 +57,33 @@ const ensureTemplate = () => {
   return true
 }
 
-/** Creates every missing database from the template, before anything else is loaded. */
-const createMissing = () => {
+/**
+ * Creates every missing database from the template. The copies (thousands of small files: seconds of the kernel's
+ * time on a first start) run on libuv's threads, all at once, while this process loads its code.
+ */
+const createMissing = async () => {
   const missing = databases.filter((d) => !initialised(join(root, d.name)))
   if (missing.length === 0) return { created: [], initdb: false }
   const initdb = ensureTemplate()
   mkdirSync(root, { recursive: true })
-  for (const { name } of missing) {
+  await Promise.all(missing.map(async ({ name }) => {
     const target = join(root, name)
     rmSync(`${target}.tmp`, { recursive: true, force: true })
     rmSync(target, { recursive: true, force: true })
-    cpSync(template, `${target}.tmp`, { recursive: true })
+    await cp(template, `${target}.tmp`, { recursive: true })
     renameSync(`${target}.tmp`, target)
-  }
+  }))
   return { created: missing.map((d) => d.name), initdb }
 }
-const created = createMissing()
+const creating = createMissing()
 
-const { NodeRuntime } = await import("@effect/platform-node")
-const { startEmbeddedPostgres } = await import("@shop/service-defaults/EmbeddedPostgres")
-const { ObservabilityLive } = await import("@shop/service-defaults/Observability")
-const { Effect } = await import("effect")
+const [{ NodeRuntime }, { startEmbeddedPostgres }, { ObservabilityLive }, { Effect }] = await Promise.all([
+  import("@effect/platform-node"),
+  import("@shop/service-defaults/EmbeddedPostgres"),
+  import("@shop/service-defaults/Observability"),
+  import("effect")
+])
+const created = await creating
 
 Effect.gen(function*() {
   if (created.created.length > 0) {

@@ -207,7 +207,8 @@ if (postgresUrl) {
     EVENT_LOG_POLL: "200 millis",
     EVENT_LOG_POLL_MAX: "2 seconds",
     OUTBOX_POLL_MAX: "2 seconds",
-    NOTIFICATION_POLL_MAX: "2 seconds"
+    NOTIFICATION_POLL_MAX: "2 seconds",
+    SAGA_POLL_MAX: "2 seconds"
   }
 }
 

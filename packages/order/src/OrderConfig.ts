@@ -10,6 +10,8 @@ export class OrderConfig extends Context.Service<OrderConfig, {
   /** A reservation closer than this to its expiry is not charged against. */
   readonly reservationMargin: Duration.Duration
   readonly pollInterval: Duration.Duration
+  /** While no saga is due, polling slows down to this (`SAGA_POLL_MAX`, see idlePolling); default: no slowing. */
+  readonly maxPollInterval: Duration.Duration
   readonly lease: Duration.Duration
   readonly concurrency: number
   readonly maxAttempts: number
@@ -29,6 +31,7 @@ export class OrderConfig extends Context.Service<OrderConfig, {
     reservationTtl: Duration.minutes(10),
     reservationMargin: Duration.seconds(30),
     pollInterval: Duration.millis(500),
+    maxPollInterval: Duration.millis(500),
     lease: Duration.seconds(30),
     concurrency: 64,
     maxAttempts: 12,
@@ -51,6 +54,7 @@ export class OrderConfig extends Context.Service<OrderConfig, {
         reservationTtl: yield* duration("ORDER_RESERVATION_TTL", d.reservationTtl),
         reservationMargin: yield* duration("ORDER_RESERVATION_MARGIN", d.reservationMargin),
         pollInterval: yield* duration("SAGA_POLL_INTERVAL", d.pollInterval),
+        maxPollInterval: yield* duration("SAGA_POLL_MAX", d.maxPollInterval),
         lease: yield* duration("SAGA_LEASE", d.lease),
         concurrency: yield* Config.Int("SAGA_CONCURRENCY").pipe(Config.withDefault(d.concurrency)),
         maxAttempts: yield* Config.Int("SAGA_MAX_ATTEMPTS").pipe(Config.withDefault(d.maxAttempts)),

@@ -1,6 +1,7 @@
 import type { Order } from "@shop/domain"
+import { idlePolling } from "@shop/service-defaults/events/IdlePolling"
 import * as Backoff from "@shop/service-defaults/resilience/Backoff"
-import { Cause, Clock, Context, Effect, Layer, Metric, Option, Schedule, Semaphore } from "effect"
+import { Cause, Clock, Context, Effect, Layer, Metric, Option, Semaphore } from "effect"
 import { Headers, HttpTraceContext } from "effect/http"
 import { CheckoutSaga } from "../CheckoutSaga.ts"
 import { Failpoints } from "../Failpoints.ts"
@@ -113,13 +114,24 @@ export class SagaRunner extends Context.Service<SagaRunner, {
           return Effect.asVoid(Effect.forkIn(drive(saga, order), scope))
         })
 
+      /** Claims the sagas that are due and launches them; whether there was work (a failed poll counts as work). */
       const poll = Effect.gen(function*() {
         const room = config.concurrency - running.size
-        if (room <= 0) return
-        for (const saga of yield* store.claimDue(room)) yield* launch(saga)
-      }).pipe(Effect.catchCause((cause) => Effect.logError("saga poll failed", cause)))
+        if (room <= 0) return true
+        const due = yield* store.claimDue(room)
+        for (const saga of due) yield* launch(saga)
+        return due.length > 0
+      }).pipe(Effect.catchCause((cause) => Effect.as(Effect.logError("saga poll failed", cause), true)))
 
-      yield* poll.pipe(Effect.repeat(Schedule.spaced(config.pollInterval)), Effect.forkIn(scope))
+      const polling = idlePolling(config.pollInterval, config.maxPollInterval)
+      const pollForever = Effect.forever(
+        Effect.flatMap(poll, (busy) => {
+          if (!busy) return Effect.sleep(polling.idle())
+          polling.busy()
+          return Effect.sleep(config.pollInterval)
+        })
+      )
+      yield* Effect.forkIn(pollForever, scope)
       return SagaRunner.of({ start: launch })
     })
   )
