@@ -12,6 +12,11 @@ export class CacheStore extends Context.Service<CacheStore, {
   readonly getMany: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<string | undefined>, CacheStoreError>
   /** Stores a value; without `ttl` it stays until overwritten (or evicted). */
   readonly set: (key: string, value: string, ttl?: Duration.Duration) => Effect.Effect<void, CacheStoreError>
+  /** Sets every entry, each for `ttl`, in one round trip. */
+  readonly setMany: (
+    entries: ReadonlyArray<readonly [key: string, value: string]>,
+    ttl?: Duration.Duration
+  ) => Effect.Effect<void, CacheStoreError>
   /** Stores a value only when the key is absent. */
   readonly setIfAbsent: (key: string, value: string, ttl?: Duration.Duration) => Effect.Effect<void, CacheStoreError>
 }>()("product/CacheStore") {
@@ -60,6 +65,10 @@ const makeMemory = (maxEntries: number): CacheStore["Service"] => {
     kind: "memory",
     getMany: (keys) => Effect.map(Clock.currentTimeMillis, (now) => keys.map((key) => read(key, now))),
     set: (key, value, ttl) => Effect.map(Clock.currentTimeMillis, (now) => write(key, value, expiry(now, ttl))),
+    setMany: (pairs, ttl) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        for (const [key, value] of pairs) write(key, value, expiry(now, ttl))
+      }),
     setIfAbsent: (key, value, ttl) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         if (read(key, now) === undefined) write(key, value, expiry(now, ttl))
@@ -86,9 +95,27 @@ const makeRedis = Effect.gen(function*() {
         : Effect.map(send<Array<string | null>>("MGET", ...keys.map(prefixed)), (values) =>
           values.map((v) => v ?? undefined)),
     set: (key, value, ttl) => Effect.asVoid(send("SET", prefixed(key), value, ...px(ttl))),
+    setMany: (pairs, ttl) =>
+      pairs.length === 0 ? Effect.void : Effect.asVoid(send(
+        "EVAL",
+        setManyScript,
+        String(pairs.length),
+        ...pairs.map(([key]) => prefixed(key)),
+        ...pairs.map(([, value]) => value),
+        ...px(ttl)
+      )),
     setIfAbsent: (key, value, ttl) => Effect.asVoid(send("SET", prefixed(key), value, "NX", ...px(ttl)))
   })
 })
+
+/** SET of every key to its value (ARGV[i]), with `PX <ms>` when ARGV ends with them. */
+const setManyScript = `
+local n = #KEYS
+for i = 1, n do
+  if #ARGV > n then redis.call('SET', KEYS[i], ARGV[i], ARGV[n + 1], ARGV[n + 2])
+  else redis.call('SET', KEYS[i], ARGV[i]) end
+end
+return n`
 
 const px = (ttl: Duration.Duration | undefined) =>
   ttl === undefined ? [] : ["PX", String(Math.max(1, Math.round(Duration.toMillis(ttl))))]

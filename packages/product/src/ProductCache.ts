@@ -95,10 +95,13 @@ export class ProductCache extends Context.Service<ProductCache, {
           const found = texts.map((text) => text === undefined ? undefined : Option.getOrUndefined(decodeProduct(text)))
           const loaded = yield* catalog.getMany(ids.filter((_, i) => found[i] === undefined))
           const byId = new Map(loaded.map((product) => [product.id as string, product]))
-          yield* Effect.forEach(ids, (id, i) => {
-            const product = byId.get(id)
-            return product === undefined ? Effect.void : write(keys[i]!, encodeProduct(product))
-          }, { concurrency: "unbounded", discard: true })
+          yield* Effect.ignore(store.setMany(
+            ids.flatMap((id, i) => {
+              const product = found[i] === undefined ? byId.get(id) : undefined
+              return product === undefined ? [] : [[keys[i]!, encodeProduct(product)] as const]
+            }),
+            cacheTtl
+          ))
           return {
             value: ids.flatMap((id, i) => found[i] ?? byId.get(id) ?? []),
             cacheHit: found.every((product) => product !== undefined)

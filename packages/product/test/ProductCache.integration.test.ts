@@ -55,6 +55,24 @@ const cacheContract = (name: string, settings: () => Partial<ProductSettings>) =
         assert.strictEqual((yield* cache.getProduct(first.id)).value.priceCents, detail.value.priceCents + 1)
       }))
 
+    test.effect("a listing caches every product it loaded: reading one of them afterwards is a hit", () =>
+      Effect.gen(function*() {
+        const cache = yield* ProductCache
+        const category = unique("Listed")
+        const made = [
+          yield* makeProduct({ category }),
+          yield* makeProduct({ category }),
+          yield* makeProduct({ category })
+        ]
+        const listed = yield* cache.list({ category })
+        assert.sameMembers(listed.value.products.map((p) => p.id), made.map((p) => p.id))
+        for (const product of made) {
+          const read = yield* cache.getProduct(product.id)
+          assert.isTrue(read.cacheHit, `${product.id} was cached by the listing`)
+          assert.strictEqual(read.value.name, product.name)
+        }
+      }))
+
     test.effect("serves a product from the cache until an update or a stock movement changes it", () =>
       Effect.gen(function*() {
         const cache = yield* ProductCache
@@ -179,6 +197,7 @@ describe("ProductCache when the cache fails", () => {
           kind: "memory",
           getMany: (keys) => guard(memory.getMany(keys)),
           set: (key, value, ttl) => guard(memory.set(key, value, ttl)),
+          setMany: (entries, ttl) => guard(memory.setMany(entries, ttl)),
           setIfAbsent: (key, value, ttl) => guard(memory.setIfAbsent(key, value, ttl))
         })
       })
