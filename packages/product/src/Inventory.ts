@@ -9,6 +9,7 @@ import {
   isOverdue,
   loadReservation,
   lockProducts,
+  readStock,
   type Reservation,
   sameItems,
   settleReservation,
@@ -95,17 +96,19 @@ export class Inventory extends Context.Service<Inventory, {
           if (Option.isNone(inserted)) {
             return yield* replay(Option.getOrThrow(yield* loadReservation(sql, orderId)), items)
           }
-          const rows = yield* lockProducts(sql, items.map((item) => item.productId))
-          const byId = new Map(rows.map((row) => [row.id, row]))
-          for (const item of items) {
-            const row = byId.get(item.productId)
+          const { reservation, short } = yield* holdStock(sql, inserted.value, items)
+          if (short.length > 0) {
+            // Unknown, or without enough stock: the first such item, with what is left of it (its row is locked).
+            const rows = yield* readStock(sql, short)
+            const item = items.find((candidate) => candidate.productId === short[0])!
+            const row = rows.find((candidate) => candidate.id === item.productId)
             if (row === undefined) return yield* notFound(item.productId)
-            const available = row.on_hand - row.reserved
-            if (available < item.quantity) {
-              return yield* new InsufficientStock({ productId: item.productId, requested: item.quantity, available })
-            }
+            return yield* new InsufficientStock({
+              productId: item.productId,
+              requested: item.quantity,
+              available: row.on_hand - row.reserved
+            })
           }
-          const reservation = yield* holdStock(sql, inserted.value, items, byId)
           return { reservation, replayed: false } satisfies Outcome
         })
 

@@ -1,5 +1,5 @@
 import { Array as Arr, DateTime, Duration, Effect, Option } from "effect"
-import type { SqlClient } from "effect/sql"
+import type { SqlClient, Statement } from "effect/sql"
 
 /** `pending` holds stock until `expiresAt`; the others are final. */
 export type ReservationStatus = "pending" | "committed" | "released" | "expired"
@@ -92,73 +92,85 @@ export const insertReservation = (sql: SqlClient.SqlClient, orderId: string, ttl
   )
 
 /**
- * Locks the rows of `productIds` in id order. Every transaction that touches several products locks them this way
- * first, so two transactions can never hold each other's rows: no deadlock, whatever order the items came in.
+ * Locks the rows of `productIds` in id order. Every transaction that changes several products' stock locks them this
+ * way first, so two transactions can never hold each other's rows: no deadlock, whatever order the items came in.
+ * `FOR NO KEY UPDATE`, the lock an UPDATE of the stock takes anyway: it does not conflict with the `FOR KEY SHARE`
+ * that inserting a reservation's items takes on their products (the foreign key), so a transaction that inserted its
+ * items before locking cannot deadlock with another that did the same.
  */
 export const lockProducts = (sql: SqlClient.SqlClient, productIds: ReadonlyArray<string>) =>
-  sql<{
-    readonly id: string
-    readonly name: string
-    readonly price_cents: bigint | number
-    readonly currency: string
-    readonly on_hand: number
-    readonly reserved: number
-  }>`SELECT id, name, price_cents, currency, on_hand, reserved FROM products
-     WHERE id = ANY(${productIds}) ORDER BY id FOR UPDATE`
-
-type LockedProduct = Effect.Success<ReturnType<typeof lockProducts>>[number]
+  sql<{ readonly id: string }>`SELECT id FROM products WHERE id = ANY(${productIds}) ORDER BY id FOR NO KEY UPDATE`
 
 /**
- * Adds the items to the reserved stock of their (locked) products and records them under the order's new
- * reservation, which it returns. The UPDATE is guarded, so that even a row locked by mistake is never oversold, and
- * the CHECK constraints back it up. `items` are in product id order.
+ * The same lock, as the first step of a statement that then changes the locked rows (`locked` is its CTE): taking
+ * the lock and moving the stock in one statement keeps a popular product's row locked for one round trip and the
+ * COMMIT, not for every statement of the transaction. The CTE returns the rows in id order, and the change reaches
+ * a row only through it, so the locks are taken in id order as with `lockProducts`.
  */
-export const holdStock = (
-  sql: SqlClient.SqlClient,
-  reservation: ReservationRow,
-  items: ReadonlyArray<StockItem>,
-  locked: ReadonlyMap<string, LockedProduct>
-) =>
+const lockedCte = (sql: SqlClient.SqlClient, productIds: Statement.Fragment) =>
+  sql`locked AS MATERIALIZED (SELECT id FROM products WHERE id IN (${productIds}) ORDER BY id FOR NO KEY UPDATE)`
+
+/** The stock of `productIds`, read without a lock: to tell a missing product from one that is short. */
+export const readStock = (sql: SqlClient.SqlClient, productIds: ReadonlyArray<string>) =>
+  sql<{ readonly id: string; readonly on_hand: number; readonly reserved: number }>`
+    SELECT id, on_hand, reserved FROM products WHERE id = ANY(${productIds})`
+
+/**
+ * Holds the items for the order's new reservation, in one statement: locks the products in id order, adds the items
+ * to their reserved stock with a guarded UPDATE (a product without enough stock is left as it is), and records the
+ * lines with the names and prices the locked rows have. A popular product's row stays locked for this statement and
+ * the COMMIT only. Returns the reservation and the products that were short (the caller then fails, and the
+ * transaction rolls back); the CHECK constraints back the guard up. `items` are in product id order.
+ */
+export const holdStock = (sql: SqlClient.SqlClient, reservation: ReservationRow, items: ReadonlyArray<StockItem>) =>
   Effect.gen(function*() {
-    const updated = yield* sql`
-      UPDATE products p SET reserved = p.reserved + v.quantity
-      FROM unnest(${items.map((i) => i.productId)}::text[], ${items.map((i) => i.quantity)}::int[]) AS v(id, quantity)
-      WHERE p.id = v.id AND p.on_hand - p.reserved >= v.quantity RETURNING p.id`
-    if (updated.length !== items.length) return yield* Effect.die("guarded stock update missed a locked row")
-    const lines = items.flatMap((item): Array<ReservedItem> => {
-      const product = locked.get(item.productId)
-      return product === undefined ? [] : [{
-        productId: item.productId,
-        quantity: item.quantity,
-        unitPriceCents: Number(product.price_cents),
-        currency: product.currency.trim(),
-        name: product.name
-      }]
-    })
-    const records = lines.map((line): Record<string, unknown> => ({
-      order_id: reservation.order_id,
-      product_id: line.productId,
-      quantity: line.quantity,
-      unit_price_cents: line.unitPriceCents,
-      currency: line.currency,
-      name: line.name
+    const ids = items.map((i) => i.productId)
+    const held = yield* sql<{
+      readonly id: string
+      readonly name: string
+      readonly price_cents: bigint | number
+      readonly currency: string
+      readonly quantity: number
+    }>`
+      WITH ${lockedCte(sql, sql`SELECT unnest(${ids}::text[])`)},
+      updated AS (
+        UPDATE products p SET reserved = p.reserved + v.quantity
+        FROM locked l, unnest(${ids}::text[], ${items.map((i) => i.quantity)}::int[]) AS v(id, quantity)
+        WHERE l.id = p.id AND p.id = v.id AND p.on_hand - p.reserved >= v.quantity
+        RETURNING p.id, p.name, p.price_cents, p.currency, v.quantity
+      ),
+      lines AS (
+        INSERT INTO reservation_items (order_id, product_id, quantity, unit_price_cents, currency, name)
+        SELECT ${reservation.order_id}, u.id, u.quantity, u.price_cents, u.currency, u.name FROM updated u
+      )
+      SELECT id, name, price_cents, currency, quantity FROM updated ORDER BY id`
+    const lines = held.map((row): ReservedItem => ({
+      productId: row.id,
+      quantity: row.quantity,
+      unitPriceCents: Number(row.price_cents),
+      currency: row.currency.trim(),
+      name: row.name
     }))
-    if (Arr.isReadonlyArrayNonEmpty(records)) yield* sql`INSERT INTO reservation_items ${sql.insert(records)}`
-    return reservationOf(reservation, lines)
+    const reserved = new Set(lines.map((line) => line.productId))
+    return { reservation: reservationOf(reservation, lines), short: ids.filter((id) => !reserved.has(id)) }
   })
 
-/** Takes the items of an order off the reserved stock; a sale (`sold`) also takes them off the stock on hand. */
+/**
+ * Takes the items of an order off the reserved stock, with its products locked in id order in the same statement;
+ * a sale (`sold`) also takes them off the stock on hand.
+ */
 export const settleStock = (sql: SqlClient.SqlClient, orderId: string, sold: boolean) => {
   const quantity = sold ? sql`i.quantity` : sql`0`
   return sql`
+    WITH ${lockedCte(sql, sql`SELECT product_id FROM reservation_items WHERE order_id = ${orderId}`)}
     UPDATE products p SET reserved = p.reserved - i.quantity, on_hand = p.on_hand - ${quantity},
       sold = p.sold + ${quantity}
-    FROM reservation_items i WHERE i.order_id = ${orderId} AND p.id = i.product_id`
+    FROM locked l, reservation_items i WHERE i.order_id = ${orderId} AND p.id = i.product_id AND l.id = p.id`
 }
 
 /**
- * Ends a pending reservation inside the caller's transaction: its products are locked in id order, its units leave
- * the reserved stock (and, when committed, the stock on hand, counted as sold).
+ * Ends a pending reservation inside the caller's transaction: its status first, then its units leave the reserved
+ * stock (and, when committed, the stock on hand, counted as sold), the products locked only for that last statement.
  */
 export const settleReservation = (
   sql: SqlClient.SqlClient,
@@ -167,12 +179,11 @@ export const settleReservation = (
   reason: string | null
 ) =>
   Effect.gen(function*() {
-    yield* lockProducts(sql, reservation.items.map((item) => item.productId))
-    yield* settleStock(sql, reservation.orderId, status === "committed")
     const [row] = yield* sql<ReservationRow>`
       UPDATE reservations SET status = ${status}, resolved_at = now(), updated_at = now(), release_reason = ${reason}
       WHERE order_id = ${reservation.orderId} RETURNING ${sql.literal(reservationColumns)}`
     if (row === undefined) return yield* Effect.die(`reservation of ${reservation.orderId} vanished while locked`)
+    yield* settleStock(sql, reservation.orderId, status === "committed")
     return reservationOf(row, reservation.items)
   })
 
