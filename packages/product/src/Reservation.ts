@@ -95,8 +95,8 @@ export const insertReservation = (sql: SqlClient.SqlClient, orderId: string, ttl
  * Locks the rows of `productIds` in id order. Every transaction that changes several products' stock locks them this
  * way first, so two transactions can never hold each other's rows: no deadlock, whatever order the items came in.
  * `FOR NO KEY UPDATE`, the lock an UPDATE of the stock takes anyway: it does not conflict with the `FOR KEY SHARE`
- * that inserting a reservation's items takes on their products (the foreign key), so a transaction that inserted its
- * items before locking cannot deadlock with another that did the same.
+ * that inserting reservation lines takes on their products (the foreign key); with `FOR UPDATE`, transactions that
+ * had inserted lines before locking deadlocked on each other's share locks.
  */
 export const lockProducts = (sql: SqlClient.SqlClient, productIds: ReadonlyArray<string>) =>
   sql<{ readonly id: string }>`SELECT id FROM products WHERE id = ANY(${productIds}) ORDER BY id FOR NO KEY UPDATE`
