@@ -1,4 +1,4 @@
-import { Array as Arr, DateTime, Duration, Effect, Option } from "effect"
+import { DateTime, Duration, Effect, Option } from "effect"
 import type { SqlClient, Statement } from "effect/sql"
 
 /** `pending` holds stock until `expiresAt`; the others are final. */
