@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cents, Sku } from "@shop/domain"
 import { Effect, Layer, Metric, Tracer } from "effect"
 import { get as httpGet } from "node:http"
-import { asCacheHit } from "../src/edge/HotReads.ts"
+import { asCacheHit, HotReads } from "../src/edge/HotReads.ts"
 import { hotPathAnswers } from "../src/edge/HttpMetrics.ts"
 import { Backends } from "./fixtures/Backends.ts"
 import { sdk, startGateway } from "./fixtures/TestGateway.ts"
@@ -209,6 +209,36 @@ describe("the hot path's spans", () => {
         assert.strictEqual(full?.traceId, traceId, "the full path's span is in the same trace")
       })).pipe(Effect.provideService(Tracer.Tracer, recording))
   })
+})
+
+describe("HotReads", () => {
+  const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value))
+  const answer = (freshUntil: number, body = encode({ id: "prod_1", cache_hit: false })) => ({
+    route: "/api/v1/products/:id",
+    contentType: "application/json",
+    body,
+    nextPage: undefined,
+    freshUntil
+  })
+  const withReads = <A>(f: (reads: HotReads["Service"]) => A) =>
+    Effect.runSync(Effect.provide(HotReads.use((reads) => Effect.sync(() => f(reads))), HotReads.layer))
+
+  it("gives a kept answer saying cache_hit: true, until its expiry", () =>
+    withReads((reads) => {
+      reads.remember("/a", answer(100), 0)
+      const hit = reads.lookup("/a", 50)
+      assert.deepStrictEqual(JSON.parse(new TextDecoder().decode(hit!.body)), { id: "prod_1", cache_hit: true })
+      assert.isUndefined(reads.lookup("/a", 100))
+    }))
+
+  it("drops expired answers when it keeps a new one, even if nobody asks for them again", () =>
+    withReads((reads) => {
+      reads.remember("/one-off", answer(100), 0)
+      reads.remember("/other", answer(300), 150)
+      // asked with a time before its expiry: still there only if the second remember had kept it
+      assert.isUndefined(reads.lookup("/one-off", 50))
+      assert.isDefined(reads.lookup("/other", 200))
+    }))
 })
 
 describe("asCacheHit", () => {

@@ -162,15 +162,15 @@ export class Search extends Context.Service<Search, {
         })
 
         /**
-         * The products that satisfy `matches`, in one statement: they are found once (one plan, one index scan) and
+         * The products that satisfy `condition`, in one statement: they are found once (one plan, one index scan) and
          * both the page and the category facets are read from them. Planning a text match costs PostgreSQL about as
          * much as running it, so one statement instead of two halves its work.
          */
-        const pageOfMatches = (matches: ReadonlyArray<Statement.Fragment>) =>
+        const pageOfMatches = (condition: Statement.Fragment) =>
           Effect.gen(function*() {
             const [row] = yield* sql<{ readonly ids: string; readonly facets: string }>`
               WITH matched AS MATERIALIZED (
-                SELECT p.id, p.category FROM products p WHERE ${sql.and([...matches, ...priced])}
+                SELECT p.id, p.category FROM products p WHERE ${sql.and([condition, ...priced])}
               )
               SELECT
                 (SELECT coalesce(json_agg(f.category || '|' || f.count ORDER BY f.count DESC, f.category), '[]')::text
@@ -192,7 +192,7 @@ export class Search extends Context.Service<Search, {
             String(similarityThreshold)
           }, true)`
           const strict = {
-            ...(match === undefined ? yield* pageOfAll : yield* pageOfMatches([match.all])),
+            ...(match === undefined ? yield* pageOfAll : yield* pageOfMatches(match.all)),
             relaxed: false
           }
           if (strict.total > 0 || match?.any === undefined || terms?._tag !== "words" || terms.words.length < 2) {

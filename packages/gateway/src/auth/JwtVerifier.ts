@@ -98,23 +98,22 @@ export class JwtVerifier extends Context.Service<JwtVerifier, {
         cache.set(token, verified)
       }
 
+      const alreadyVerified = (token: string) => {
+        const cached = cache.get(token)
+        return cached !== undefined && cached.expiresAt > Date.now() ? cached.user : undefined
+      }
+
       const verify = Effect.fn("JwtVerifier.verify")(function*(token: string) {
         // The size cap comes before any parsing: a huge header must cost nothing.
         if (token.length === 0) return yield* new Unauthorized({ detail: "missing bearer token" })
         if (token.length > config.maxTokenBytes) return yield* new Unauthorized({ detail: "token too large" })
-        const now = Date.now()
-        const cached = cache.get(token)
-        if (cached !== undefined && cached.expiresAt > now) return cached.user
+        const known = alreadyVerified(token)
+        if (known !== undefined) return known
         const result = yield* Effect.promise(() => check(token))
         if (typeof result === "string") return yield* new Unauthorized({ detail: result })
         remember(token, result)
         return result.user
       })
-
-      const alreadyVerified = (token: string) => {
-        const cached = cache.get(token)
-        return cached !== undefined && cached.expiresAt > Date.now() ? cached.user : undefined
-      }
 
       return JwtVerifier.of({ verify, alreadyVerified })
     })

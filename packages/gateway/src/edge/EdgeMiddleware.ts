@@ -11,7 +11,7 @@ import {
 import { GatewayConfig } from "../GatewayConfig.ts"
 import { allowedMethods } from "./AllowedMethods.ts"
 import { corsHeaders, preflightAnswer } from "./Cors.ts"
-import { asCacheHit, HotReads } from "./HotReads.ts"
+import { HotReads } from "./HotReads.ts"
 import { requestSeries, staticRoutes } from "./HttpMetrics.ts"
 import { nextPathOf } from "./NextLink.ts"
 import { decorateProblem, problemBody, statusProblem } from "./Problems.ts"
@@ -100,10 +100,10 @@ const rememberHot = (hotReads: HotReads["Service"], cell: Readonly<RequestFacts>
         hotReads.remember(request.url, {
           route: cell.route,
           contentType: response.body.contentType,
-          body: asCacheHit(response.body.body),
+          body: response.body.body,
           nextPage,
           freshUntil: cell.freshUntil
-        })
+        }, Date.now())
       }
       return response
     })
