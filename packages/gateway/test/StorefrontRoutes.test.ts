@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { brotliDecompressSync } from "node:zlib"
+import { brotliCompressSync, brotliDecompressSync } from "node:zlib"
 import { storefrontPages } from "../src/storefront/StorefrontRoutes.ts"
 import { downAddress, startGateway } from "./fixtures/TestGateway.ts"
 
@@ -29,6 +29,21 @@ const gatewayWith = (dir: string) =>
 
 const get = (url: string, headers: Record<string, string> = {}) => Effect.promise(() => fetch(url, { headers }))
 
+/** A GET asking for brotli, with the bytes as they came on the wire: fetch would undo the encoding. */
+const getOnTheWire = (url: string) =>
+  Effect.promise(() =>
+    new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>((done, fail) => {
+      import("node:http").then(({ get: httpGet }) =>
+        httpGet(url, { headers: { "accept-encoding": "gzip, br" } }, (response) => {
+          const chunks: Array<Buffer> = []
+          response.on("data", (chunk: Buffer) => chunks.push(chunk))
+          response.on("end", () =>
+            done({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }))
+        }).on("error", fail)
+      )
+    })
+  )
+
 describe("storefront routes", () => {
   it.live("answer every page with index.html and its security headers, deep links included", () =>
     Effect.gen(function*() {
@@ -50,18 +65,7 @@ describe("storefront routes", () => {
     Effect.gen(function*() {
       const baseUrl = yield* gatewayWith(yield* bundle)
       const url = `${baseUrl}/assets/index-abc123.js`
-      const raw = yield* Effect.promise(() =>
-        new Promise<{ headers: Record<string, unknown>; body: Buffer }>((done, fail) => {
-          // fetch would undo the encoding; node:http shows the bytes on the wire.
-          import("node:http").then(({ get: httpGet }) =>
-            httpGet(url, { headers: { "accept-encoding": "gzip, br" } }, (response) => {
-              const chunks: Array<Buffer> = []
-              response.on("data", (chunk: Buffer) => chunks.push(chunk))
-              response.on("end", () => done({ headers: response.headers, body: Buffer.concat(chunks) }))
-            }).on("error", fail)
-          )
-        })
-      )
+      const raw = yield* getOnTheWire(url)
       assert.strictEqual(raw.headers["content-encoding"], "br")
       assert.strictEqual(raw.headers["cache-control"], "public, max-age=31536000, immutable")
       assert.isBelow(raw.body.length, script.length / 10)
@@ -72,6 +76,30 @@ describe("storefront routes", () => {
       assert.strictEqual(yield* Effect.promise(() => plain.text()), script)
       const again = yield* get(url, { "if-none-match": etag })
       assert.strictEqual(again.status, 304)
+    }).pipe(Effect.scoped))
+
+  it.live("serve the forms the build compressed, never as files of their own, and not once the file is newer", () =>
+    Effect.gen(function*() {
+      const dir = yield* bundle
+      const asset = join(dir, "assets", "index-abc123.js")
+      // a marker only the build's form holds: served as-is, it shows the gateway did not compress the file itself
+      const built = brotliCompressSync(`${script}/* built */`)
+      writeFileSync(`${asset}.br`, built)
+      const stale = join(dir, "assets", "logo-def456.svg")
+      writeFileSync(stale, `<svg xmlns='http://www.w3.org/2000/svg'>${" ".repeat(2000)}</svg>`)
+      writeFileSync(`${stale}.br`, brotliCompressSync("an older build"))
+      utimesSync(`${stale}.br`, new Date(0), new Date(0))
+      const baseUrl = yield* gatewayWith(dir)
+
+      const served = yield* getOnTheWire(`${baseUrl}/assets/index-abc123.js`)
+      assert.strictEqual(served.headers["content-encoding"], "br")
+      assert.deepStrictEqual(served.body, built)
+      const recompressed = yield* getOnTheWire(`${baseUrl}/assets/logo-def456.svg`)
+      assert.strictEqual(recompressed.headers["content-encoding"], "br")
+      assert.match(brotliDecompressSync(recompressed.body).toString(), /^<svg/)
+      for (const path of ["/assets/index-abc123.js.br", "/assets/logo-def456.svg.br"]) {
+        assert.strictEqual((yield* get(`${baseUrl}${path}`)).status, 404, path)
+      }
     }).pipe(Effect.scoped))
 
   it.live("never serve anything outside the bundle, and keep unknown paths 404 problems", () =>

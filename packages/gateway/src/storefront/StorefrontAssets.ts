@@ -34,7 +34,18 @@ const walk = (dir: string): Array<string> =>
     return statSync(path).isDirectory() ? walk(path) : [path]
   })
 
-const load = (path: string, urlPath: string): StorefrontAsset => {
+/** Build-time compressed forms (`name.br`, `name.gz`) are not files of their own but forms of `name`. */
+const precompressedSuffixes = [".br", ".gz"]
+const isPrecompressedForm = (path: string, all: ReadonlySet<string>): boolean =>
+  precompressedSuffixes.some((suffix) => path.endsWith(suffix) && all.has(path.slice(0, -suffix.length)))
+
+/** The form the storefront's build wrote next to a file, unless the file is newer than it (edited after the build). */
+const builtForm = (path: string, suffix: string, all: ReadonlySet<string>): Uint8Array | undefined =>
+  all.has(path + suffix) && statSync(path + suffix).mtimeMs >= statSync(path).mtimeMs
+    ? new Uint8Array(readFileSync(path + suffix))
+    : undefined
+
+const load = (path: string, urlPath: string, all: ReadonlySet<string>): StorefrontAsset => {
   const body = new Uint8Array(readFileSync(path))
   const extension = extname(path)
   const squeeze = compressible.has(extension) && body.length > 512
@@ -42,9 +53,12 @@ const load = (path: string, urlPath: string): StorefrontAsset => {
     contentType: contentTypes[extension] ?? "application/octet-stream",
     etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`,
     body,
-    gzip: squeeze ? new Uint8Array(gzipSync(body, { level: 9 })) : undefined,
+    // The build compresses at the best settings; a bundle that was not built that way is compressed here, at
+    // settings fast enough not to hold up the start (brotli's quality 11 costs about a second for the bundle).
+    gzip: squeeze ? builtForm(path, ".gz", all) ?? new Uint8Array(gzipSync(body, { level: 6 })) : undefined,
     brotli: squeeze
-      ? new Uint8Array(brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }))
+      ? builtForm(path, ".br", all) ??
+        new Uint8Array(brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } }))
       : undefined,
     immutable: urlPath.startsWith("/assets/")
   }
@@ -52,7 +66,7 @@ const load = (path: string, urlPath: string): StorefrontAsset => {
 
 /**
  * The storefront's production bundle (`packages/storefront/dist`, built by `npm start` and at install), read once
- * at start-up: a few hundred kilobytes, served from memory with precompressed gzip and brotli forms. Only files of
+ * at start-up: a few hundred kilobytes, served from memory with gzip and brotli forms (written by the build). Only files of
  * the bundle can be served, by exact path, so no request path ever reaches the file system.
  */
 export class StorefrontAssets extends Context.Service<StorefrontAssets, {
@@ -73,9 +87,11 @@ export class StorefrontAssets extends Context.Service<StorefrontAssets, {
       )
       const files = new Map<string, StorefrontAsset>()
       if (existsSync(join(dir, "index.html"))) {
-        for (const path of walk(dir)) {
+        const all = new Set(walk(dir))
+        for (const path of all) {
+          if (isPrecompressedForm(path, all)) continue
           const urlPath = `/${relative(dir, path).split("\\").join("/")}`
-          files.set(urlPath, load(path, urlPath))
+          files.set(urlPath, load(path, urlPath, all))
         }
       } else {
         yield* Effect.logWarning("the storefront is not built: / answers 503 until `npm run build:storefront`", {
