@@ -12,10 +12,11 @@
  * are renamed into place, so a crash never leaves half a database behind. EMBEDDED_PG_SHARED_BUFFERS sets each
  * database's buffer cache (default 16MB).
  */
-import { execFileSync } from "node:child_process"
+import { execFile, execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs"
 import { cp } from "node:fs/promises"
 import { join, resolve } from "node:path"
+import { promisify } from "node:util"
 
 const [first, ...rest] = process.argv.slice(2)
 
@@ -58,8 +59,19 @@ const ensureTemplate = () => {
 }
 
 /**
- * Creates every missing database from the template. The copies (thousands of small files: seconds of the kernel's
- * time on a first start) run on libuv's threads, all at once, while this process loads its code.
+ * Copies a folder with the system's `cp`: Node's own recursive copy costs about half a millisecond of CPU per file
+ * (2.7 s for the five databases' 5,000 files, measured), `cp` a tenth of that. Where there is no `cp`, Node's.
+ */
+const copyFolder = (from: string, to: string): Promise<void> =>
+  promisify(execFile)("cp", ["-R", from, to]).then(
+    () => undefined,
+    (error: NodeJS.ErrnoException) =>
+      error.code === "ENOENT" ? cp(from, to, { recursive: true }) : Promise.reject(error)
+  )
+
+/**
+ * Creates every missing database from the template. The copies (a thousand small files each) run in other
+ * processes, all at once, while this process loads its code.
  */
 const createMissing = async () => {
   const missing = databases.filter((d) => !initialised(join(root, d.name)))
@@ -70,7 +82,7 @@ const createMissing = async () => {
     const target = join(root, name)
     rmSync(`${target}.tmp`, { recursive: true, force: true })
     rmSync(target, { recursive: true, force: true })
-    await cp(template, `${target}.tmp`, { recursive: true })
+    await copyFolder(template, `${target}.tmp`)
     renameSync(`${target}.tmp`, target)
   }))
   return { created: missing.map((d) => d.name), initdb }
