@@ -164,21 +164,23 @@ export class Search extends Context.Service<Search, {
         /**
          * The products that satisfy `condition`, in one statement: they are found once (one plan, one index scan) and
          * both the page and the category facets are read from them. Planning a text match costs PostgreSQL about as
-         * much as running it, so one statement instead of two halves its work.
+         * much as running it, so one statement instead of two halves its work. The matched rows are kept whole, so
+         * the page sorts them without reading each product again; the price bounds filter them afterwards rather
+         * than in the text match, where a prepared statement's plan (made once for any bounds) would scan the price
+         * index over most of the catalog to intersect it with a few hundred text matches.
          */
         const pageOfMatches = (condition: Statement.Fragment) =>
           Effect.gen(function*() {
             const [row] = yield* sql<{ readonly ids: string; readonly facets: string }>`
-              WITH matched AS MATERIALIZED (
-                SELECT p.id, p.category FROM products p WHERE ${sql.and([condition, ...priced])}
-              )
+              WITH matched AS MATERIALIZED (SELECT p.* FROM products p WHERE ${condition})
               SELECT
                 (SELECT coalesce(json_agg(f.category || '|' || f.count ORDER BY f.count DESC, f.category), '[]')::text
-                  FROM (SELECT m.category, count(*)::int AS count FROM matched m GROUP BY m.category) f) AS facets,
+                  FROM (SELECT p.category, count(*)::int AS count FROM matched p WHERE ${sql.and(priced)}
+                    GROUP BY p.category) f) AS facets,
                 (SELECT coalesce(json_agg(page.id ORDER BY page.position), '[]')::text FROM (
                   SELECT p.id, row_number() OVER (ORDER BY ${order}) AS position
-                  FROM matched m JOIN products p ON p.id = m.id
-                  WHERE ${sql.and(inCategory)}
+                  FROM matched p
+                  WHERE ${sql.and([...priced, ...inCategory])}
                   ORDER BY ${order} LIMIT ${query.limit} OFFSET ${(query.page - 1) * query.limit}) page) AS ids`
             const facets = facetsOf(row?.facets ?? "[]")
             const ids = JSON.parse(row?.ids ?? "[]") as Array<string>
@@ -202,19 +204,18 @@ export class Search extends Context.Service<Search, {
           // statement, so that the candidates (every product matching some word) are matched once.
           const [relaxed] = yield* sql<{ readonly best: number | null; readonly ids: string; readonly facets: string }>`
             WITH candidates AS MATERIALIZED (
-              SELECT p.id, p.category, ${match.hits} AS hits FROM products p WHERE ${sql.and([match.any, ...priced])}
+              SELECT p.*, ${match.hits} AS hits FROM products p WHERE ${match.any}
             ), best AS (
-              SELECT max(c.hits) AS hits FROM candidates c
-              WHERE ${query.category === undefined ? sql`true` : sql`c.category = ${query.category}`}
+              SELECT max(p.hits) AS hits FROM candidates p WHERE ${sql.and([...priced, ...inCategory])}
             )
             SELECT (SELECT hits FROM best) AS best,
               (SELECT coalesce(json_agg(f.category || '|' || f.count ORDER BY f.count DESC, f.category), '[]')::text
-                FROM (SELECT c.category, count(*)::int AS count FROM candidates c JOIN best b ON c.hits = b.hits
-                  GROUP BY c.category) f) AS facets,
+                FROM (SELECT p.category, count(*)::int AS count FROM candidates p JOIN best b ON p.hits = b.hits
+                  WHERE ${sql.and(priced)} GROUP BY p.category) f) AS facets,
               (SELECT coalesce(json_agg(page.id ORDER BY page.position), '[]')::text FROM (
                 SELECT p.id, row_number() OVER (ORDER BY ${order}) AS position
-                FROM candidates c JOIN best b ON c.hits = b.hits JOIN products p ON p.id = c.id
-                WHERE ${sql.and(inCategory)}
+                FROM candidates p JOIN best b ON p.hits = b.hits
+                WHERE ${sql.and([...priced, ...inCategory])}
                 ORDER BY ${order} LIMIT ${query.limit} OFFSET ${(query.page - 1) * query.limit}) page) AS ids`
           if (relaxed === undefined || relaxed.best === null || relaxed.best === 0) return strict
           const facets = facetsOf(relaxed.facets)

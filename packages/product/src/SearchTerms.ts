@@ -38,7 +38,7 @@ export const parseTerms = (q: string): SearchTerms => {
 export const matchSql = (sql: SqlClient.SqlClient, terms: SearchTerms) => {
   const sku = sql`upper(p.sku) = upper(${terms.text})`
   if (terms._tag === "websearch") {
-    const query = sql`websearch_to_tsquery('english', ${terms.text})`
+    const query = sql`(SELECT websearch_to_tsquery('english', ${terms.text}))`
     return {
       /** Every word must match. */
       all: sql`(p.search_vector @@ ${query} OR ${sku})`,
@@ -51,7 +51,9 @@ export const matchSql = (sql: SqlClient.SqlClient, terms: SearchTerms) => {
     }
   }
   const { words } = terms
-  const lexemes = (word: string) => sql`plainto_tsquery('english', ${word})`
+  // A scalar subquery, so that PostgreSQL stems the word once per statement: in the generic plan of a prepared
+  // statement a call with a parameter is not folded to a constant, and would run the stemmer again for every row.
+  const lexemes = (word: string) => sql`(SELECT plainto_tsquery('english', ${word}))`
   const fuzzy = (word: string) => word.length >= minFuzzyLength ? sql` OR ${word} <<% p.name` : sql``
   const hit = (word: string) => sql`(p.search_vector @@ ${lexemes(word)}${fuzzy(word)})`
   const inName = (word: string) => sql`(ts_filter(p.search_vector, '{a}') @@ ${lexemes(word)}${fuzzy(word)})`
