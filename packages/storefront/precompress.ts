@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
-import { extname, join } from "node:path"
+import { extname, join, resolve } from "node:path"
 import { brotliCompressSync, constants, gzipSync } from "node:zlib"
 import type { Plugin } from "vite"
 
@@ -23,7 +23,7 @@ export const precompress = (): Plugin => {
     name: "shop:precompress",
     apply: "build",
     configResolved: (config) => {
-      outDir = join(config.root, config.build.outDir)
+      outDir = resolve(config.root, config.build.outDir)
     },
     closeBundle: () => {
       for (const path of walk(outDir)) {
