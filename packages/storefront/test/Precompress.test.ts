@@ -6,11 +6,11 @@ import { brotliDecompressSync, gunzipSync } from "node:zlib"
 import type { ResolvedConfig } from "vite"
 import { precompress } from "../precompress.ts"
 
-/** Runs the plugin's hooks as `vite build` does, on a built bundle in `root/dist`. */
-const runPlugin = (root: string) => {
+/** Runs the plugin's hooks as `vite build` does, on a bundle built into `outDir` (relative to `root`, or absolute). */
+const runPlugin = (root: string, outDir = "dist") => {
   const plugin = precompress()
   const configResolved = plugin.configResolved as (config: ResolvedConfig) => void
-  configResolved({ root, build: { outDir: "dist" } } as ResolvedConfig)
+  configResolved({ root, build: { outDir } } as ResolvedConfig)
   ;(plugin.closeBundle as () => void)()
 }
 
@@ -36,6 +36,19 @@ describe("precompress", () => {
       }
     } finally {
       rmSync(root, { recursive: true, force: true })
+    }
+  })
+
+  it("finds a bundle built into an absolute folder (vite build --outDir /elsewhere)", () => {
+    const root = mkdtempSync(join(tmpdir(), "precompress-root-"))
+    const elsewhere = mkdtempSync(join(tmpdir(), "precompress-out-"))
+    try {
+      writeFileSync(join(elsewhere, "index.html"), `<!doctype html>${"<p>z</p>".repeat(200)}`)
+      runPlugin(root, elsewhere)
+      assert.isTrue(existsSync(join(elsewhere, "index.html.br")))
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+      rmSync(elsewhere, { recursive: true, force: true })
     }
   })
 })
