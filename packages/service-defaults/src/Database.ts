@@ -83,11 +83,13 @@ export const DatabaseLive = (options: { readonly database: string; readonly migr
   Layer.unwrap(Effect.gen(function*() {
     const url = yield* DatabaseUrl(options.database)
     const maxConnections = yield* Config.Int("DATABASE_POOL_MAX").pipe(Config.withDefault(10))
+    const multiplex = yield* Config.Boolean("DATABASE_MULTIPLEX").pipe(Config.withDefault(false))
     const autoCreate = yield* Config.Boolean("DATABASE_AUTO_CREATE").pipe(Config.withDefault(true))
     yield* prepareDatabase(url, autoCreate)
     const client = PgClient.layer({
       url,
       maxConnections,
+      multiplex,
       applicationName: options.database,
       spanAttributes: { "db.system.name": "postgresql", "db.namespace": options.database }
     })
