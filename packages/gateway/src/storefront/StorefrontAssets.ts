@@ -66,8 +66,8 @@ const load = (path: string, urlPath: string, all: ReadonlySet<string>): Storefro
 
 /**
  * The storefront's production bundle (`packages/storefront/dist`, built by `npm start` and at install), read once
- * at start-up: a few hundred kilobytes, served from memory with gzip and brotli forms (written by the build). Only files of
- * the bundle can be served, by exact path, so no request path ever reaches the file system.
+ * at start-up: a few hundred kilobytes, served from memory with gzip and brotli forms (written by the build). Only
+ * files of the bundle can be served, by exact path, so no request path ever reaches the file system.
  */
 export class StorefrontAssets extends Context.Service<StorefrontAssets, {
   /** The folder the bundle was read from. */
