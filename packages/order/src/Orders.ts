@@ -167,14 +167,12 @@ export class Orders extends Context.Service<Orders, {
        */
       const place = Effect.fn("Orders.place")(function*(request: PlaceOrder) {
         const digest = fingerprint(request)
-        const existing = yield* repo.findByKey(request.userId, request.idempotencyKey)
-        if (Option.isSome(existing)) return yield* replay(existing.value, digest)
         const claim = yield* claims.claim(request.userId, request.idempotencyKey, digest)
         if (claim._tag === "Claimed") return yield* placeClaimed(request, digest, claim.token)
-        // Held: the holder may have stored its order since the first look.
+        // Placed, or Held by a request that may have stored its order since.
         const stored = yield* repo.findByKey(request.userId, request.idempotencyKey)
         if (Option.isSome(stored)) return yield* replay(stored.value, digest)
-        if (claim.fingerprint !== "" && claim.fingerprint !== digest) {
+        if (claim._tag === "Held" && claim.fingerprint !== "" && claim.fingerprint !== digest) {
           return yield* new IdempotencyKeyReused({ key: request.idempotencyKey })
         }
         return yield* new RequestInProgress({ key: request.idempotencyKey })

@@ -11,6 +11,8 @@ export const claimLeaseSeconds = 30
 /** What a request learns when it tries to claim a key. */
 export type ClaimResult =
   | { readonly _tag: "Claimed"; readonly token: string }
+  /** The key's order is stored already: nothing was claimed, the request is a replay (or reuses the key). */
+  | { readonly _tag: "Placed" }
   /** Another request holds the key; `fingerprint` is the digest of what that request asks for. */
   | { readonly _tag: "Held"; readonly fingerprint: string }
 
@@ -25,7 +27,10 @@ const unavailable = (error: { readonly message: string }) =>
  * by single statements.
  */
 export class RequestClaims extends Context.Service<RequestClaims, {
-  /** Claims the key, or tells who holds it; a claim past its lease is taken over. */
+  /**
+   * Claims the key unless its order is stored already (one statement, so that a new order pays one round trip for
+   * both questions), or tells who holds it; a claim past its lease is taken over.
+   */
   readonly claim: (
     userId: UserId,
     key: IdempotencyKey,
@@ -43,16 +48,23 @@ export class RequestClaims extends Context.Service<RequestClaims, {
         function*(userId: UserId, key: IdempotencyKey, fingerprint: string) {
           const token = crypto.randomUUID()
           // One statement decides between concurrent requests: the unique key lets one insert (or take over an
-          // abandoned claim), the others update nothing and read who holds it.
-          const won = yield* sql<{ readonly claimed_by: string }>`
-          INSERT INTO order_requests (user_id, idempotency_key, request_fingerprint, claimed_by, claimed_at)
-          VALUES (${userId}, ${key}, ${fingerprint}, ${token}, now())
-          ON CONFLICT (user_id, idempotency_key) DO UPDATE
-            SET request_fingerprint = EXCLUDED.request_fingerprint, claimed_by = EXCLUDED.claimed_by,
-              claimed_at = EXCLUDED.claimed_at
-            WHERE order_requests.claimed_at < now() - make_interval(secs => ${claimLeaseSeconds})
-          RETURNING claimed_by`
-          if (won[0]?.claimed_by === token) return { _tag: "Claimed", token } satisfies ClaimResult
+          // abandoned claim), the others update nothing and read who holds it. A key whose order is stored is not
+          // claimed at all. (An order stored after this statement's snapshot is still caught: its request released
+          // the claim in the same transaction, and the insert of the order that this claim leads to conflicts.)
+          const [won] = yield* sql<{ readonly claimed_by: string | null; readonly placed: boolean }>`
+          WITH placed AS (SELECT 1 FROM orders WHERE user_id = ${userId} AND idempotency_key = ${key}),
+          claimed AS (
+            INSERT INTO order_requests (user_id, idempotency_key, request_fingerprint, claimed_by, claimed_at)
+            SELECT ${userId}, ${key}, ${fingerprint}, ${token}, now() WHERE NOT EXISTS (SELECT 1 FROM placed)
+            ON CONFLICT (user_id, idempotency_key) DO UPDATE
+              SET request_fingerprint = EXCLUDED.request_fingerprint, claimed_by = EXCLUDED.claimed_by,
+                claimed_at = EXCLUDED.claimed_at
+              WHERE order_requests.claimed_at < now() - make_interval(secs => ${claimLeaseSeconds})
+            RETURNING claimed_by
+          )
+          SELECT (SELECT claimed_by FROM claimed) AS claimed_by, EXISTS (SELECT 1 FROM placed) AS placed`
+          if (won?.claimed_by === token) return { _tag: "Claimed", token } satisfies ClaimResult
+          if (won?.placed === true) return { _tag: "Placed" } satisfies ClaimResult
           const [holder] = yield* sql<{ readonly request_fingerprint: string }>`
           SELECT request_fingerprint FROM order_requests WHERE user_id = ${userId} AND idempotency_key = ${key}`
           // Released between the two statements: the holder is done, so the caller looks for its order again.
