@@ -1,6 +1,6 @@
 import { type Order, type OrderStatus, ServiceUnavailable, type UserId } from "@shop/domain"
 import { Array as Arr, Context, DateTime, Effect, Layer, Option, Schema } from "effect"
-import { SqlClient, SqlSchema } from "effect/sql"
+import { SqlClient, SqlSchema, type Statement } from "effect/sql"
 import { LineRow, OrderKey, OrderRow, toOrder } from "./OrderRows.ts"
 
 /** A page of a user's orders, newest first; `total` counts every order that matches the filter. */
@@ -31,8 +31,14 @@ const unavailable = (error: { readonly message: string }) =>
 
 /** Orders and their lines in PostgreSQL, decoded into the domain's `Order`. */
 export class OrderRepo extends Context.Service<OrderRepo, {
-  /** Inserts the order and its lines; false (and nothing written) when (user, idempotency key) exists already. */
-  readonly insert: (order: Order, fingerprint: string) => Effect.Effect<boolean, ServiceUnavailable>
+  /**
+   * The statements that insert the order and its lines; they run in the statement that stores a placed order (see
+   * `OrderPlacement`), which fails with a unique violation when (user, idempotency key) has an order already.
+   */
+  readonly insertStatements: (
+    order: Order,
+    fingerprint: string
+  ) => readonly [order: Statement.Statement<never>, lines: Statement.Statement<never>]
   /** Stores what changed of an existing order: its status, payment, tracking number and failure. */
   readonly save: (order: Order) => Effect.Effect<void, ServiceUnavailable>
   readonly findById: (id: Order["id"]) => Effect.Effect<Option.Option<Order>, ServiceUnavailable>
@@ -81,8 +87,14 @@ export class OrderRepo extends Context.Service<OrderRepo, {
           return rows.map((row) => toOrder(row, lines.filter((line) => line.order_id === row.id)))
         })
 
-      const insert = Effect.fn("OrderRepo.insert")(function*(order: Order, fingerprint: string) {
-        const inserted = yield* sql`
+      const insertStatements = (
+        order: Order,
+        fingerprint: string
+      ): readonly [Statement.Statement<never>, Statement.Statement<never>] => {
+        const lines = order.items
+        if (!Arr.isReadonlyArrayNonEmpty(lines)) throw new Error("an order without lines")
+        return [
+          sql<never>`
           INSERT INTO orders (id, user_id, idempotency_key, request_fingerprint, status, saga_id, total_cents,
             currency, payment_method, shipping_address, contact, created_at, updated_at)
           VALUES (${order.id}, ${order.userId}, ${order.idempotencyKey}, ${fingerprint}, ${order.status},
@@ -90,23 +102,18 @@ export class OrderRepo extends Context.Service<OrderRepo, {
             ${JSON.stringify(order.shippingAddress)}::jsonb,
             ${order.contact === undefined ? null : JSON.stringify(order.contact)}::jsonb,
             ${DateTime.toDateUtc(order.createdAt)},
-            ${DateTime.toDateUtc(order.updatedAt)})
-          ON CONFLICT (user_id, idempotency_key) DO NOTHING
-          RETURNING id`
-        if (inserted.length === 0) return false
-        const lines = order.items
-        if (!Arr.isReadonlyArrayNonEmpty(lines)) return yield* Effect.die(new Error("an order without lines"))
-        yield* sql`INSERT INTO order_items ${
-          sql.insert(Arr.map(lines, (line) => ({
-            order_id: order.id,
-            product_id: line.productId,
-            name: line.name,
-            quantity: line.quantity,
-            unit_price_cents: line.unitPrice
-          })))
-        }`
-        return true
-      }, Effect.mapError(unavailable))
+            ${DateTime.toDateUtc(order.updatedAt)})`,
+          sql<never>`INSERT INTO order_items ${
+            sql.insert(Arr.map(lines, (line) => ({
+              order_id: order.id,
+              product_id: line.productId,
+              name: line.name,
+              quantity: line.quantity,
+              unit_price_cents: line.unitPrice
+            })))
+          }`
+        ]
+      }
 
       const save = Effect.fn("OrderRepo.save")(function*(order: Order) {
         yield* sql`UPDATE orders SET status = ${order.status}, payment_status = ${order.paymentStatus ?? null},
@@ -176,7 +183,7 @@ export class OrderRepo extends Context.Service<OrderRepo, {
         Effect.mapError(unavailable)
       )
 
-      return OrderRepo.of({ insert, save, findById, findByKey, list })
+      return OrderRepo.of({ insertStatements, save, findById, findByKey, list })
     })
   )
 }

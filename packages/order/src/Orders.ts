@@ -25,10 +25,11 @@ import { SqlClient } from "effect/sql"
 import { createHash } from "node:crypto"
 import { ProductClient } from "./clients/ProductClient.ts"
 import { Failpoints } from "./Failpoints.ts"
+import { oneStatement } from "./OneStatement.ts"
 import * as OrderMetrics from "./OrderMetrics.ts"
 import { type OrderPage, OrderRepo, type PageRequest, type StoredOrder } from "./OrderRepo.ts"
 import * as OrderTransitions from "./OrderTransitions.ts"
-import { appendToOutbox } from "./Outbox.ts"
+import { outboxInsert } from "./Outbox.ts"
 import { RequestClaims } from "./RequestClaims.ts"
 import { SagaRunner } from "./saga/SagaRunner.ts"
 import { SagaState } from "./saga/SagaState.ts"
@@ -73,7 +74,7 @@ export class Orders extends Context.Service<Orders, {
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       const repo = yield* OrderRepo
-      const store = yield* SagaStore
+      const sagas = yield* SagaStore
       const runner = yield* SagaRunner
       const products = yield* ProductClient
       const failpoints = yield* Failpoints
@@ -114,8 +115,8 @@ export class Orders extends Context.Service<Orders, {
       })
 
       /**
-       * Places the order of a request that holds the claim of its key: prices it, then stores the order, its saga
-       * and its event and gives the claim up, in one transaction.
+       * Places the order of a request that holds the claim of its key: prices it, then stores the order and its
+       * lines, its saga and its event and gives the claim up, in one statement (one round trip, all or nothing).
        */
       const placeClaimed = (request: PlaceOrder, digest: string, token: string) =>
         Effect.gen(function*() {
@@ -133,14 +134,18 @@ export class Orders extends Context.Service<Orders, {
             ...(traceparent === undefined ? {} : { traceparent })
           })
           // The unique (user, key) index still guards the order itself: should a claim have been taken over from a
-          // request that was only slow, not dead, the later one inserts nothing and replays the first.
-          const inserted = yield* sql.withTransaction(Effect.gen(function*() {
-            if (!(yield* repo.insert(placed.order, digest))) return false
-            yield* store.create(saga).pipe(Effect.orDie)
-            yield* appendToOutbox(placed.event).pipe(Effect.orDie)
-            yield* claims.release(request.userId, request.idempotencyKey, token).pipe(Effect.orDie)
-            return true
-          })).pipe(Effect.provideService(SqlClient.SqlClient, sql), Effect.catchTag("SqlError", Effect.die))
+          // request that was only slow, not dead, the later one's statement fails whole and it replays the first.
+          const store = oneStatement(sql, [
+            ...repo.insertStatements(placed.order, digest),
+            sagas.insertStatement(saga),
+            yield* outboxInsert(placed.event).pipe(Effect.provideService(SqlClient.SqlClient, sql)),
+            claims.releaseStatement(request.userId, request.idempotencyKey, token)
+          ])
+          const inserted = yield* store.pipe(
+            Effect.as(true),
+            Effect.catchReason("SqlError", "UniqueViolation", () => Effect.succeed(false)),
+            Effect.catchTag("SqlError", Effect.die)
+          )
           if (!inserted) {
             yield* claims.release(request.userId, request.idempotencyKey, token)
             const winner = yield* repo.findByKey(request.userId, request.idempotencyKey)

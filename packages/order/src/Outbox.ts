@@ -3,17 +3,24 @@ import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 
 /**
- * Writes one event into the outbox. Run it inside the transaction of the state change it describes: the row then
- * exists exactly when the change does. Columns carry the envelope (event id, type, version, occurred_at, key as
- * aggregate_id); `payload` is the encoded payload and `headers` carries `traceparent` for the relay.
+ * The statement that writes one event into the outbox, to run (or to embed in a larger statement) inside the state
+ * change it describes: the row then exists exactly when the change does. Columns carry the envelope (event id, type,
+ * version, occurred_at, key as aggregate_id); `payload` is the encoded payload and `headers` carries `traceparent`
+ * for the relay. The table's trigger (migration 0005) notifies channel `outbox` at commit: a listening relay wakes
+ * at once.
  */
-export const appendToOutbox = Effect.fn("Outbox.append")(function*(event: KnownEvent) {
+export const outboxInsert = Effect.fn("Outbox.insert")(function*(event: KnownEvent) {
   const sql = yield* SqlClient.SqlClient
   const encoded = yield* encodeEvent(event)
   const headers = encoded.traceparent === undefined ? {} : { traceparent: encoded.traceparent }
-  yield* sql`
+  return sql`
     INSERT INTO outbox (event_id, aggregate_id, type, version, payload, headers, occurred_at)
     VALUES (${encoded.eventId}, ${encoded.key}, ${encoded.type}, ${encoded.version},
       ${JSON.stringify(encoded.payload)}::jsonb, ${JSON.stringify(headers)}::jsonb, ${encoded.occurredAt}::timestamptz)`
-  // The table's trigger (migration 0005) notifies channel `outbox` at commit: a listening relay wakes at once.
+})
+
+/** Writes one event into the outbox (see {@link outboxInsert}); run it inside the transaction of its change. */
+export const appendToOutbox = Effect.fn("Outbox.append")(function*(event: KnownEvent) {
+  const insert = yield* outboxInsert(event)
+  yield* insert
 })

@@ -1,6 +1,6 @@
 import { type IdempotencyKey, ServiceUnavailable, type UserId } from "@shop/domain"
 import { Context, Effect, Layer, Option } from "effect"
-import { SqlClient } from "effect/sql"
+import { SqlClient, type Statement } from "effect/sql"
 
 /**
  * How long a claim holds when its request never ends it: pricing an order takes a few peer calls, each bounded by
@@ -22,7 +22,7 @@ const unavailable = (error: { readonly message: string }) =>
 /**
  * The idempotency keys of CreateOrder requests in flight, in the order database so that every replica of the order
  * service (behind every gateway) sees the same ones. A request claims its (user, key) before pricing the order and
- * gives the claim up when its order is stored (in the same transaction) or when it fails; a second request with the
+ * gives the claim up when its order is stored (in the same statement) or when it fails; a second request with the
  * key in between finds it held. Nothing is held in a transaction meanwhile: a claim is one row, written and deleted
  * by single statements.
  */
@@ -36,8 +36,10 @@ export class RequestClaims extends Context.Service<RequestClaims, {
     key: IdempotencyKey,
     fingerprint: string
   ) => Effect.Effect<ClaimResult, ServiceUnavailable>
-  /** Gives the claim up (nothing when it is no longer this request's). Runs in the caller's transaction, if any. */
+  /** Gives the claim up (nothing when it is no longer this request's). */
   readonly release: (userId: UserId, key: IdempotencyKey, token: string) => Effect.Effect<void, ServiceUnavailable>
+  /** {@link release} as a statement, to give the claim up in the statement that stores the key's order. */
+  readonly releaseStatement: (userId: UserId, key: IdempotencyKey, token: string) => Statement.Statement<never>
 }>()("order/RequestClaims") {
   static readonly layer = Layer.effect(
     RequestClaims,
@@ -76,12 +78,15 @@ export class RequestClaims extends Context.Service<RequestClaims, {
         Effect.mapError(unavailable)
       )
 
-      const release = Effect.fn("RequestClaims.release")(function*(userId: UserId, key: IdempotencyKey, token: string) {
-        yield* sql`DELETE FROM order_requests
+      const releaseStatement = (userId: UserId, key: IdempotencyKey, token: string) =>
+        sql<never>`DELETE FROM order_requests
           WHERE user_id = ${userId} AND idempotency_key = ${key} AND claimed_by = ${token}`
+
+      const release = Effect.fn("RequestClaims.release")(function*(userId: UserId, key: IdempotencyKey, token: string) {
+        yield* releaseStatement(userId, key, token)
       }, Effect.mapError(unavailable))
 
-      return RequestClaims.of({ claim, release })
+      return RequestClaims.of({ claim, release, releaseStatement })
     })
   )
 }

@@ -1,7 +1,7 @@
 import { type KnownEvent, type Order, OrderFailureReason, OrderId, PaymentId, SagaId, Traceparent } from "@shop/domain"
 import { Instant } from "@shop/service-defaults/SqlColumns"
 import { Context, DateTime, Duration, Effect, Layer, Option, Schema } from "effect"
-import { SqlClient, SqlSchema } from "effect/sql"
+import { SqlClient, SqlSchema, type Statement } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
 import { OrderConfig } from "../OrderConfig.ts"
 import { OrderRepo } from "../OrderRepo.ts"
@@ -50,8 +50,11 @@ const toDate = (at: DateTime.Utc | undefined) => at === undefined ? null : DateT
  * it first makes this one stop, so no event is written twice. The store decides nothing: it persists.
  */
 export class SagaStore extends Context.Service<SagaStore, {
-  /** Inserts a saga at its first step, leased to the caller, who drives it right away. */
-  readonly create: (saga: SagaState) => Effect.Effect<void, SqlError>
+  /**
+   * The statement that inserts a saga at its first step, leased to the caller, who drives it right away; it runs in
+   * the statement that stores its order (see `OrderPlacement`).
+   */
+  readonly insertStatement: (saga: SagaState) => Statement.Statement<never>
   /** Takes the leases of up to `limit` due sagas, skipping rows other runners hold. */
   readonly claimDue: (limit: number) => Effect.Effect<ReadonlyArray<SagaState>, SqlError>
   readonly find: (orderId: OrderId) => Effect.Effect<Option.Option<SagaState>, SqlError>
@@ -79,10 +82,9 @@ export class SagaStore extends Context.Service<SagaStore, {
         Effect.map(Schema.decodeUnknownEffect(Schema.Array(SagaRow))(rows), (decoded) => decoded.map(toState))
           .pipe(Effect.orDie)
 
-      const create = Effect.fn("SagaStore.create")(function*(saga: SagaState) {
-        yield* sql`INSERT INTO sagas (order_id, saga_id, step, traceparent, locked_until)
+      const insertStatement = (saga: SagaState) =>
+        sql<never>`INSERT INTO sagas (order_id, saga_id, step, traceparent, locked_until)
           VALUES (${saga.orderId}, ${saga.sagaId}, ${saga.step}, ${saga.traceparent ?? null}, ${leaseUntil})`
-      })
 
       const claimDue = Effect.fn("SagaStore.claimDue")(function*(limit: number) {
         return yield* decodeRows(
@@ -152,7 +154,7 @@ export class SagaStore extends Context.Service<SagaStore, {
       )
 
       return SagaStore.of({
-        create,
+        insertStatement,
         claimDue,
         find,
         retry,
