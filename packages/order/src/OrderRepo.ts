@@ -39,8 +39,11 @@ export class OrderRepo extends Context.Service<OrderRepo, {
     order: Order,
     fingerprint: string
   ) => readonly [order: Statement.Statement<never>, lines: Statement.Statement<never>]
-  /** Stores what changed of an existing order: its status, payment, tracking number and failure. */
-  readonly save: (order: Order) => Effect.Effect<void, ServiceUnavailable>
+  /**
+   * The statement that stores what changed of an existing order (its status, payment, tracking number and failure),
+   * only when `onlyIf` holds; it runs in the statement that moves the order's saga on (see `SagaStore`).
+   */
+  readonly saveStatement: (order: Order, onlyIf: Statement.Fragment) => Statement.Statement<never>
   readonly findById: (id: Order["id"]) => Effect.Effect<Option.Option<Order>, ServiceUnavailable>
   readonly findByKey: (
     userId: UserId,
@@ -115,14 +118,13 @@ export class OrderRepo extends Context.Service<OrderRepo, {
         ]
       }
 
-      const save = Effect.fn("OrderRepo.save")(function*(order: Order) {
-        yield* sql`UPDATE orders SET status = ${order.status}, payment_status = ${order.paymentStatus ?? null},
+      const saveStatement = (order: Order, onlyIf: Statement.Fragment) =>
+        sql<never>`UPDATE orders SET status = ${order.status}, payment_status = ${order.paymentStatus ?? null},
           payment_id = ${order.paymentId ?? null}, tracking_number = ${order.trackingNumber ?? null},
           failure_reason = ${order.failureReason ?? null},
           confirmed_at = ${order.confirmedAt === undefined ? null : DateTime.toDateUtc(order.confirmedAt)},
           updated_at = ${DateTime.toDateUtc(order.updatedAt)}
-          WHERE id = ${order.id}`
-      }, Effect.mapError(unavailable))
+          WHERE id = ${order.id} AND ${onlyIf}`
 
       const first = (rows: ReadonlyArray<OrderRow>) =>
         Effect.map(withLines(rows), (orders) => Option.fromNullishOr(orders[0]))
@@ -183,7 +185,7 @@ export class OrderRepo extends Context.Service<OrderRepo, {
         Effect.mapError(unavailable)
       )
 
-      return OrderRepo.of({ insertStatements, save, findById, findByKey, list })
+      return OrderRepo.of({ insertStatements, saveStatement, findById, findByKey, list })
     })
   )
 }

@@ -1,26 +1,21 @@
 import { encodeEvent, type KnownEvent } from "@shop/domain"
 import { Effect } from "effect"
-import { SqlClient } from "effect/sql"
+import { SqlClient, type Statement } from "effect/sql"
 
 /**
  * The statement that writes one event into the outbox, to run (or to embed in a larger statement) inside the state
- * change it describes: the row then exists exactly when the change does. Columns carry the envelope (event id, type,
- * version, occurred_at, key as aggregate_id); `payload` is the encoded payload and `headers` carries `traceparent`
- * for the relay. The table's trigger (migration 0005) notifies channel `outbox` at commit: a listening relay wakes
- * at once.
+ * change it describes, and only when `onlyIf` holds: the row then exists exactly when the change does. Columns carry
+ * the envelope (event id, type, version, occurred_at, key as aggregate_id); `payload` is the encoded payload and
+ * `headers` carries `traceparent` for the relay. The table's trigger (migration 0005) notifies channel `outbox` at
+ * commit: a listening relay wakes at once.
  */
-export const outboxInsert = Effect.fn("Outbox.insert")(function*(event: KnownEvent) {
+export const outboxInsert = Effect.fn("Outbox.insert")(function*(event: KnownEvent, onlyIf?: Statement.Fragment) {
   const sql = yield* SqlClient.SqlClient
   const encoded = yield* encodeEvent(event)
   const headers = encoded.traceparent === undefined ? {} : { traceparent: encoded.traceparent }
-  return sql`
+  return sql<never>`
     INSERT INTO outbox (event_id, aggregate_id, type, version, payload, headers, occurred_at)
-    VALUES (${encoded.eventId}, ${encoded.key}, ${encoded.type}, ${encoded.version},
-      ${JSON.stringify(encoded.payload)}::jsonb, ${JSON.stringify(headers)}::jsonb, ${encoded.occurredAt}::timestamptz)`
-})
-
-/** Writes one event into the outbox (see {@link outboxInsert}); run it inside the transaction of its change. */
-export const appendToOutbox = Effect.fn("Outbox.append")(function*(event: KnownEvent) {
-  const insert = yield* outboxInsert(event)
-  yield* insert
+    SELECT ${encoded.eventId}::text, ${encoded.key}::text, ${encoded.type}::text, ${encoded.version}::integer,
+      ${JSON.stringify(encoded.payload)}::jsonb, ${JSON.stringify(headers)}::jsonb, ${encoded.occurredAt}::timestamptz
+    WHERE ${onlyIf ?? sql.literal("true")}`
 })

@@ -3,9 +3,10 @@ import { Instant } from "@shop/service-defaults/SqlColumns"
 import { Context, DateTime, Duration, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlSchema, type Statement } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
+import { guardedStatement, guardMatched } from "../OneStatement.ts"
 import { OrderConfig } from "../OrderConfig.ts"
 import { OrderRepo } from "../OrderRepo.ts"
-import { appendToOutbox } from "../Outbox.ts"
+import { outboxInsert } from "../Outbox.ts"
 import { SagaFailure, SagaState, SagaStep } from "./SagaState.ts"
 
 /** A row of `sagas`, as the driver returns it. */
@@ -45,7 +46,7 @@ const toDate = (at: DateTime.Utc | undefined) => at === undefined ? null : DateT
 
 /**
  * Persisted saga state. A saga is driven by whoever holds its lease (`locked_until`). Each decision is written in
- * one transaction with the order change and the outbox event it implies, and applies only to the state it was
+ * one statement with the order change and the outbox event it implies, and applies only to the state it was
  * computed from (same step, same attempt): another runner that took the saga over after an expired lease and moved
  * it first makes this one stop, so no event is written twice. The store decides nothing: it persists.
  */
@@ -119,38 +120,37 @@ export class SagaStore extends Context.Service<SagaStore, {
           WHERE ${current(saga)}`
       })
 
-      const moveOn = (saga: SagaState, next: SagaState) =>
-        Effect.map(
-          sql`UPDATE sagas SET step = ${next.step}, attempts = 0, next_attempt_at = now(),
-            locked_until = ${leaseUntil}, last_error = NULL, updated_at = now(),
-            failure_reason = ${next.failure?.reason ?? null}, failure_detail = ${next.failure?.detail ?? null},
-            payment_id = ${next.paymentId ?? null}, refunded = ${next.refunded},
-            reservation_expires_at = ${toDate(next.reservationExpiresAt)}
-            WHERE ${current(saga)} RETURNING order_id`,
-          (won) => won.length > 0
-        )
+      const moveStatement = (saga: SagaState, next: SagaState) =>
+        sql`UPDATE sagas SET step = ${next.step}, attempts = 0, next_attempt_at = now(),
+          locked_until = ${leaseUntil}, last_error = NULL, updated_at = now(),
+          failure_reason = ${next.failure?.reason ?? null}, failure_detail = ${next.failure?.detail ?? null},
+          payment_id = ${next.paymentId ?? null}, refunded = ${next.refunded},
+          reservation_expires_at = ${toDate(next.reservationExpiresAt)}
+          WHERE ${current(saga)} RETURNING order_id`
 
-      // A move alone is one statement, atomic by itself; with the order's change, one transaction.
+      /** Runs a saga's move with the writes it implies, as one statement; whether the move won. */
+      const guarded = (move: Statement.Fragment, writes: ReadonlyArray<Statement.Fragment>) =>
+        Effect.map(guardedStatement(sql, move, writes), ([row]) => (row?.matched ?? 0) > 0)
+
+      // A move and the order's change in one statement: both, or neither when another runner moved the saga first.
       const advance = Effect.fn("SagaStore.advance")(function*(saga: SagaState, next: SagaState, order?: Order) {
-        if (order === undefined) return yield* moveOn(saga, next)
-        return yield* sql.withTransaction(Effect.gen(function*() {
-          if (!(yield* moveOn(saga, next))) return false
-          yield* repo.save(order).pipe(Effect.orDie)
-          return true
-        }))
+        const move = moveStatement(saga, next)
+        if (order === undefined) return (yield* move).length > 0
+        return yield* guarded(move, [repo.saveStatement(order, guardMatched(sql))])
       })
 
+      // The last move, the order's final state and its event in one statement: all of them, or none.
       const finish = Effect.fn("SagaStore.finish")(
         function*(saga: SagaState, step: "confirmed" | "failed", order: Order, event: KnownEvent) {
-          const won = yield* sql`UPDATE sagas SET step = ${step}, locked_until = NULL, last_error = NULL,
+          const move = sql`UPDATE sagas SET step = ${step}, locked_until = NULL, last_error = NULL,
             updated_at = now(), payment_id = ${order.paymentId ?? null}
             WHERE ${current(saga)} RETURNING order_id`
-          if (won.length === 0) return yield* lost(saga)
-          yield* repo.save(order).pipe(Effect.orDie)
-          yield* appendToOutbox(event)
-          return true
-        },
-        sql.withTransaction
+          const eventInsert = yield* outboxInsert(event, guardMatched(sql)).pipe(
+            Effect.provideService(SqlClient.SqlClient, sql)
+          )
+          if (yield* guarded(move, [repo.saveStatement(order, guardMatched(sql)), eventInsert])) return true
+          return yield* lost(saga)
+        }
       )
 
       return SagaStore.of({
@@ -160,8 +160,7 @@ export class SagaStore extends Context.Service<SagaStore, {
         retry,
         advance: (saga, next, order) =>
           Effect.flatMap(advance(saga, next, order), (won) => (won ? Effect.succeed(true) : lost(saga))),
-        finish: (saga, step, order, event) =>
-          finish(saga, step, order, event).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+        finish
       })
     })
   )
