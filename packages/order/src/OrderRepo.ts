@@ -32,8 +32,8 @@ const unavailable = (error: { readonly message: string }) =>
 /** Orders and their lines in PostgreSQL, decoded into the domain's `Order`. */
 export class OrderRepo extends Context.Service<OrderRepo, {
   /**
-   * The statements that insert the order and its lines; they run in the statement that stores a placed order (see
-   * `OrderPlacement`), which fails with a unique violation when (user, idempotency key) has an order already.
+   * The statements that insert the order and its lines; they run in the one statement that stores a placed order
+   * (`Orders`), which fails whole with a unique violation when (user, idempotency key) has an order already.
    */
   readonly insertStatements: (
     order: Order,

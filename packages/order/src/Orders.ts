@@ -135,13 +135,13 @@ export class Orders extends Context.Service<Orders, {
           })
           // The unique (user, key) index still guards the order itself: should a claim have been taken over from a
           // request that was only slow, not dead, the later one's statement fails whole and it replays the first.
-          const store = oneStatement(sql, [
+          const placement = oneStatement(sql, [
             ...repo.insertStatements(placed.order, digest),
             sagas.insertStatement(saga),
             yield* outboxInsert(placed.event).pipe(Effect.provideService(SqlClient.SqlClient, sql)),
             claims.releaseStatement(request.userId, request.idempotencyKey, token)
           ])
-          const inserted = yield* store.pipe(
+          const inserted = yield* placement.pipe(
             Effect.as(true),
             Effect.catchReason("SqlError", "UniqueViolation", () => Effect.succeed(false)),
             Effect.catchTag("SqlError", Effect.die)

@@ -53,7 +53,7 @@ const toDate = (at: DateTime.Utc | undefined) => at === undefined ? null : DateT
 export class SagaStore extends Context.Service<SagaStore, {
   /**
    * The statement that inserts a saga at its first step, leased to the caller, who drives it right away; it runs in
-   * the statement that stores its order (see `OrderPlacement`).
+   * the one statement that stores its order (`Orders`).
    */
   readonly insertStatement: (saga: SagaState) => Statement.Statement<never>
   /** Takes the leases of up to `limit` due sagas, skipping rows other runners hold. */
