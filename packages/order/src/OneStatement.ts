@@ -1,7 +1,8 @@
 import type { SqlClient, Statement } from "effect/sql"
 
-const withClauses = (sql: SqlClient.SqlClient, statements: ReadonlyArray<Statement.Fragment>, from = 0) =>
-  statements.map((statement, i) => sql`${sql.literal(`w${from + i}`)} AS (${statement})`)
+/** `w0 AS (...)`, `w1 AS (...)`: each statement as a `WITH` of its own name. */
+const withClauses = (sql: SqlClient.SqlClient, statements: ReadonlyArray<Statement.Fragment>) =>
+  statements.map((statement, i) => sql`${sql.literal(`w${i}`)} AS (${statement})`)
 
 /**
  * Several writes as one statement: every statement but the last becomes a data-modifying `WITH` of the last. They
