@@ -92,14 +92,18 @@ export const insertReservation = (sql: SqlClient.SqlClient, orderId: string, ttl
   )
 
 /**
- * Locks the rows of `productIds` in id order. Every transaction that changes several products' stock locks them this
- * way first, so two transactions can never hold each other's rows: no deadlock, whatever order the items came in.
- * `FOR NO KEY UPDATE`, the lock an UPDATE of the stock takes anyway: it does not conflict with the `FOR KEY SHARE`
- * that inserting reservation lines takes on their products (the foreign key); with `FOR UPDATE`, transactions that
- * had inserted lines before locking deadlocked on each other's share locks.
+ * The lock every change of several products' stock takes first: the rows of the products `productIds` selects (a
+ * subquery), in id order, so two transactions can never hold each other's rows: no deadlock, whatever order the
+ * items came in. `FOR NO KEY UPDATE`, the lock an UPDATE of the stock takes anyway: it does not conflict with the
+ * `FOR KEY SHARE` that inserting reservation lines takes on their products (the foreign key); with `FOR UPDATE`,
+ * transactions that had inserted lines before locking deadlocked on each other's share locks.
  */
+const lockInIdOrder = (sql: SqlClient.SqlClient, productIds: Statement.Fragment) =>
+  sql`SELECT id FROM products WHERE id IN (${productIds}) ORDER BY id FOR NO KEY UPDATE`
+
+/** Takes the lock (see {@link lockInIdOrder}) on the rows of `productIds`, as a statement of its own. */
 export const lockProducts = (sql: SqlClient.SqlClient, productIds: ReadonlyArray<string>) =>
-  sql<{ readonly id: string }>`SELECT id FROM products WHERE id = ANY(${productIds}) ORDER BY id FOR NO KEY UPDATE`
+  sql<{ readonly id: string }>`${lockInIdOrder(sql, sql`SELECT unnest(${productIds}::text[])`)}`
 
 /**
  * The same lock, as the first step of a statement that then changes the locked rows (`locked` is its CTE): taking
@@ -108,7 +112,7 @@ export const lockProducts = (sql: SqlClient.SqlClient, productIds: ReadonlyArray
  * a row only through it, so the locks are taken in id order as with `lockProducts`.
  */
 const lockedCte = (sql: SqlClient.SqlClient, productIds: Statement.Fragment) =>
-  sql`locked AS MATERIALIZED (SELECT id FROM products WHERE id IN (${productIds}) ORDER BY id FOR NO KEY UPDATE)`
+  sql`locked AS MATERIALIZED (${lockInIdOrder(sql, productIds)})`
 
 /** The stock of `productIds`, read without a lock: to tell a missing product from one that is short. */
 export const readStock = (sql: SqlClient.SqlClient, productIds: ReadonlyArray<string>) =>
