@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { extname, join, resolve } from "node:path"
 import { brotliCompressSync, constants, gzipSync } from "node:zlib"
 import type { Plugin } from "vite"
@@ -6,11 +6,11 @@ import type { Plugin } from "vite"
 /** The kinds of file worth compressing; images such as PNG are compressed already. */
 const compressible = new Set([".html", ".js", ".css", ".svg", ".json", ".webmanifest", ".txt"])
 
-const walk = (dir: string): Array<string> =>
-  readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name)
-    return statSync(path).isDirectory() ? walk(path) : [path]
-  })
+/** Every file under `dir`, at any depth. */
+const filesUnder = (dir: string): Array<string> =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
 
 /**
  * Writes `name.br` (brotli, quality 11) and `name.gz` (gzip, level 9) next to every compressible file of the built
@@ -26,7 +26,7 @@ export const precompress = (): Plugin => {
       outDir = resolve(config.root, config.build.outDir)
     },
     closeBundle: () => {
-      for (const path of walk(outDir)) {
+      for (const path of filesUnder(outDir)) {
         if (!compressible.has(extname(path))) continue
         const body = readFileSync(path)
         if (body.length <= 512) continue
