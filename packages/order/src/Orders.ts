@@ -23,7 +23,7 @@ import { currentTraceparent } from "@shop/service-defaults/events/EventTrace"
 import { Context, Effect, Layer, Metric, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { createHash } from "node:crypto"
-import { ProductClient } from "./clients/ProductClient.ts"
+import { type HeldReservation, ProductClient, type ReservedLine } from "./clients/ProductClient.ts"
 import { Failpoints } from "./Failpoints.ts"
 import { oneStatement } from "./OneStatement.ts"
 import * as OrderMetrics from "./OrderMetrics.ts"
@@ -80,25 +80,14 @@ export class Orders extends Context.Service<Orders, {
       const failpoints = yield* Failpoints
       const claims = yield* RequestClaims
 
-      // Prices come from the catalog, never from the client; every order is in one currency and chargeable.
-      const price = Effect.fn("Orders.price")(function*(request: PlaceOrder) {
-        const lines = yield* Effect.forEach(request.items, (item) =>
-          products.getProduct(item.productId).pipe(
-            Effect.map((product) => ({ product, quantity: item.quantity })),
-            Effect.catchTag("NotFound", () =>
-              Effect.fail(
-                new ValidationError({ field: "items.product_id", detail: `unknown product ${item.productId}` })
-              ))
-          ), { concurrency: 8 })
-        const currencies = new Set(lines.map((line) => line.product.currency))
+      /** The lines' total, checked: one currency for the order, and no more than one payment can charge. */
+      const total = Effect.fn("Orders.total")(function*(lines: ReadonlyArray<ReservedLine>) {
+        const currencies = new Set(lines.map((line) => line.currency))
         const [currency] = currencies
         if (currencies.size !== 1 || currency === undefined) {
           return yield* new ValidationError({ field: "items", detail: "all products must share one currency" })
         }
-        const totals = yield* Effect.forEach(
-          lines,
-          (line) => multiplyCents(line.product.priceCents, line.quantity, "items")
-        )
+        const totals = yield* Effect.forEach(lines, (line) => multiplyCents(line.unitPrice, line.quantity, "items"))
         const totalCents = yield* sumCents(totals, "items")
         if (totalCents > MaxChargeCents) {
           return yield* new ValidationError({
@@ -108,54 +97,123 @@ export class Orders extends Context.Service<Orders, {
             } is above ${maxCharge}, the most one payment can charge`
           })
         }
-        const orderLines = lines.map(({ product, quantity }) =>
-          new OrderLine({ productId: product.id, name: product.name, quantity, unitPrice: product.priceCents })
+        const orderLines = lines.map(({ name, productId, quantity, unitPrice }) =>
+          new OrderLine({ productId, name, quantity, unitPrice })
         )
         return { lines: orderLines, totalCents, currency } satisfies OrderTransitions.PricedLines
       })
 
+      // Prices come from the catalog, never from the client.
+      const priceFromCatalog = Effect.fn("Orders.priceFromCatalog")(function*(request: PlaceOrder) {
+        const lines = yield* Effect.forEach(request.items, (item) =>
+          products.getProduct(item.productId).pipe(
+            Effect.map((product): ReservedLine => ({
+              productId: product.id,
+              name: product.name,
+              quantity: item.quantity,
+              unitPrice: product.priceCents,
+              currency: product.currency
+            })),
+            Effect.catchTag("NotFound", () =>
+              Effect.fail(
+                new ValidationError({ field: "items.product_id", detail: `unknown product ${item.productId}` })
+              ))
+          ), { concurrency: 8 })
+        return yield* total(lines)
+      })
+
+      // The reservation captured the catalog's name and price of each line when it held the stock: the order is
+      // priced by what was reserved, with no call of its own. Its lines are the request's, in the request's order.
+      const priceFromReservation = (request: PlaceOrder, held: HeldReservation) => {
+        const reserved = new Map(held.lines.map((line) => [line.productId, line]))
+        const lines = request.items.map((item) => reserved.get(item.productId))
+        const matches = held.lines.length === request.items.length &&
+          lines.every((line, index) => line !== undefined && line.quantity === request.items[index]!.quantity)
+        return matches
+          ? total(lines as ReadonlyArray<ReservedLine>)
+          : Effect.die(new Error("the product service reserved other lines than the order's"))
+      }
+
       /**
-       * Places the order of a request that holds the claim of its key: prices it, then stores the order and its
-       * lines, its saga and its event and gives the claim up, in one statement (one round trip, all or nothing).
+       * Reserves the order's stock while placing it, as the first step of its checkout: the reservation also prices
+       * the lines. Whatever keeps it from being held now (not enough stock, an unknown product, the product service
+       * slow or away) leaves the step to the saga, which decides as it always has; the lines are then priced by the
+       * catalog, which also tells an unknown product apart (a 400, not a failed order).
        */
-      const placeClaimed = (request: PlaceOrder, digest: string, token: string) =>
-        Effect.gen(function*() {
-          const priced = yield* price(request)
-          const ids = { orderId: yield* OrderId.generate, sagaId: yield* SagaId.generate }
-          yield* Effect.annotateCurrentSpan({ "order.id": ids.orderId, "saga.id": ids.sagaId })
-          const traceparent = yield* currentTraceparent
-          const placed = OrderTransitions.place(request, priced, ids, yield* stampEvent(traceparent))
-          const saga = new SagaState({
-            orderId: ids.orderId,
-            sagaId: ids.sagaId,
-            step: "reserve",
-            attempts: 0,
-            refunded: false,
-            ...(traceparent === undefined ? {} : { traceparent })
-          })
-          // The unique (user, key) index still guards the order itself: should a claim have been taken over from a
-          // request that was only slow, not dead, the later one's statement fails whole and it replays the first.
-          const placement = oneStatement(sql, [
-            ...repo.insertStatements(placed.order, digest),
-            sagas.insertStatement(saga),
-            yield* outboxInsert(placed.event).pipe(Effect.provideService(SqlClient.SqlClient, sql)),
-            claims.releaseStatement(request.userId, request.idempotencyKey, token)
-          ])
-          const inserted = yield* placement.pipe(
-            Effect.as(true),
-            Effect.catchReason("SqlError", "UniqueViolation", () => Effect.succeed(false)),
-            Effect.catchTag("SqlError", Effect.die)
+      const reserveWhilePlacing = (orderId: OrderId, request: PlaceOrder) =>
+        products.reserve(orderId, request.items).pipe(
+          Effect.map(Option.some),
+          Effect.catch((error) =>
+            Effect.as(Effect.logDebug("stock not held while placing; the saga will reserve it", error), Option.none())
           )
-          if (!inserted) {
-            yield* claims.release(request.userId, request.idempotencyKey, token)
-            const winner = yield* repo.findByKey(request.userId, request.idempotencyKey)
-            if (Option.isNone(winner)) return yield* Effect.die(new Error("order vanished after a key conflict"))
-            return yield* replay(winner.value, digest)
-          }
-          yield* Metric.update(OrderMetrics.ordersCreated, 1)
-          yield* failpoints.hit("after_create")
-          yield* runner.start(saga, placed.order)
-          return { order: placed.order, replayed: false } satisfies Placed
+        )
+
+      // Gives back what a request that stored no order may have reserved: idempotent, and a reservation never made
+      // is marked released, so that a late reserve of this order id cannot hold stock either. Not given back (the
+      // product service away), it is released when it expires.
+      const releaseUnplaced = (orderId: OrderId) =>
+        products.release(orderId, "order_not_placed").pipe(
+          Effect.catchCause((cause) => Effect.logWarning("could not release an unplaced order's reservation", cause))
+        )
+
+      /**
+       * Places the order of a request that holds the claim of its key: reserves and prices it, then stores the
+       * order and its lines, its saga and its event and gives the claim up, in one statement (one round trip, all or
+       * nothing).
+       */
+      const placeClaimed = (request: PlaceOrder, digest: string, token: string) => {
+        // Until the placement statement is sent, no order of this id can exist: its reservation is ours to give back.
+        let sent = false
+        return Effect.gen(function*() {
+          const ids = { orderId: yield* OrderId.generate, sagaId: yield* SagaId.generate }
+          return yield* Effect.gen(function*() {
+            yield* Effect.annotateCurrentSpan({ "order.id": ids.orderId, "saga.id": ids.sagaId })
+            const held = yield* reserveWhilePlacing(ids.orderId, request)
+            if (Option.isSome(held)) yield* failpoints.hit("after_reserve")
+            const priced = Option.isSome(held)
+              ? yield* priceFromReservation(request, held.value)
+              : yield* priceFromCatalog(request)
+            const traceparent = yield* currentTraceparent
+            const placed = OrderTransitions.place(request, priced, ids, yield* stampEvent(traceparent))
+            const saga = new SagaState({
+              orderId: ids.orderId,
+              sagaId: ids.sagaId,
+              step: Option.isSome(held) ? "charge" : "reserve",
+              attempts: 0,
+              refunded: false,
+              ...(Option.isSome(held) ? { reservationExpiresAt: held.value.expiresAt } : {}),
+              ...(traceparent === undefined ? {} : { traceparent })
+            })
+            // The unique (user, key) index still guards the order itself: should a claim have been taken over from
+            // a request that was only slow, not dead, the later one's statement fails whole and it replays the first.
+            const placement = oneStatement(sql, [
+              ...repo.insertStatements(placed.order, digest),
+              sagas.insertStatement(saga),
+              yield* outboxInsert(placed.event).pipe(Effect.provideService(SqlClient.SqlClient, sql)),
+              claims.releaseStatement(request.userId, request.idempotencyKey, token)
+            ])
+            sent = true
+            const inserted = yield* placement.pipe(
+              Effect.as(true),
+              Effect.catchReason("SqlError", "UniqueViolation", () => Effect.succeed(false)),
+              Effect.catchTag("SqlError", Effect.die)
+            )
+            if (!inserted) {
+              yield* releaseUnplaced(ids.orderId)
+              yield* claims.release(request.userId, request.idempotencyKey, token)
+              const winner = yield* repo.findByKey(request.userId, request.idempotencyKey)
+              if (Option.isNone(winner)) return yield* Effect.die(new Error("order vanished after a key conflict"))
+              return yield* replay(winner.value, digest)
+            }
+            yield* Metric.update(OrderMetrics.ordersCreated, 1)
+            yield* failpoints.hit("after_create")
+            // Right after a reservation made here, the charge step need not ask for it again.
+            yield* runner.start(saga, placed.order, Option.isSome(held) ? "reserve" : undefined)
+            return { order: placed.order, replayed: false } satisfies Placed
+          }).pipe(
+            // A statement sent may have stored the order (its answer lost): then the saga owns the reservation.
+            Effect.onError(() => sent ? Effect.void : releaseUnplaced(ids.orderId))
+          )
         }).pipe(
           // A request that fails (or is cut off) before its order is stored gives its key up for the next attempt.
           Effect.onError(() =>
@@ -165,6 +223,7 @@ export class Orders extends Context.Service<Orders, {
             )
           )
         )
+      }
 
       /**
        * Idempotent by (user, key): the key's order again when it exists (IdempotencyKeyReused for another request),

@@ -48,7 +48,7 @@ const makeFakes = () => {
   const calls: Array<string> = []
   const script = {
     reserve: (): Effect.Effect<HeldReservation, InsufficientStock | ReservationGone | ServiceUnavailable> =>
-      Effect.map(DateTime.now, (now) => ({ expiresAt: DateTime.add(now, { seconds: 60 }) })),
+      Effect.map(DateTime.now, (now) => ({ expiresAt: DateTime.add(now, { seconds: 60 }), lines: [] })),
     commit: (): Effect.Effect<void, ReservationGone | ServiceUnavailable> => Effect.void,
     charge: (): Effect.Effect<Payment, ServiceUnavailable | DeadlineExceeded> =>
       Effect.succeed(payment("pay_1", "succeeded")),

@@ -61,6 +61,54 @@ layer(Harness.layer("orders"), { timeout: 120_000, excludeTestServices: true })(
       }
     }))
 
+  it.effect("the reservation made while placing prices the order: no catalog lookup, no second reserve", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness
+      const a = unique("prod_r")
+      h.product.add(a, 1999, 4)
+      const lookups = h.product.productLookups
+      const reserves = h.product.reserveCalls
+      const res = yield* create(request({ items: [{ productId: a, quantity: 3 }] }))
+      assert.strictEqual(res.order!.totalCents, 5997)
+      assert.strictEqual(res.order!.items[0]!.name, `Product ${a}`)
+      const done = yield* awaitTerminal(h.client, res.order!.orderId, res.order!.userId)
+      assert.strictEqual(done.status, "ORDER_STATUS_CONFIRMED")
+      assert.strictEqual(h.payment.charged(done.orderId), 5997)
+      assert.strictEqual(h.product.productLookups - lookups, 0)
+      assert.strictEqual(h.product.reserveCalls - reserves, 1)
+      assert.strictEqual(h.product.products.get(a)?.inventory, 1)
+    }))
+
+  it.effect("a reservation that fails while placing leaves it to the saga; the catalog prices the order", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness
+      const a = unique("prod_f")
+      h.product.add(a, 750, 2)
+      const lookups = h.product.productLookups
+      h.product.failReserves = 1
+      const res = yield* create(request({ items: [{ productId: a, quantity: 2 }] }))
+      assert.strictEqual(res.order!.totalCents, 1500)
+      assert.strictEqual(h.product.productLookups - lookups, 1)
+      const done = yield* awaitTerminal(h.client, res.order!.orderId, res.order!.userId)
+      assert.strictEqual(done.status, "ORDER_STATUS_CONFIRMED")
+      assert.strictEqual(h.payment.charged(done.orderId), 1500)
+      assert.strictEqual(h.product.products.get(a)?.inventory, 0)
+    }))
+
+  it.effect("a total above what one payment can charge is refused after reserving, and the stock goes back", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness
+      const a = unique("prod_x")
+      h.product.add(a, 60_000_000, 3)
+      const refused = yield* create(request({ items: [{ productId: a, quantity: 2 }] })).pipe(Effect.flip)
+      assert.strictEqual(refused._tag, "ValidationError")
+      assert.strictEqual(refused._tag === "ValidationError" && refused.field, "items")
+      assert.strictEqual(h.product.available(a), 3)
+      const held = [...h.product.reservations].filter(([, r]) => r.items.some((i) => i.productId === a))
+      assert.deepStrictEqual(held.map(([, r]) => r.status), ["released"])
+      assert.strictEqual(h.payment.payments().filter((p) => p.orderId === held[0]![0]).length, 0)
+    }))
+
   it.effect("the customer's contact travels with the order into its events; a phone without an email is refused", () =>
     Effect.gen(function*() {
       const h = yield* Harness

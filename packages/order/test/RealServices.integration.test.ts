@@ -3,7 +3,7 @@ import { type CreateOrderRequest, OrderServiceService } from "@shop/proto/order/
 import { ProductServiceService } from "@shop/proto/product/v1/product"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
 import { acquireTestDatabase } from "@shop/service-defaults/testing/TestDatabase"
-import { Context, Deferred, Effect, Exit, Layer, Scope } from "effect"
+import { Context, Deferred, Effect, Exit, Layer, Schedule, Scope } from "effect"
 import { awaitTerminal } from "./fixtures/Harness.ts"
 import { freePort, spawnOrderProcess } from "./fixtures/OrderProcess.ts"
 import { spawnService } from "./fixtures/ServiceProcess.ts"
@@ -39,7 +39,13 @@ class RealPeers extends Context.Service<RealPeers, {
       }
       const product = yield* spawnService({
         main: "packages/product/src/main.ts",
-        env: { ...eventLog, DATABASE_URL: productDb.url, DATABASE_POOL_MAX: String(productDb.maxConnections) },
+        env: {
+          ...eventLog,
+          DATABASE_URL: productDb.url,
+          DATABASE_POOL_MAX: String(productDb.maxConnections),
+          // Soon enough for a test to see an expired reservation's stock come back.
+          RESERVATION_SWEEP_INTERVAL: "1 second"
+        },
         kind: "grpc"
       })
       const payment = yield* spawnService({
@@ -149,7 +155,6 @@ layer(RealPeers.layer, { timeout: 180_000, excludeTestServices: true })("order s
   )
 
   const crashes = [
-    { failpoint: "after_reserve", method: "credit_card", confirmed: true },
     { failpoint: "after_charge", method: "credit_card", confirmed: true },
     { failpoint: "after_commit", method: "credit_card", confirmed: true },
     { failpoint: "after_release", method: "pm_card_chargeDeclined", confirmed: false }
@@ -183,6 +188,39 @@ layer(RealPeers.layer, { timeout: 180_000, excludeTestServices: true })("order s
       { timeout: 180_000 }
     )
   }
+
+  it.effect(
+    "an order process killed after reserving while placing: no order, nothing charged, the stock back at expiry",
+    () =>
+      Effect.gen(function*() {
+        const peers = yield* RealPeers
+        const productId = yield* newProduct(5)
+        const chargesBefore = (yield* peers.ledger).charges.length
+        // A short hold, so that the dead request's reservation expires within the test.
+        const first = yield* spawnOrderProcess({
+          ...peers.env,
+          FAILPOINTS: "after_reserve",
+          ORDER_RESERVATION_TTL: "2 seconds"
+        })
+        const answer = yield* Effect.result(
+          first.client.unary(OrderServiceService.createOrder, order(productId, "credit_card", "real-crash-placing"))
+        )
+        assert.strictEqual(answer._tag, "Failure")
+        assert.strictEqual(
+          yield* Deferred.await(first.exited).pipe(Effect.timeout("60 seconds"), Effect.orDie),
+          "SIGKILL"
+        )
+        assert.strictEqual((yield* stock(productId)).reserved, 2)
+        const released = yield* stock(productId).pipe(
+          Effect.filterOrFail((product) => product.reserved === 0),
+          Effect.retry({ schedule: Schedule.spaced("250 millis"), times: 80 }),
+          Effect.orDie
+        )
+        assert.strictEqual(released.inventory, 5)
+        assert.strictEqual((yield* peers.ledger).charges.length, chargesBefore)
+      }).pipe(Effect.scoped),
+    { timeout: 180_000 }
+  )
 
   it.effect(
     "the payment service killed with -9: the saga retries the charge and confirms once it is back",
@@ -261,17 +299,18 @@ layer(RealPeers.layer, { timeout: 180_000, excludeTestServices: true })("order s
         })
         const productId = created.product!.id
         const env = { ...peers.env, PRODUCT_GRPC_ADDR: `127.0.0.1:${port}`, SAGA_MAX_ATTEMPTS: "1000" }
-        // The order process stops right after the reservation; then the product service dies too.
-        const first = yield* spawnOrderProcess({ ...env, FAILPOINTS: "after_reserve" })
-        const answer = yield* first.client.unary(
-          OrderServiceService.createOrder,
-          order(productId, "credit_card", "real-product-down")
-        )
+        // The order process stops right after storing the order (its stock reserved); then the product service dies.
+        const request = order(productId, "credit_card", "real-product-down")
+        const first = yield* spawnOrderProcess({ ...env, FAILPOINTS: "after_create" })
+        yield* Effect.result(first.client.unary(OrderServiceService.createOrder, request))
         yield* Deferred.await(first.exited).pipe(Effect.timeout("60 seconds"), Effect.orDie)
         product.child.kill("SIGKILL")
         yield* Scope.close(firstScope, Exit.void)
-        const orderId = answer.order!.orderId
         const second = yield* spawnOrderProcess(env)
+        // The retry of the request finds the stored order (no product call needed to answer it).
+        const replayed = yield* second.client.unary(OrderServiceService.createOrder, request)
+        assert.isTrue(replayed.replayed)
+        const orderId = replayed.order!.orderId
         yield* Effect.sleep("3 seconds")
         const waiting = yield* second.client.unary(OrderServiceService.getOrder, { orderId, userId: "user_real" })
         assert.strictEqual(waiting.order!.status, "ORDER_STATUS_PENDING")

@@ -1,5 +1,5 @@
 import { assert, layer } from "@effect/vitest"
-import { type CreateOrderRequest, OrderServiceService } from "@shop/proto/order/v1/order"
+import { type CreateOrderRequest, OrderServiceService, OrderStatus } from "@shop/proto/order/v1/order"
 import { PaymentStatus } from "@shop/proto/payment/v1/payment"
 import { acquireTestDatabase } from "@shop/service-defaults/testing/TestDatabase"
 import { Context, Deferred, Effect, Layer } from "effect"
@@ -49,6 +49,9 @@ class CrashEnv extends Context.Service<CrashEnv, {
 
 interface Scenario {
   readonly failpoint: Failpoint
+  /** What sets the scene before the order is placed, if anything. */
+  readonly setup?: (env: CrashEnv["Service"]) => void
+  readonly label?: string
   readonly paymentMethod: string
   readonly outcome: "confirmed" | "failed"
   /** Moves the saga on to the failpoint while the first process runs. */
@@ -57,7 +60,14 @@ interface Scenario {
 
 const scenarios: ReadonlyArray<Scenario> = [
   { failpoint: "after_create", paymentMethod: "pm_card_visa", outcome: "confirmed" },
-  { failpoint: "after_reserve", paymentMethod: "pm_card_visa", outcome: "confirmed" },
+  {
+    failpoint: "after_reserve",
+    label: "after_reserve in the saga",
+    // The reservation made while placing the order fails, so the saga's own reserve step holds the stock.
+    setup: (env) => void (env.product.failReserves = 1),
+    paymentMethod: "pm_card_visa",
+    outcome: "confirmed"
+  },
   { failpoint: "after_charge", paymentMethod: "pm_card_visa", outcome: "confirmed" },
   { failpoint: "after_commit", paymentMethod: "pm_card_visa", outcome: "confirmed" },
   { failpoint: "after_release", paymentMethod: "pm_card_chargeDeclined", outcome: "failed" },
@@ -78,17 +88,19 @@ const address = { street: "1 Crash Way", city: "Oakland", state: "CA", zip: "946
 
 layer(CrashEnv.layer, { timeout: 120_000, excludeTestServices: true })("order process killed at a failpoint", (it) => {
   for (const scenario of scenarios) {
-    it.effect(`${scenario.failpoint}: ends ${scenario.outcome} after a restart`, () =>
+    const label = scenario.label ?? scenario.failpoint
+    it.effect(`${label}: ends ${scenario.outcome} after a restart`, () =>
       Effect.gen(function*() {
         const env = yield* CrashEnv
-        const productId = `prod_crash_${scenario.failpoint}`
+        const productId = `prod_crash_${label.replaceAll(" ", "_")}`
         env.product.add(productId, 1250, 5)
+        scenario.setup?.(env)
         const request: CreateOrderRequest = {
-          userId: `user_${scenario.failpoint}`,
+          userId: `user_${label.replaceAll(" ", "_")}`,
           items: [{ productId, quantity: 2 }],
           shippingAddress: address,
           paymentMethod: scenario.paymentMethod,
-          idempotencyKey: `crash-${scenario.failpoint}`,
+          idempotencyKey: `crash-${label.replaceAll(" ", "-")}`,
           email: "",
           phone: ""
         }
@@ -112,7 +124,7 @@ layer(CrashEnv.layer, { timeout: 120_000, excludeTestServices: true })("order pr
         const product = env.product.products.get(productId)!
         assert.strictEqual(product.reserved, 0)
         if (scenario.outcome === "confirmed") {
-          assert.strictEqual(done.status, "ORDER_STATUS_CONFIRMED")
+          assert.strictEqual(done.status, "ORDER_STATUS_CONFIRMED", done.failureReason)
           assert.strictEqual(env.payment.captures(orderId), 1)
           assert.strictEqual(env.payment.charged(orderId), 2500)
           assert.strictEqual(product.inventory, 3)
@@ -124,4 +136,55 @@ layer(CrashEnv.layer, { timeout: 120_000, excludeTestServices: true })("order pr
         assert.strictEqual(env.payment.payments().filter((p) => p.orderId === orderId).length <= 1, true)
       }).pipe(Effect.scoped), { timeout: 120_000 })
   }
+
+  it.effect(
+    "after_reserve while placing: no order, nothing charged, the key busy until its claim lapses",
+    () =>
+      Effect.gen(function*() {
+        const env = yield* CrashEnv
+        const productId = "prod_crash_placing"
+        env.product.add(productId, 1250, 5)
+        const request: CreateOrderRequest = {
+          userId: "user_crash_placing",
+          items: [{ productId, quantity: 2 }],
+          shippingAddress: address,
+          paymentMethod: "pm_card_visa",
+          idempotencyKey: "crash-placing",
+          email: "",
+          phone: ""
+        }
+        const first = yield* spawnOrderProcess({ ...env.env, FAILPOINTS: "after_reserve" })
+        // The stock is held, then the process dies before the order is stored: the client learns only a failure.
+        const answer = yield* Effect.result(first.client.unary(OrderServiceService.createOrder, request))
+        assert.strictEqual(answer._tag, "Failure")
+        assert.strictEqual(
+          yield* Deferred.await(first.exited).pipe(Effect.timeout("60 seconds"), Effect.orDie),
+          "SIGKILL"
+        )
+
+        const second = yield* spawnOrderProcess(env.env)
+        // The dead request still holds the key's claim: a retry is told to wait, never given a second order meanwhile.
+        const retried = yield* Effect.flip(second.client.unary(OrderServiceService.createOrder, request))
+        assert.strictEqual(retried._tag, "RequestInProgress")
+        const listed = yield* second.client.unary(OrderServiceService.listOrders, {
+          userId: request.userId,
+          page: 1,
+          limit: 10,
+          cursor: "",
+          status: OrderStatus.UNSPECIFIED
+        })
+        assert.strictEqual(listed.orders.length, 0)
+        // The dead request's reservation holds the stock until it expires (the product service's sweeper).
+        const orphans = [...env.product.reservations].filter(([, r]) => r.items.some((i) => i.productId === productId))
+        assert.strictEqual(orphans.length, 1)
+        const [orphanId, orphan] = orphans[0]!
+        assert.strictEqual(orphan.status, "pending")
+        assert.strictEqual(env.payment.payments().filter((p) => p.orderId === orphanId).length, 0)
+        env.product.expire(orphanId)
+        const product = env.product.products.get(productId)!
+        assert.strictEqual(product.reserved, 0)
+        assert.strictEqual(product.inventory, 5)
+      }).pipe(Effect.scoped),
+    { timeout: 120_000 }
+  )
 })

@@ -1,7 +1,7 @@
 import { assert, layer } from "@effect/vitest"
 import { Cents, Currency, OrderId, OrderLine, PaymentId, ProductId, SagaId, stampEvent } from "@shop/domain"
 import { TestDatabaseLive } from "@shop/service-defaults/testing/TestDatabase"
-import { Effect, Layer, Option } from "effect"
+import { DateTime, Effect, Layer, Option } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
 import { decodeCreateRequest } from "../src/grpc/OrderCodec.ts"
 import { migrations } from "../src/migrations/index.ts"
@@ -9,7 +9,7 @@ import { oneStatement } from "../src/OneStatement.ts"
 import { OrderConfig } from "../src/OrderConfig.ts"
 import { OrderRepo } from "../src/OrderRepo.ts"
 import * as OrderTransitions from "../src/OrderTransitions.ts"
-import { SagaState } from "../src/saga/SagaState.ts"
+import { SagaFailure, SagaState } from "../src/saga/SagaState.ts"
 import { SagaStore } from "../src/saga/SagaStore.ts"
 import { fastSaga } from "./fixtures/Harness.ts"
 
@@ -23,8 +23,8 @@ const Store = Layer.mergeAll(SagaStore.layer, OrderRepo.layer).pipe(
   )
 )
 
-/** A pending order and its saga at `step`, stored as the create path stores them. */
-const storedOrder = (step: SagaState["step"]) =>
+/** A pending order and its saga at `step` (with what the placement learned), stored as the create path does. */
+const storedOrder = (step: SagaState["step"], facts: Partial<SagaState> = {}) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const repo = yield* OrderRepo
@@ -47,7 +47,14 @@ const storedOrder = (step: SagaState["step"]) =>
     })
     const priced = { lines: [line], totalCents: Cents.make(500), currency: Currency.make("USD") }
     const placed = OrderTransitions.place(request, priced, ids, yield* stampEvent())
-    const saga = new SagaState({ orderId: ids.orderId, sagaId: ids.sagaId, step, attempts: 0, refunded: false })
+    const saga = new SagaState({
+      orderId: ids.orderId,
+      sagaId: ids.sagaId,
+      step,
+      attempts: 0,
+      refunded: false,
+      ...facts
+    })
     yield* oneStatement(sql, [...repo.insertStatements(placed.order, "digest"), sagas.insertStatement(saga)])
     return { order: placed.order, saga }
   })
@@ -63,6 +70,30 @@ const stored = (orderId: OrderId) =>
 layer(Store, { timeout: 60_000 })(
   "SagaStore: a decision is written whole, and only by the runner it was made for",
   (it) => {
+    it.effect("a saga placed past its reserve step is stored with everything it learned", () =>
+      Effect.gen(function*() {
+        const sagas = yield* SagaStore
+        const reservationExpiresAt = DateTime.makeUnsafe("2026-12-03T12:40:00.123Z")
+        const { saga } = yield* storedOrder("charge", {
+          reservationExpiresAt,
+          traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        })
+        const found = Option.getOrThrow(yield* sagas.find(saga.orderId).pipe(Effect.orDie))
+        assert.strictEqual(found.step, "charge")
+        assert.strictEqual(
+          DateTime.toEpochMillis(found.reservationExpiresAt!),
+          DateTime.toEpochMillis(reservationExpiresAt)
+        )
+        assert.strictEqual(found.traceparent, saga.traceparent)
+        const failed = yield* storedOrder("release", {
+          failure: new SagaFailure({ reason: "insufficient_stock", detail: "insufficient_stock: prod_guard1" })
+        })
+        assert.deepStrictEqual(
+          Option.getOrThrow(yield* sagas.find(failed.saga.orderId).pipe(Effect.orDie)).failure,
+          failed.saga.failure
+        )
+      }))
+
     it.effect("finish: a stale runner writes nothing; the current one writes the saga, the order and one event", () =>
       Effect.gen(function*() {
         const sagas = yield* SagaStore

@@ -1,10 +1,14 @@
 import {
+  Currency,
   decodeInput,
   InsufficientStock,
   type NotFound,
   type OrderId,
+  Price,
   Product,
-  type ProductId,
+  ProductId,
+  ProductName,
+  Quantity,
   type RequestedLine,
   type Unreachable
 } from "@shop/domain"
@@ -20,14 +24,26 @@ export class ReservationGone extends Data.TaggedError("ReservationGone")<{ reado
 /** The reservation was committed, so its stock cannot be given back: a state the saga never reaches by itself. */
 export class ReservationCommitted extends Data.TaggedError("ReservationCommitted")<{ readonly detail: string }> {}
 
-/** Stock held for an order until `expiresAt` unless committed. */
+/** A reserved line, with the name, unit price and currency its product had when its stock was held. */
+export const ReservedLine = Schema.Struct({
+  productId: ProductId,
+  name: ProductName,
+  quantity: Quantity,
+  unitPrice: Price,
+  currency: Currency
+})
+export type ReservedLine = typeof ReservedLine.Type
+
+/** Stock held for an order until `expiresAt` unless committed, with the catalog's data captured when it was held. */
 export interface HeldReservation {
   readonly expiresAt: DateTime.Utc
+  readonly lines: ReadonlyArray<ReservedLine>
 }
 
 // A reply that does not decode is a bug of the peer: a defect.
 const decodeProduct = decodeInput(Product)
 const decodeInstant = Schema.decodeUnknownEffect(Schema.DateTimeUtcFromString)
+const decodeReservedLines = decodeInput(Schema.Array(ReservedLine))
 
 /** The product service, as the order service uses it: prices, and the stock of each order keyed by its id. */
 export class ProductClient extends Context.Service<ProductClient, {
@@ -76,7 +92,14 @@ export class ProductClient extends Context.Service<ProductClient, {
             }
           }))
         const expiresAt = yield* Effect.orDie(decodeInstant(reply.reservation?.expiresAt))
-        return { expiresAt } satisfies HeldReservation
+        const held = yield* Effect.orDie(decodeReservedLines((reply.reservation?.items ?? []).map((item) => ({
+          productId: item.productId,
+          name: item.name,
+          quantity: item.quantity,
+          unitPrice: item.unitPriceCents,
+          currency: item.currency
+        }))))
+        return { expiresAt, lines: held } satisfies HeldReservation
       })
 
       const commit = Effect.fn("ProductClient.commit")(

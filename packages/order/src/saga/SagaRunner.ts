@@ -24,8 +24,11 @@ const parentOf = (traceparent: string | undefined) =>
  * failed attempt is retried after the saga backoff, and a bounded step takes its `orElse` after SAGA_MAX_ATTEMPTS.
  */
 export class SagaRunner extends Context.Service<SagaRunner, {
-  /** Drives a saga just created (and leased) by this process, with its order, in the background. */
-  readonly start: (saga: SagaState, order: Order) => Effect.Effect<void>
+  /**
+   * Drives a saga just created (and leased) by this process, with its order, in the background; `previous` is the
+   * step whose work was done while the order was placed, if any.
+   */
+  readonly start: (saga: SagaState, order: Order, previous?: ActiveStep) => Effect.Effect<void>
 }>()("order/SagaRunner") {
   static readonly layer = Layer.effect(
     SagaRunner,
@@ -87,11 +90,11 @@ export class SagaRunner extends Context.Service<SagaRunner, {
               : Effect.succeed(found.value))
           : Effect.succeed(known)
 
-      const drive = (initial: SagaState, known: Order | undefined) =>
+      const drive = (initial: SagaState, known: Order | undefined, previous: ActiveStep | undefined) =>
         Effect.gen(function*() {
           let current:
             | { readonly saga: SagaState; readonly order: Order; readonly previous: ActiveStep | undefined }
-            | undefined = { saga: initial, order: yield* orderOf(initial, known), previous: undefined }
+            | undefined = { saga: initial, order: yield* orderOf(initial, known), previous }
           while (current !== undefined) current = yield* runStep(current.saga, current.order, current.previous)
         }).pipe(
           Effect.withSpan("SagaRunner.drive", {
@@ -107,11 +110,11 @@ export class SagaRunner extends Context.Service<SagaRunner, {
           Effect.ensuring(Effect.sync(() => running.delete(initial.orderId)))
         )
 
-      const launch = (saga: SagaState, order?: Order): Effect.Effect<void> =>
+      const launch = (saga: SagaState, order?: Order, previous?: ActiveStep): Effect.Effect<void> =>
         Effect.suspend(() => {
           if (running.has(saga.orderId)) return Effect.void
           running.add(saga.orderId)
-          return Effect.asVoid(Effect.forkIn(drive(saga, order), scope))
+          return Effect.asVoid(Effect.forkIn(drive(saga, order, previous), scope))
         })
 
       /** Claims the sagas that are due and launches them; whether there was work (a failed poll counts as work). */

@@ -52,8 +52,8 @@ const toDate = (at: DateTime.Utc | undefined) => at === undefined ? null : DateT
  */
 export class SagaStore extends Context.Service<SagaStore, {
   /**
-   * The statement that inserts a saga at its first step, leased to the caller, who drives it right away; it runs in
-   * the one statement that stores its order (`Orders`).
+   * The statement that inserts a saga as it is (at its first step, or past the one done while placing the order),
+   * leased to the caller, who drives it right away; it runs in the one statement that stores its order (`Orders`).
    */
   readonly insertStatement: (saga: SagaState) => Statement.Statement<never>
   /** Takes the leases of up to `limit` due sagas, skipping rows other runners hold. */
@@ -84,8 +84,11 @@ export class SagaStore extends Context.Service<SagaStore, {
           .pipe(Effect.orDie)
 
       const insertStatement = (saga: SagaState) =>
-        sql<never>`INSERT INTO sagas (order_id, saga_id, step, traceparent, locked_until)
-          VALUES (${saga.orderId}, ${saga.sagaId}, ${saga.step}, ${saga.traceparent ?? null}, ${leaseUntil})`
+        sql<never>`INSERT INTO sagas (order_id, saga_id, step, attempts, failure_reason, failure_detail, payment_id,
+            reservation_expires_at, refunded, traceparent, locked_until)
+          VALUES (${saga.orderId}, ${saga.sagaId}, ${saga.step}, ${saga.attempts}, ${saga.failure?.reason ?? null},
+            ${saga.failure?.detail ?? null}, ${saga.paymentId ?? null}, ${toDate(saga.reservationExpiresAt)},
+            ${saga.refunded}, ${saga.traceparent ?? null}, ${leaseUntil})`
 
       const claimDue = Effect.fn("SagaStore.claimDue")(function*(limit: number) {
         return yield* decodeRows(
