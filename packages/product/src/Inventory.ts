@@ -4,9 +4,9 @@ import { SqlClient } from "effect/sql"
 import { CacheVersions } from "./CacheVersions.ts"
 import { ProductConfig } from "./ProductConfig.ts"
 import {
+  commitReservation,
   holdStock,
   insertReservation,
-  isOverdue,
   loadReservation,
   lockProducts,
   readStock,
@@ -128,22 +128,20 @@ export class Inventory extends Context.Service<Inventory, {
       )
 
       /** Commits a pending reservation; one past its hold time is expired instead, even if the sweeper is late. */
-      const commitTx = (orderId: string) =>
+      const commitOnce = (orderId: string) =>
         Effect.gen(function*() {
-          const found = yield* loadReservation(sql, orderId, true)
+          const found = yield* commitReservation(sql, orderId)
           if (Option.isNone(found)) return yield* new NotFound({ entity: "reservation", id: orderId })
-          const existing = found.value
-          if (existing.status === "committed") return { reservation: existing, replayed: true }
-          if (existing.status !== "pending") return yield* ended(existing)
-          const overdue = yield* isOverdue(sql, orderId)
-          const settled = yield* settleReservation(sql, existing, overdue ? "expired" : "committed", null)
-          return { reservation: settled, replayed: false }
+          const { reservation, settled } = found.value
+          if (settled) return { reservation, replayed: false }
+          if (reservation.status === "committed") return { reservation, replayed: true }
+          return yield* ended(reservation)
         })
 
       const commit = Effect.fn("Inventory.commit")(function*(orderId: string) {
         yield* Effect.annotateCurrentSpan({ "order.id": orderId })
         yield* validateOrderId(orderId)
-        const outcome = yield* commitTx(orderId).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
+        const outcome = yield* commitOnce(orderId).pipe(Effect.catchTag("SqlError", Effect.die))
         if (!outcome.replayed) yield* stockChanged(outcome.reservation.items.map((item) => item.productId))
         if (outcome.reservation.status === "expired") return yield* ended(outcome.reservation)
         return outcome

@@ -46,6 +46,14 @@ interface ItemRow {
 
 const reservationColumns = "order_id, status, created_at, expires_at, resolved_at"
 
+const itemOf = (item: ItemRow): ReservedItem => ({
+  productId: item.product_id,
+  quantity: item.quantity,
+  unitPriceCents: Number(item.unit_price_cents),
+  currency: item.currency.trim(),
+  name: item.name
+})
+
 /** A reservation from its row and its lines (in product id order). */
 const reservationOf = (row: ReservationRow, items: ReadonlyArray<ReservedItem>): Reservation => ({
   orderId: row.order_id,
@@ -66,16 +74,7 @@ export const loadReservation = (sql: SqlClient.SqlClient, orderId: string, forUp
     const items = yield* sql<ItemRow>`
       SELECT product_id, quantity, unit_price_cents, currency, name FROM reservation_items
       WHERE order_id = ${orderId} ORDER BY product_id`
-    return Option.some(reservationOf(
-      row,
-      items.map((item) => ({
-        productId: item.product_id,
-        quantity: item.quantity,
-        unitPriceCents: Number(item.unit_price_cents),
-        currency: item.currency.trim(),
-        name: item.name
-      }))
-    ))
+    return Option.some(reservationOf(row, items.map(itemOf)))
   })
 
 /**
@@ -191,14 +190,53 @@ export const settleReservation = (
     return reservationOf(row, reservation.items)
   })
 
-/** Whether a reservation's hold time is over, by the database's clock. */
-export const isOverdue = (sql: SqlClient.SqlClient, orderId: string) =>
-  Effect.map(
-    sql<
-      { readonly overdue: boolean }
-    >`SELECT expires_at <= now() AS overdue FROM reservations WHERE order_id = ${orderId}`,
-    ([row]) => row?.overdue === true
-  )
+/**
+ * Commits the order's pending reservation in one statement (one round trip, the products locked for it alone): the
+ * reservation's row is locked first, as every change of a reservation does, then it becomes `committed` (or `expired`
+ * when its hold time is over by the database's clock, its stock then going back) and its units leave the stock.
+ * A reservation that is not pending is returned as it is, with `settled` false; none when the order has none.
+ * Concurrent commits of one order queue on its row, and the later ones find it settled.
+ */
+export const commitReservation = (sql: SqlClient.SqlClient, orderId: string) =>
+  Effect.gen(function*() {
+    const [row] = yield* sql<ReservationRow & { readonly settled: boolean; readonly items: ReadonlyArray<ItemRow> }>`
+      WITH target AS (
+        SELECT ${sql.literal(reservationColumns)}, expires_at <= now() AS overdue
+        FROM reservations WHERE order_id = ${orderId} FOR UPDATE
+      ),
+      settled AS (
+        UPDATE reservations r SET status = CASE WHEN t.overdue THEN 'expired' ELSE 'committed' END,
+          resolved_at = now(), updated_at = now(), release_reason = NULL
+        FROM target t WHERE r.order_id = t.order_id AND t.status = 'reserved'
+        RETURNING r.order_id, r.status, r.created_at, r.expires_at, r.resolved_at
+      ),
+      ${
+      lockedCte(
+        sql,
+        sql`SELECT product_id FROM reservation_items
+          WHERE order_id = ${orderId} AND EXISTS (SELECT 1 FROM settled)`
+      )
+    },
+      moved AS (
+        UPDATE products p SET reserved = p.reserved - i.quantity,
+          on_hand = p.on_hand - CASE WHEN s.status = 'committed' THEN i.quantity ELSE 0 END,
+          sold = p.sold + CASE WHEN s.status = 'committed' THEN i.quantity ELSE 0 END
+        FROM locked l, reservation_items i, settled s
+        WHERE i.order_id = ${orderId} AND p.id = i.product_id AND l.id = p.id
+      )
+      SELECT r.*, (
+        SELECT coalesce(json_agg(json_build_object('product_id', product_id, 'quantity', quantity,
+          'unit_price_cents', unit_price_cents, 'currency', currency, 'name', name) ORDER BY product_id), '[]'::json)
+        FROM reservation_items WHERE order_id = ${orderId}
+      ) AS items
+      FROM (
+        SELECT ${sql.literal(reservationColumns)}, true AS settled FROM settled
+        UNION ALL
+        SELECT ${sql.literal(reservationColumns)}, false FROM target WHERE NOT EXISTS (SELECT 1 FROM settled)
+      ) r`
+    if (row === undefined) return Option.none<{ readonly reservation: Reservation; readonly settled: boolean }>()
+    return Option.some({ reservation: reservationOf(row, row.items.map(itemOf)), settled: row.settled })
+  })
 
 /** True when both lists ask for the same quantities of the same products. */
 export const sameItems = (a: ReadonlyArray<StockItem>, b: ReadonlyArray<StockItem>) => {
