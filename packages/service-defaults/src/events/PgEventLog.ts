@@ -65,23 +65,24 @@ const make = (options: PgEventLogOptions) =>
 
     const publish = Effect.fn("PgEventLog.publish")(function*(records: ReadonlyArray<EventRecord>) {
       if (records.length === 0) return
-      const rows = records.map((r): Record<string, unknown> => ({
-        event_id: r.eventId,
-        topic: r.topic,
-        key: r.key,
-        type: r.type,
-        version: r.version,
-        traceparent: r.traceparent ?? null,
-        value: r.value
-      }))
-      yield* sql.withTransaction(Effect.gen(function*() {
-        yield* sql`SELECT pg_advisory_xact_lock(${publishLockKey})`
-        // Idempotent like Kafka's producer: a retried batch stores each event once.
-        yield* sql`INSERT INTO event_log ${
-          sql.insert(rows as [Record<string, unknown>, ...Array<Record<string, unknown>>])
-        } ON CONFLICT (event_id) DO NOTHING`
-        // The table's trigger (migration 0002) notifies channel `event_log` at commit.
-      })).pipe(Effect.mapError((cause) => new EventBusError({ operation: "publish", cause })))
+      const column = <A>(f: (record: EventRecord) => A) => records.map(f)
+      // One statement, so one transaction and one round trip. The advisory lock is held to its commit, and it is
+      // taken before any row gets its `seq`: every inserted row comes out of the join with the lock's one row. The
+      // rows keep the batch's order (ORDER BY its ordinality). No traceparent travels as '' (the driver cannot type an
+      // array of nulls alone; a traceparent is never empty). Idempotent like Kafka's producer: a retried batch
+      // stores each event once. The table's trigger (migration 0002) notifies channel `event_log` at commit.
+      yield* sql`WITH publishing AS MATERIALIZED (SELECT pg_advisory_xact_lock(${publishLockKey}))
+        INSERT INTO event_log (event_id, topic, key, type, version, traceparent, value)
+        SELECT e.event_id, e.topic, e.key, e.type, e.version, nullif(e.traceparent, ''), e.value
+        FROM publishing, unnest(
+          ${column((r) => r.eventId)}::text[], ${column((r) => r.topic)}::text[], ${column((r) => r.key)}::text[],
+          ${column((r) => r.type)}::text[], ${column((r) => r.version)}::int[],
+          ${column((r) => r.traceparent ?? "")}::text[], ${column((r) => r.value)}::text[]
+        ) WITH ORDINALITY AS e(event_id, topic, key, type, version, traceparent, value, n)
+        ORDER BY e.n
+        ON CONFLICT (event_id) DO NOTHING`.pipe(
+        Effect.mapError((cause) => new EventBusError({ operation: "publish", cause }))
+      )
     })
 
     const subscribe = (subscription: Subscription) =>

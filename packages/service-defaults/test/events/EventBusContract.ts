@@ -101,6 +101,25 @@ export const eventBusContract = (name: string, layer: Layer.Layer<EventBus, unkn
         yield* Fiber.interrupt(consumer.fiber)
       })), 120_000)
 
+    it.live("misses no event of publishers racing each other while a consumer reads", () =>
+      run(Effect.gen(function*() {
+        const topic = unique("t-race")
+        const records = makeRecords(topic, Array.from({ length: 8 }, (_, i) => `ord_r${i}`), 40)
+        const bus = yield* EventBus
+        const consumer = yield* consume(unique("g"), topic)
+        // Eight publishers of one event at a time: a log whose order were not its commit order would let the
+        // consumer pass an event committed after a later one, and never deliver it.
+        yield* Effect.forEach(
+          Array.from({ length: 8 }, (_, publisher) => records.filter((_, i) => i % 8 === publisher)),
+          (mine) => Effect.forEach(mine, (record) => bus.publish([record]), { discard: true }),
+          { concurrency: "unbounded", discard: true }
+        )
+        // The count alone is waited for: a failure then names how many came, not all of them.
+        yield* eventually(Effect.map(consumer.seen, (s) => s.length), (n) => n >= records.length)
+        assert.sameMembers(ids(yield* consumer.seen), ids(records))
+        yield* Fiber.interrupt(consumer.fiber)
+      })), 120_000)
+
     it.live(
       "delivers again an event whose handler failed, and one whose consumer crashed before committing",
       () =>
