@@ -110,7 +110,7 @@ export const eventBusContract = (name: string, layer: Layer.Layer<EventBus, unkn
         // Eight publishers of one event at a time: a log whose order were not its commit order would let the
         // consumer pass an event committed after a later one, and never deliver it.
         yield* Effect.forEach(
-          Array.from({ length: 8 }, (_, publisher) => records.filter((_, i) => i % 8 === publisher)),
+          Array.from({ length: 8 }, (_, publisher) => records.filter((__, i) => i % 8 === publisher)),
           (mine) => Effect.forEach(mine, (record) => bus.publish([record]), { discard: true }),
           { concurrency: "unbounded", discard: true }
         )
