@@ -126,11 +126,14 @@ export class Orders extends Context.Service<Orders, {
       // priced by what was reserved, with no call of its own. Its lines are the request's, in the request's order.
       const priceFromReservation = (request: PlaceOrder, held: HeldReservation) => {
         const reserved = new Map(held.lines.map((line) => [line.productId, line]))
-        const lines = request.items.map((item) => reserved.get(item.productId))
-        const matches = held.lines.length === request.items.length &&
-          lines.every((line, index) => line !== undefined && line.quantity === request.items[index]!.quantity)
-        return matches
-          ? total(lines as ReadonlyArray<ReservedLine>)
+        const lines: Array<ReservedLine> = []
+        for (const item of request.items) {
+          const line = reserved.get(item.productId)
+          if (line?.quantity !== item.quantity) break
+          lines.push(line)
+        }
+        return lines.length === request.items.length && held.lines.length === lines.length
+          ? total(lines)
           : Effect.die(new Error("the product service reserved other lines than the order's"))
       }
 

@@ -92,14 +92,14 @@ export class ProductClient extends Context.Service<ProductClient, {
             }
           }))
         const expiresAt = yield* Effect.orDie(decodeInstant(reply.reservation?.expiresAt))
-        const held = yield* Effect.orDie(decodeReservedLines((reply.reservation?.items ?? []).map((item) => ({
+        const reserved = yield* Effect.orDie(decodeReservedLines((reply.reservation?.items ?? []).map((item) => ({
           productId: item.productId,
           name: item.name,
           quantity: item.quantity,
           unitPrice: item.unitPriceCents,
           currency: item.currency
         }))))
-        return { expiresAt, lines: held } satisfies HeldReservation
+        return { expiresAt, lines: reserved } satisfies HeldReservation
       })
 
       const commit = Effect.fn("ProductClient.commit")(
