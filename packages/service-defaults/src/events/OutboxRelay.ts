@@ -106,19 +106,22 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
     )
 
     const round: Effect.Effect<Outcome, unknown> = sql.withTransaction(Effect.gen(function*() {
-      const claimed = yield* sql<OutboxRow>`
-        SELECT seq::text AS seq, event_id AS "eventId", aggregate_id AS "aggregateId", type, version, payload, headers,
-          occurred_at AS "occurredAt"
-        FROM outbox WHERE published_at IS NULL ORDER BY outbox.seq LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`
+      // The claim and, in the same statement, whether an earlier pending row of the same aggregate was left out
+      // (another relay holds it, SKIP LOCKED): that aggregate then waits, so seq n+1 never overtakes n.
+      const claimed = yield* sql<OutboxRow & { readonly blocked: boolean }>`
+        WITH claimed AS (
+          SELECT seq, event_id, aggregate_id, type, version, payload, headers, occurred_at
+          FROM outbox WHERE published_at IS NULL ORDER BY outbox.seq LIMIT ${batchSize} FOR UPDATE SKIP LOCKED
+        )
+        SELECT c.seq::text AS seq, c.event_id AS "eventId", c.aggregate_id AS "aggregateId", c.type, c.version,
+          c.payload, c.headers, c.occurred_at AS "occurredAt",
+          EXISTS (
+            SELECT 1 FROM outbox o WHERE o.published_at IS NULL AND o.aggregate_id = c.aggregate_id
+              AND o.seq < (SELECT min(f.seq) FROM claimed f WHERE f.aggregate_id = c.aggregate_id)
+          ) AS blocked
+        FROM claimed c ORDER BY c.seq`
       if (claimed.length === 0) return "idle" as const
-      const firstOf = new Map<string, bigint>()
-      for (const row of claimed) if (!firstOf.has(row.aggregateId)) firstOf.set(row.aggregateId, BigInt(row.seq))
-      const heads = yield* sql<{ aggregateId: string; head: string }>`
-        SELECT aggregate_id AS "aggregateId", min(seq)::text AS head FROM outbox
-        WHERE published_at IS NULL AND aggregate_id IN ${sql.in([...firstOf.keys()])} GROUP BY aggregate_id`
-      const blocked = new Set(
-        heads.filter((h) => BigInt(h.head) < firstOf.get(h.aggregateId)!).map((h) => h.aggregateId)
-      )
+      const blocked = new Set(claimed.filter((row) => row.blocked).map((row) => row.aggregateId))
       const rows = claimed.filter((row) => !blocked.has(row.aggregateId))
       if (rows.length === 0) return "idle" as const
       const seqs = rows.map((row) => row.seq)

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { topicOf } from "@shop/domain/EventEnvelope"
 import { decodeEventJson } from "@shop/domain/Events"
 import { OrderId } from "@shop/domain/Ids"
-import { Effect, Fiber, Layer, Ref } from "effect"
+import { Deferred, Effect, Fiber, Layer, Ref } from "effect"
 import { SqlClient } from "effect/sql"
 import { EventBus, EventBusError, type EventRecord } from "../../src/events/EventBus.ts"
 import { runOutboxRelay } from "../../src/events/OutboxRelay.ts"
@@ -74,5 +74,50 @@ describe("OutboxRelay", () => {
         }).pipe(Effect.provide(Layer.merge(OutboxDatabase, FlakyBus(3, stored))))
       }),
     120_000
+  )
+
+  it.live(
+    "leaves an aggregate whose earlier row another relay holds, and publishes it in order once that row is free",
+    () =>
+      Effect.gen(function*() {
+        const stored = yield* Ref.make<Array<EventRecord>>([])
+        return yield* Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          const held = yield* OrderId.generate
+          const free = yield* OrderId.generate
+          const [first] = yield* insertCancellations([held], "first")
+          const [second] = yield* insertCancellations([held, free], "second")
+          const locked = yield* Deferred.make<void>()
+          const release = yield* Deferred.make<void>()
+          // Another relay's transaction holds the aggregate's first row (the relay's claim skips it, SKIP LOCKED).
+          const other = yield* Effect.forkChild(sql.withTransaction(Effect.gen(function*() {
+            yield* sql`SELECT seq FROM outbox WHERE event_id = ${first!} FOR UPDATE`
+            yield* Deferred.succeed(locked, undefined)
+            yield* Deferred.await(release)
+          })))
+          yield* Deferred.await(locked)
+          // Whatever the assertions say, the other transaction ends with the test.
+          yield* Effect.addFinalizer(() => Deferred.succeed(release, undefined))
+          const relay = yield* Effect.forkChild(
+            runOutboxRelay({ batchSize: 10, pollInterval: "20 millis", listen: false })
+          )
+          yield* eventually(Ref.get(stored), (s) => s.some((record) => record.key === free))
+          yield* Effect.sleep("300 millis") // more rounds, each of which claims the aggregate's second row
+          const keys = (yield* Ref.get(stored)).map((record) => record.key)
+          assert.notInclude(keys, held, "the second row must not overtake the first")
+          yield* Deferred.succeed(release, undefined)
+          yield* Fiber.join(other)
+          const published = yield* eventually(
+            Ref.get(stored),
+            (s) => s.filter((record) => record.key === held).length === 2
+          )
+          assert.deepStrictEqual(
+            published.filter((record) => record.key === held).map((record) => record.eventId),
+            [first, second]
+          )
+          yield* Fiber.interrupt(relay)
+        }).pipe(Effect.scoped, Effect.provide(Layer.merge(OutboxDatabase, FlakyBus(0, stored))))
+      }),
+    60_000
   )
 })
