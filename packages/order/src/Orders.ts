@@ -164,59 +164,54 @@ export class Orders extends Context.Service<Orders, {
        * order and its lines, its saga and its event and gives the claim up, in one statement (one round trip, all or
        * nothing).
        */
-      const placeClaimed = (request: PlaceOrder, digest: string, token: string) => {
-        // Until the placement statement is sent, no order of this id can exist: its reservation is ours to give back.
-        let sent = false
-        return Effect.gen(function*() {
+      const placeClaimed = (request: PlaceOrder, digest: string, token: string) =>
+        Effect.gen(function*() {
           const ids = { orderId: yield* OrderId.generate, sagaId: yield* SagaId.generate }
-          return yield* Effect.gen(function*() {
-            yield* Effect.annotateCurrentSpan({ "order.id": ids.orderId, "saga.id": ids.sagaId })
-            const held = yield* reserveWhilePlacing(ids.orderId, request)
-            if (Option.isSome(held)) yield* failpoints.hit("after_reserve")
-            const priced = Option.isSome(held)
-              ? yield* priceFromReservation(request, held.value)
-              : yield* priceFromCatalog(request)
-            const traceparent = yield* currentTraceparent
-            const placed = OrderTransitions.place(request, priced, ids, yield* stampEvent(traceparent))
-            const saga = new SagaState({
-              orderId: ids.orderId,
-              sagaId: ids.sagaId,
-              step: Option.isSome(held) ? "charge" : "reserve",
-              attempts: 0,
-              refunded: false,
-              ...(Option.isSome(held) ? { reservationExpiresAt: held.value.expiresAt } : {}),
-              ...(traceparent === undefined ? {} : { traceparent })
-            })
-            // The unique (user, key) index still guards the order itself: should a claim have been taken over from
-            // a request that was only slow, not dead, the later one's statement fails whole and it replays the first.
-            const placement = oneStatement(sql, [
-              ...repo.insertStatements(placed.order, digest),
-              sagas.insertStatement(saga),
-              yield* outboxInsert(placed.event).pipe(Effect.provideService(SqlClient.SqlClient, sql)),
-              claims.releaseStatement(request.userId, request.idempotencyKey, token)
-            ])
-            sent = true
-            const inserted = yield* placement.pipe(
-              Effect.as(true),
-              Effect.catchReason("SqlError", "UniqueViolation", () => Effect.succeed(false)),
-              Effect.catchTag("SqlError", Effect.die)
-            )
-            if (!inserted) {
-              yield* releaseUnplaced(ids.orderId)
-              yield* claims.release(request.userId, request.idempotencyKey, token)
-              const winner = yield* repo.findByKey(request.userId, request.idempotencyKey)
-              if (Option.isNone(winner)) return yield* Effect.die(new Error("order vanished after a key conflict"))
-              return yield* replay(winner.value, digest)
-            }
-            yield* Metric.update(OrderMetrics.ordersCreated, 1)
-            yield* failpoints.hit("after_create")
-            // Right after a reservation made here, the charge step need not ask for it again.
-            yield* runner.start(saga, placed.order, Option.isSome(held) ? "reserve" : undefined)
-            return { order: placed.order, replayed: false } satisfies Placed
-          }).pipe(
-            // A statement sent may have stored the order (its answer lost): then the saga owns the reservation.
-            Effect.onError(() => sent ? Effect.void : releaseUnplaced(ids.orderId))
+          yield* Effect.annotateCurrentSpan({ "order.id": ids.orderId, "saga.id": ids.sagaId })
+          // Until the placement statement is sent no order of this id can exist, so what was reserved is ours to give
+          // back; once sent, the order may be stored even if the answer is lost, and the saga owns the reservation.
+          const { held, priced } = yield* Effect.gen(function*() {
+            const reservation = yield* reserveWhilePlacing(ids.orderId, request)
+            if (Option.isNone(reservation)) return { held: reservation, priced: yield* priceFromCatalog(request) }
+            yield* failpoints.hit("after_reserve")
+            return { held: reservation, priced: yield* priceFromReservation(request, reservation.value) }
+          }).pipe(Effect.onError(() => releaseUnplaced(ids.orderId)))
+          const traceparent = yield* currentTraceparent
+          const placed = OrderTransitions.place(request, priced, ids, yield* stampEvent(traceparent))
+          const saga = new SagaState({
+            orderId: ids.orderId,
+            sagaId: ids.sagaId,
+            step: Option.isSome(held) ? "charge" : "reserve",
+            attempts: 0,
+            refunded: false,
+            ...(Option.isSome(held) ? { reservationExpiresAt: held.value.expiresAt } : {}),
+            ...(traceparent === undefined ? {} : { traceparent })
+          })
+          // The unique (user, key) index still guards the order itself: should a claim have been taken over from a
+          // request that was only slow, not dead, the later one's statement fails whole and it replays the first.
+          const placement = oneStatement(sql, [
+            ...repo.insertStatements(placed.order, digest),
+            sagas.insertStatement(saga),
+            yield* outboxInsert(placed.event).pipe(Effect.provideService(SqlClient.SqlClient, sql)),
+            claims.releaseStatement(request.userId, request.idempotencyKey, token)
+          ])
+          const inserted = yield* placement.pipe(
+            Effect.as(true),
+            Effect.catchReason("SqlError", "UniqueViolation", () => Effect.succeed(false)),
+            Effect.catchTag("SqlError", Effect.die)
           )
+          if (!inserted) {
+            yield* releaseUnplaced(ids.orderId)
+            yield* claims.release(request.userId, request.idempotencyKey, token)
+            const winner = yield* repo.findByKey(request.userId, request.idempotencyKey)
+            if (Option.isNone(winner)) return yield* Effect.die(new Error("order vanished after a key conflict"))
+            return yield* replay(winner.value, digest)
+          }
+          yield* Metric.update(OrderMetrics.ordersCreated, 1)
+          yield* failpoints.hit("after_create")
+          // Right after a reservation made here, the charge step need not ask for it again.
+          yield* runner.start(saga, placed.order, Option.isSome(held) ? "reserve" : undefined)
+          return { order: placed.order, replayed: false } satisfies Placed
         }).pipe(
           // A request that fails (or is cut off) before its order is stored gives its key up for the next attempt.
           Effect.onError(() =>
@@ -226,7 +221,6 @@ export class Orders extends Context.Service<Orders, {
             )
           )
         )
-      }
 
       /**
        * Idempotent by (user, key): the key's order again when it exists (IdempotencyKeyReused for another request),

@@ -3,8 +3,9 @@ import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient, type Statement } from "effect/sql"
 
 /**
- * How long a claim holds when its request never ends it: pricing an order takes a few peer calls, each bounded by
- * the call timeout, so a claim older than this was left by a process that died, and the next request may take it.
+ * How long a claim holds when its request never ends it: reserving and pricing an order take a few peer calls, each
+ * bounded by the call timeout, so a claim older than this was left by a process that died, and the next request may
+ * take it.
  */
 export const claimLeaseSeconds = 30
 
@@ -21,10 +22,10 @@ const unavailable = (error: { readonly message: string }) =>
 
 /**
  * The idempotency keys of CreateOrder requests in flight, in the order database so that every replica of the order
- * service (behind every gateway) sees the same ones. A request claims its (user, key) before pricing the order and
- * gives the claim up when its order is stored (in the same statement) or when it fails; a second request with the
- * key in between finds it held. Nothing is held in a transaction meanwhile: a claim is one row, written and deleted
- * by single statements.
+ * service (behind every gateway) sees the same ones. A request claims its (user, key) before reserving and pricing the
+ * order and gives the claim up when its order is stored (in the same statement) or when it fails; a second request
+ * with the key in between finds it held. Nothing is held in a transaction meanwhile: a claim is one row, written and
+ * deleted by single statements.
  */
 export class RequestClaims extends Context.Service<RequestClaims, {
   /**
