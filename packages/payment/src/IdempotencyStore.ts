@@ -1,6 +1,6 @@
 import { IdempotencyKeyReused, RequestInProgress, ServiceUnavailable } from "@shop/domain"
 import { Context, Duration, Effect, Layer } from "effect"
-import { SqlClient, type SqlError } from "effect/sql"
+import { SqlClient, type SqlError, type Statement } from "effect/sql"
 import { createHash } from "node:crypto"
 import { PaymentConfig } from "./PaymentConfig.ts"
 
@@ -29,6 +29,8 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, {
     fingerprint: string
   ) => Effect.Effect<Claim, IdempotencyKeyReused | RequestInProgress | ServiceUnavailable>
   readonly complete: (caller: string, key: string, response: unknown) => Effect.Effect<void, ServiceUnavailable>
+  /** {@link complete} as a statement, to store the result in the statement that makes it (see `PaymentRepo.settle`). */
+  readonly completeStatement: (caller: string, key: string, response: unknown) => Statement.Statement<never>
   /** Forgets an in-flight claim whose command did nothing lasting, so the caller may try again at once. */
   readonly release: (caller: string, key: string) => Effect.Effect<void, ServiceUnavailable>
 }>()("payment/IdempotencyStore") {
@@ -63,12 +65,16 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, {
         return yield* new RequestInProgress({ key })
       }, Effect.catchTag("SqlError", (error) => Effect.fail(unavailable(error))))
 
+      const completeStatement = (caller: string, key: string, response: unknown) =>
+        sql<never>`UPDATE idempotency_records SET state = 'completed', response = ${JSON.stringify(response)}::jsonb,
+            locked_until = NULL, completed_at = now()
+          WHERE caller = ${caller} AND key = ${key}`
+
       return IdempotencyStore.of({
         begin,
         complete: (caller, key, response) =>
-          sql`UPDATE idempotency_records SET state = 'completed', response = ${JSON.stringify(response)}::jsonb,
-                locked_until = NULL, completed_at = now()
-              WHERE caller = ${caller} AND key = ${key}`.pipe(Effect.asVoid, Effect.mapError(unavailable)),
+          completeStatement(caller, key, response).pipe(Effect.asVoid, Effect.mapError(unavailable)),
+        completeStatement,
         release: (caller, key) =>
           sql`DELETE FROM idempotency_records WHERE caller = ${caller} AND key = ${key} AND state = 'in_flight'`.pipe(
             Effect.asVoid,

@@ -8,7 +8,7 @@ import {
   type ServiceUnavailable
 } from "@shop/domain"
 import { type Cause, Context, Duration, Effect, Layer, Option, Schema } from "effect"
-import { SqlClient, SqlSchema } from "effect/sql"
+import { SqlClient, SqlSchema, type Statement } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
 import { PaymentKeys, type PaymentRecord, PaymentRow } from "./PaymentRecord.ts"
 import { collapse } from "./PaymentSql.ts"
@@ -65,9 +65,14 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
   /**
    * Moves a pending or pending_unknown payment on; a payment already settled is returned unchanged, except that the
    * processor's word that a charge succeeded overrides an earlier "never processed" verdict: money taken is never
-   * hidden.
+   * hidden. `alongside` is a write committed in the same statement whether or not the payment moved (the request's
+   * idempotency record), so that the request is done in one round trip.
    */
-  readonly settle: (id: PaymentId, to: Settlement) => Effect.Effect<PaymentRecord, ServiceUnavailable>
+  readonly settle: (
+    id: PaymentId,
+    to: Settlement,
+    alongside?: Statement.Fragment
+  ) => Effect.Effect<PaymentRecord, ServiceUnavailable>
   /**
    * Marks the start of an attempt (updated_at = now) on an unsettled payment; None when it is settled already, in
    * which case nothing may be sent.
@@ -162,32 +167,28 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
         collapse
       )
 
-      const settleRow = rows(
-        Schema.Struct({
-          id: PaymentId,
-          status: Schema.String,
-          providerChargeId: Schema.NullOr(Schema.String),
-          failureReason: Schema.NullOr(Schema.String)
-        }),
-        (to) =>
-          sql`UPDATE payments SET status = ${to.status},
-              provider_charge_id = COALESCE(${to.providerChargeId}, provider_charge_id),
-              failure_reason = ${to.failureReason}, updated_at = now()
-            WHERE id = ${to.id} AND (status IN ('pending', 'pending_unknown')
+      // Not an SqlSchema: the statement carries the caller's `alongside`, which no request schema can encode.
+      const decodeSettled = Schema.decodeUnknownEffect(Schema.Array(PaymentRow))
+      const settleRow = (id: PaymentId, to: Settlement, alongside: Statement.Fragment | undefined) =>
+        Effect.flatMap(
+          sql`${alongside === undefined ? sql`` : sql`WITH alongside AS (${alongside})`}
+            UPDATE payments SET status = ${to.status},
+              provider_charge_id = COALESCE(${to.providerChargeId ?? null}, provider_charge_id),
+              failure_reason = ${to.failureReason ?? null}, updated_at = now()
+            WHERE id = ${id} AND (status IN ('pending', 'pending_unknown')
               OR (${to.status} = 'succeeded' AND status = 'failed' AND failure_reason = ${notProcessed}))
-            RETURNING *`
+            RETURNING *`,
+          decodeSettled
+        )
+      const settle = Effect.fn("PaymentRepo.settle")(
+        function*(id: PaymentId, to: Settlement, alongside?: Statement.Fragment) {
+          const [settled] = yield* settleRow(id, to, alongside)
+          if (settled !== undefined) return settled
+          const [current] = yield* byId(id)
+          return current ?? (yield* Effect.die(new Error(`payment ${id} vanished`)))
+        },
+        collapse
       )
-      const settle = Effect.fn("PaymentRepo.settle")(function*(id: PaymentId, to: Settlement) {
-        const [settled] = yield* settleRow({
-          id,
-          status: to.status,
-          providerChargeId: to.providerChargeId ?? null,
-          failureReason: to.failureReason ?? null
-        })
-        if (settled !== undefined) return settled
-        const [current] = yield* byId(id)
-        return current ?? (yield* Effect.die(new Error(`payment ${id} vanished`)))
-      }, collapse)
 
       const beginAttemptRow = rows(
         PaymentId,

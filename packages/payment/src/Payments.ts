@@ -86,12 +86,21 @@ export class Payments extends Context.Service<Payments, {
         return yield* settlement.reconcile(payment, { resend: true })
       })
 
-      const answer = (payment: PaymentRecord, replayed: boolean) =>
+      // `settledHere`: the payment as the settlement of this request left it. A refund needs a settled payment, so
+      // none is older than that answer: its refunds are not read.
+      const answer = (payment: PaymentRecord, replayed: boolean, settledHere = false) =>
         payment.status === "failed"
           ? Effect.fail(new PaymentDeclined({ reason: payment.failureReason ?? "failed" }))
+          : settledHere
+          ? Effect.succeed({ payment: toPayment(payment, []), replayed })
           : Effect.map(view(payment), (shown) => ({ payment: shown, replayed }))
 
-      const execute = Effect.fn("Payments.execute")(function*(cmd: ChargeCommand) {
+      /**
+       * Charges the order under a claimed key and stores the key's result. A payment inserted here is sent at once,
+       * and the statement that settles it stores the result too; the order's existing payment (asked for under
+       * another key) is driven on, and the result stored after.
+       */
+      const execute = Effect.fn("Payments.execute")(function*(cmd: ChargeCommand & Caller) {
         const id = yield* PaymentId.generate
         const { created, payment } = yield* repo.insertOrGet({ id, ...cmd })
         if (!created && (payment.amountCents !== cmd.amountCents || payment.currency !== cmd.currency)) {
@@ -99,7 +108,15 @@ export class Payments extends Context.Service<Payments, {
             detail: `order ${cmd.orderId} already has a payment of ${payment.amountCents} ${payment.currency}`
           })
         }
-        return { payment: yield* drive(payment), replayed: !created }
+        if (!created) {
+          const driven = yield* drive(payment)
+          yield* store.complete(cmd.caller, cmd.idempotencyKey, { paymentId: driven.id })
+          return { payment: driven, replayed: true, settledHere: false }
+        }
+        const settled = yield* settlement.charge(payment, {
+          alongside: store.completeStatement(cmd.caller, cmd.idempotencyKey, { paymentId: id })
+        })
+        return { payment: settled, replayed: false, settledHere: true }
       })
 
       const ResponseOf = Schema.Struct({ paymentId: PaymentId })
@@ -115,14 +132,12 @@ export class Payments extends Context.Service<Payments, {
             if (Option.isNone(stored)) return yield* new NotFound({ entity: "payment", id: paymentId })
             return yield* answer(yield* drive(stored.value), true)
           }
+          // A request that stored no result (the processor could not be asked, the database failed, a conflict)
+          // gives its key up, so that a retry runs it again.
           const result = yield* execute(cmd).pipe(
-            Effect.onExit((exit) =>
-              Exit.isSuccess(exit)
-                ? store.complete(cmd.caller, cmd.idempotencyKey, { paymentId: exit.value.payment.id })
-                : store.release(cmd.caller, cmd.idempotencyKey)
-            )
+            Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : store.release(cmd.caller, cmd.idempotencyKey))
           )
-          return yield* answer(result.payment, result.replayed)
+          return yield* answer(result.payment, result.replayed, result.settledHere)
         },
         Effect.catchTag(
           "NotFound",

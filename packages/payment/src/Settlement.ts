@@ -1,11 +1,21 @@
 import { ServiceUnavailable } from "@shop/domain"
 import { Context, Effect, Layer, Option } from "effect"
+import type { Statement } from "effect/sql"
 import { GuardedGateway } from "./GuardedGateway.ts"
 import type { ProviderCharge } from "./PaymentGateway.ts"
 import { countPayment } from "./PaymentMetrics.ts"
 import type { PaymentRecord } from "./PaymentRecord.ts"
 import { PaymentRepo } from "./PaymentRepo.ts"
 import type { ProviderUnavailable } from "./ProviderError.ts"
+
+/**
+ * A payment this request inserted a moment ago: its insert stamped the attempt's start (`updated_at`), so the charge
+ * is sent without a second write first; `alongside` is committed in the statement that settles it (see
+ * `PaymentRepo.settle`), which every outcome but a failure of the call itself reaches.
+ */
+export interface Inserted {
+  readonly alongside: Statement.Fragment
+}
 
 const toUnavailable = (error: ProviderUnavailable) =>
   new ServiceUnavailable({ service: "payment-provider", detail: error.detail })
@@ -17,8 +27,11 @@ const toUnavailable = (error: ProviderUnavailable) =>
  * "not found (yet)" leave the outcome unknown, and it is asked again later, without end.
  */
 export class Settlement extends Context.Service<Settlement, {
-  /** Sends the charge; a retryable failure that outlives its retries leaves the payment pending_unknown. */
-  readonly charge: (payment: PaymentRecord) => Effect.Effect<PaymentRecord, ServiceUnavailable>
+  /**
+   * Sends the charge; a retryable failure that outlives its retries leaves the payment pending_unknown. Fails (and
+   * writes nothing, `alongside` included) only when the processor cannot be asked at all.
+   */
+  readonly charge: (payment: PaymentRecord, inserted?: Inserted) => Effect.Effect<PaymentRecord, ServiceUnavailable>
   /**
    * Asks the processor what became of the charge: by its key, and, with `resend`, by sending the very same request
    * again when the key is not known yet (the processor executes it once, or answers in progress, or replays the
@@ -36,26 +49,31 @@ export class Settlement extends Context.Service<Settlement, {
       const gateway = yield* GuardedGateway
 
       const settleCharge = Effect.fn("Settlement.settleCharge")(
-        function*(payment: PaymentRecord, known: ProviderCharge) {
+        function*(payment: PaymentRecord, known: ProviderCharge, alongside?: Statement.Fragment) {
           if (known.status === "succeeded") {
             yield* countPayment("succeeded")
-            return yield* repo.settle(payment.id, { status: "succeeded", providerChargeId: known.id })
+            return yield* repo.settle(payment.id, { status: "succeeded", providerChargeId: known.id }, alongside)
           }
           yield* countPayment("declined")
           return yield* repo.settle(payment.id, {
             status: "failed",
             providerChargeId: known.id,
             failureReason: known.failureCode ?? "card_declined"
-          })
+          }, alongside)
         }
       )
 
-      const charge = Effect.fn("Settlement.charge")(function*(unsettled: PaymentRecord) {
+      // Stamps the attempt's start, so that the reconciler leaves the payment alone while it is sent; None when the
+      // payment was settled meanwhile (e.g. by the reconciler), and then nothing may be sent any more.
+      const begin = (unsettled: PaymentRecord, inserted: Inserted | undefined) =>
+        inserted === undefined ? repo.beginAttempt(unsettled.id) : Effect.succeedSome(unsettled)
+
+      const charge = Effect.fn("Settlement.charge")(function*(unsettled: PaymentRecord, inserted?: Inserted) {
         yield* Effect.annotateCurrentSpan({ "payment.id": unsettled.id, "order.id": unsettled.orderId })
-        const started = yield* repo.beginAttempt(unsettled.id)
-        // Settled meanwhile (e.g. by the reconciler): nothing may be sent any more.
+        const started = yield* begin(unsettled, inserted)
         if (Option.isNone(started)) return Option.getOrElse(yield* repo.findById(unsettled.id), () => unsettled)
         const payment = started.value
+        const alongside = inserted?.alongside
         const result = yield* gateway.charge({
           orderId: payment.orderId,
           amountCents: payment.amountCents,
@@ -63,12 +81,12 @@ export class Settlement extends Context.Service<Settlement, {
           paymentMethod: payment.paymentMethod,
           idempotencyKey: payment.providerIdempotencyKey
         }).pipe(Effect.result)
-        if (result._tag === "Success") return yield* settleCharge(payment, result.success)
+        if (result._tag === "Success") return yield* settleCharge(payment, result.success, alongside)
         const error = result.failure
         switch (error._tag) {
           case "ProviderDeclined":
             yield* countPayment("declined")
-            return yield* repo.settle(payment.id, { status: "failed", failureReason: error.code })
+            return yield* repo.settle(payment.id, { status: "failed", failureReason: error.code }, alongside)
           case "ProviderPermanent":
             // The processor refused the request itself (4xx): it was not executed and never will be.
             yield* countPayment("failed")
@@ -76,13 +94,13 @@ export class Settlement extends Context.Service<Settlement, {
             return yield* repo.settle(payment.id, {
               status: "failed",
               failureReason: `provider_rejected:${error.code}`
-            })
+            }, alongside)
           case "ProviderRetryable":
             if (payment.status !== "pending_unknown") yield* countPayment("pending_unknown")
             yield* Effect.logWarning("charge outcome unknown; the processor will be asked again", error.detail).pipe(
               Effect.annotateLogs({ payment_id: payment.id, kind: error.kind })
             )
-            return yield* repo.settle(payment.id, { status: "pending_unknown" })
+            return yield* repo.settle(payment.id, { status: "pending_unknown" }, alongside)
           case "ProviderUnavailable":
             return yield* toUnavailable(error)
         }
