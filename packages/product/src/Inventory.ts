@@ -11,6 +11,7 @@ import {
   lockProducts,
   readStock,
   type Reservation,
+  reserveAtOnce,
   sameItems,
   settleReservation,
   type StockItem
@@ -118,8 +119,21 @@ export class Inventory extends Context.Service<Inventory, {
           yield* validateOrderId(orderId)
           const sorted = yield* validateItems(items)
           const hold = yield* validateTtl(ttl ?? config.reservationTtl, config.reservationMaxTtl)
-          const outcome = yield* reserveTx(orderId, sorted, hold).pipe(
-            sql.withTransaction,
+          const outcome = yield* reserveAtOnce(sql, orderId, sorted, hold).pipe(
+            Effect.flatMap((inserted) =>
+              Option.isSome(inserted)
+                ? Effect.succeed<Outcome>({ reservation: inserted.value, replayed: false })
+                : Effect.flatMap(
+                  loadReservation(sql, orderId),
+                  (existing) => replay(Option.getOrThrow(existing), sorted)
+                )
+            ),
+            // Short or unknown items failed the statement and nothing was written: the transaction tells which.
+            Effect.catchReason(
+              "SqlError",
+              "ConstraintError",
+              () => reserveTx(orderId, sorted, hold).pipe(sql.withTransaction)
+            ),
             Effect.catchTag("SqlError", Effect.die)
           )
           if (!outcome.replayed) yield* stockChanged(sorted.map((item) => item.productId))
