@@ -4,21 +4,38 @@
  * wrk` loads the gateway), and a grpc-js unary call of 200 bytes each way to a server in the same process (the
  * transport of every call between services), one at a time and with 16 in flight. `npm run bench:sql` gives the
  * same for a PostgreSQL statement. Each line prints the CPU of this process per request (both ends, for gRPC), from
- * process.cpuUsage, and the rate. Loopback only, bounded in time and count.
+ * process.cpuUsage, and the rate.
  *
- *   npm run bench:floor -- --duration 5 [--calls 5000]
+ * Then the latency of one round trip between two processes that wait in between (--gap ms, as the services of a
+ * sequential order wait for each other): a TCP echo, an HTTP/2 request and a grpc-js unary call, to servers in a
+ * child process (bench/lib/floor-servers.ts); p50 and p90 of --trips round trips each. Loopback only, bounded in
+ * time and count.
+ *
+ *   npm run bench:floor -- --duration 5 [--calls 5000] [--trips 200] [--gap 20]
  */
 import * as grpc from "@grpc/grpc-js"
-import { execFile } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
+import { once } from "node:events"
 import { createServer } from "node:http"
-import type { AddressInfo } from "node:net"
+import { connect as connectH2 } from "node:http2"
+import { type AddressInfo, connect as connectTcp } from "node:net"
 import { loadavg } from "node:os"
+import { createInterface } from "node:readline"
+import { setTimeout as sleep } from "node:timers/promises"
 import { promisify } from "node:util"
 import { parse, positive } from "./lib/bench-setup.ts"
+import { echoDefinition } from "./lib/floor-echo.ts"
+import { percentile } from "./lib/load.ts"
 
-const values = parse({ calls: { type: "string", default: "5000" } })
+const values = parse({
+  calls: { type: "string", default: "5000" },
+  trips: { type: "string", default: "200" },
+  gap: { type: "string", default: "20" }
+})
 const durationS = positive("duration", values.duration, 60)
 const calls = positive("calls", values.calls, 1_000_000)
+const trips = positive("trips", values.trips, 10_000)
+const gapMs = positive("gap", values.gap, 1_000)
 
 const line = (label: string, cpuMicros: number, count: number, seconds: number) =>
   console.log(
@@ -51,18 +68,7 @@ const http = async () => {
 }
 
 const unary = async () => {
-  const bytes = (value: Buffer) => value
-  const definition = {
-    echo: {
-      path: "/floor.Echo/Echo",
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: bytes,
-      requestDeserialize: bytes,
-      responseSerialize: bytes,
-      responseDeserialize: bytes
-    }
-  } satisfies grpc.ServiceDefinition
+  const definition = echoDefinition
   const server = new grpc.Server()
   server.addService(definition, {
     echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
@@ -101,6 +107,69 @@ const unary = async () => {
   server.forceShutdown()
 }
 
+/** p50 and p90 of `trips` round trips made by `trip`, each after a pause of --gap ms. */
+const roundTrips = async (label: string, trip: () => Promise<void>) => {
+  for (let i = 0; i < 20; i++) await trip() // warm-up
+  const took: Array<number> = []
+  for (let i = 0; i < trips; i++) {
+    await sleep(gapMs)
+    const started = performance.now()
+    await trip()
+    took.push(performance.now() - started)
+  }
+  took.sort((a, b) => a - b)
+  console.log(
+    `${label.padEnd(44)} p50 ${percentile(took, 50).toFixed(2)} ms, p90 ${percentile(took, 90).toFixed(2)} ms`
+  )
+}
+
+const crossProcess = async () => {
+  const child = spawn(process.execPath, ["bench/lib/floor-servers.ts"], { stdio: ["pipe", "pipe", "inherit"] })
+  try {
+    const [first] = await once(createInterface({ input: child.stdout }), "line") as [string]
+    const ports = JSON.parse(first) as { readonly tcp: number; readonly h2: number; readonly grpc: number }
+    console.log(`one round trip to another process, after ${gapMs} ms idle (${trips} trips each):`)
+
+    const socket = connectTcp(ports.tcp, "127.0.0.1")
+    socket.setNoDelay(true)
+    await once(socket, "connect")
+    await roundTrips("  TCP echo, 1 byte", async () => {
+      socket.write("x")
+      await once(socket, "data")
+    })
+    socket.destroy()
+
+    const session = connectH2(`http://127.0.0.1:${ports.h2}`)
+    await roundTrips("  HTTP/2 request (node:http2)", () =>
+      new Promise<void>((resolve, reject) => {
+        const request = session.request({ ":path": "/" })
+        request.on("data", () => {})
+        request.on("end", () => resolve())
+        request.on("error", reject)
+        request.end()
+      }))
+    session.close()
+
+    const Client = grpc.makeGenericClientConstructor(echoDefinition, "Echo")
+    const client = new Client(`127.0.0.1:${ports.grpc}`, grpc.credentials.createInsecure())
+    const echo = client["echo"]
+    if (echo === undefined) throw new Error("the generic client has no echo method")
+    const payload = Buffer.alloc(200, 1)
+    await roundTrips(
+      "  grpc-js unary call, 200 bytes each way",
+      () =>
+        new Promise<void>((resolve, reject) =>
+          echo.call(client, payload, (error: grpc.ServiceError | null) => error ? reject(error) : resolve())
+        )
+    )
+    client.close()
+  } finally {
+    child.stdin.end()
+    child.kill()
+  }
+}
+
 console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}, Node ${process.version}`)
 await http()
 await unary()
+await crossProcess()
