@@ -28,8 +28,9 @@ const toUnavailable = (error: ProviderUnavailable) =>
  */
 export class Settlement extends Context.Service<Settlement, {
   /**
-   * Sends the charge; a retryable failure that outlives its retries leaves the payment pending_unknown. Fails (and
-   * writes nothing, `alongside` included) only when the processor cannot be asked at all.
+   * Sends the charge; a retryable failure that outlives its retries leaves the payment pending_unknown. Fails only
+   * when the processor cannot be asked at all or the settlement cannot be stored, and `alongside` is then not written
+   * (a charge sent but not stored leaves the payment pending, for the reconciler).
    */
   readonly charge: (payment: PaymentRecord, inserted?: Inserted) => Effect.Effect<PaymentRecord, ServiceUnavailable>
   /**
