@@ -24,7 +24,7 @@ import { createInterface } from "node:readline"
 import { setTimeout as sleep } from "node:timers/promises"
 import { promisify } from "node:util"
 import { parse, positive } from "./lib/bench-setup.ts"
-import { echoDefinition } from "./lib/floor-echo.ts"
+import { echoDefinition, serveEcho } from "./lib/floor-echo.ts"
 import { percentile } from "./lib/load.ts"
 
 const values = parse({
@@ -69,18 +69,7 @@ const http = async () => {
 
 const unary = async () => {
   const definition = echoDefinition
-  const server = new grpc.Server()
-  server.addService(definition, {
-    echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
-      callback(null, call.request)
-  })
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(
-      "127.0.0.1:0",
-      grpc.ServerCredentials.createInsecure(),
-      (error, bound) => error ? reject(error) : resolve(bound)
-    )
-  )
+  const { port, server } = await serveEcho()
   const Client = grpc.makeGenericClientConstructor(definition, "Echo")
   const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure())
   const echo = client["echo"]

@@ -1,4 +1,4 @@
-import type * as grpc from "@grpc/grpc-js"
+import * as grpc from "@grpc/grpc-js"
 
 const bytes = (value: Buffer) => value
 
@@ -14,3 +14,20 @@ export const echoDefinition = {
     responseDeserialize: bytes
   }
 } satisfies grpc.ServiceDefinition
+
+/** A grpc-js server of {@link echoDefinition} on a loopback port chosen by the system. */
+export const serveEcho = async (): Promise<{ readonly server: grpc.Server; readonly port: number }> => {
+  const server = new grpc.Server()
+  server.addService(echoDefinition, {
+    echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
+      callback(null, call.request)
+  })
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(
+      "127.0.0.1:0",
+      grpc.ServerCredentials.createInsecure(),
+      (error, bound) => error ? reject(error) : resolve(bound)
+    )
+  )
+  return { server, port }
+}

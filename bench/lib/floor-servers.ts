@@ -3,10 +3,9 @@
  * echo, an HTTP/2 server answering "ok", and a grpc-js echo, all on loopback ports chosen by the system. Prints their
  * ports as one JSON line once they listen; stops when its parent closes its stdin.
  */
-import * as grpc from "@grpc/grpc-js"
 import { createServer as createH2Server } from "node:http2"
 import { type AddressInfo, createServer as createTcpServer } from "node:net"
-import { echoDefinition } from "./floor-echo.ts"
+import { serveEcho } from "./floor-echo.ts"
 
 const listening = (
   server: { listen: (port: number, host: string, done: () => void) => unknown; address: () => unknown }
@@ -22,18 +21,7 @@ h2.on("stream", (stream) => {
   stream.respond({ ":status": 200 })
   stream.end("ok")
 })
-const rpc = new grpc.Server()
-rpc.addService(echoDefinition, {
-  echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
-    callback(null, call.request)
-})
-const grpcPort = await new Promise<number>((resolve, reject) =>
-  rpc.bindAsync(
-    "127.0.0.1:0",
-    grpc.ServerCredentials.createInsecure(),
-    (error, port) => error ? reject(error) : resolve(port)
-  )
-)
-console.log(JSON.stringify({ tcp: await listening(tcp), h2: await listening(h2), grpc: grpcPort }))
+const rpc = await serveEcho()
+console.log(JSON.stringify({ tcp: await listening(tcp), h2: await listening(h2), grpc: rpc.port }))
 process.stdin.resume()
 process.stdin.on("end", () => process.exit(0))
