@@ -5,8 +5,6 @@ import { CacheVersions } from "./CacheVersions.ts"
 import { ProductConfig } from "./ProductConfig.ts"
 import {
   commitReservation,
-  holdStock,
-  insertReservation,
   loadReservation,
   lockProducts,
   readStock,
@@ -91,27 +89,31 @@ export class Inventory extends Context.Service<Inventory, {
           )
       }
 
-      const reserveTx = (orderId: string, items: ReadonlyArray<StockItem>, ttl: Duration.Duration) =>
+      // The order's new reservation, or the replay of the one it has.
+      const reserveOnce = (orderId: string, items: ReadonlyArray<StockItem>, ttl: Duration.Duration) =>
+        Effect.flatMap(reserveAtOnce(sql, orderId, items, ttl), (inserted) =>
+          Option.isSome(inserted)
+            ? Effect.succeed<Outcome>({ reservation: inserted.value, replayed: false })
+            : Effect.flatMap(loadReservation(sql, orderId), (existing) => replay(Option.getOrThrow(existing), items)))
+
+      // After a short or unknown item failed the statement (nothing was written): with the products locked in id
+      // order, the first such item and what is left of it; none any more (stock given back meanwhile), the
+      // reservation is made under those locks.
+      const reserveShort = (orderId: string, items: ReadonlyArray<StockItem>, ttl: Duration.Duration) =>
         Effect.gen(function*() {
-          const inserted = yield* insertReservation(sql, orderId, ttl)
-          if (Option.isNone(inserted)) {
-            return yield* replay(Option.getOrThrow(yield* loadReservation(sql, orderId)), items)
-          }
-          const { reservation, short } = yield* holdStock(sql, inserted.value, items)
-          if (short.length > 0) {
-            // Unknown, or without enough stock: the first such item, with what is left of it (its row is locked).
-            const rows = yield* readStock(sql, short)
-            const item = items.find((candidate) => candidate.productId === short[0])!
-            const row = rows.find((candidate) => candidate.id === item.productId)
+          const ids = items.map((item) => item.productId)
+          yield* lockProducts(sql, ids)
+          const rows = new Map((yield* readStock(sql, ids)).map((row) => [row.id, row]))
+          for (const item of items) {
+            const row = rows.get(item.productId)
             if (row === undefined) return yield* notFound(item.productId)
-            return yield* new InsufficientStock({
-              productId: item.productId,
-              requested: item.quantity,
-              available: row.on_hand - row.reserved
-            })
+            const available = row.on_hand - row.reserved
+            if (available < item.quantity) {
+              return yield* new InsufficientStock({ productId: item.productId, requested: item.quantity, available })
+            }
           }
-          return { reservation, replayed: false } satisfies Outcome
-        })
+          return yield* reserveOnce(orderId, items, ttl)
+        }).pipe(sql.withTransaction)
 
       const reserve = Effect.fn("Inventory.reserve")(
         function*(orderId: string, items: ReadonlyArray<StockItem>, ttl?: Duration.Duration) {
@@ -119,21 +121,8 @@ export class Inventory extends Context.Service<Inventory, {
           yield* validateOrderId(orderId)
           const sorted = yield* validateItems(items)
           const hold = yield* validateTtl(ttl ?? config.reservationTtl, config.reservationMaxTtl)
-          const outcome = yield* reserveAtOnce(sql, orderId, sorted, hold).pipe(
-            Effect.flatMap((inserted) =>
-              Option.isSome(inserted)
-                ? Effect.succeed<Outcome>({ reservation: inserted.value, replayed: false })
-                : Effect.flatMap(
-                  loadReservation(sql, orderId),
-                  (existing) => replay(Option.getOrThrow(existing), sorted)
-                )
-            ),
-            // Short or unknown items failed the statement and nothing was written: the transaction tells which.
-            Effect.catchReason(
-              "SqlError",
-              "ConstraintError",
-              () => reserveTx(orderId, sorted, hold).pipe(sql.withTransaction)
-            ),
+          const outcome = yield* reserveOnce(orderId, sorted, hold).pipe(
+            Effect.catchReason("SqlError", "ConstraintError", () => reserveShort(orderId, sorted, hold)),
             Effect.catchTag("SqlError", Effect.die)
           )
           if (!outcome.replayed) yield* stockChanged(sorted.map((item) => item.productId))

@@ -78,19 +78,6 @@ export const loadReservation = (sql: SqlClient.SqlClient, orderId: string, forUp
   })
 
 /**
- * Inserts a pending reservation holding stock for `ttl`, unless the order has one already (then none). Its lines
- * are added by `holdStock`.
- */
-export const insertReservation = (sql: SqlClient.SqlClient, orderId: string, ttl: Duration.Duration) =>
-  Effect.map(
-    sql<ReservationRow>`
-      INSERT INTO reservations (order_id, status, expires_at)
-      VALUES (${orderId}, 'reserved', now() + ${Duration.toMillis(ttl)} * interval '1 millisecond')
-      ON CONFLICT (order_id) DO NOTHING RETURNING ${sql.literal(reservationColumns)}`,
-    (rows) => Option.fromNullishOr(rows[0])
-  )
-
-/**
  * The lock every change of several products' stock takes first: the rows of the products `productIds` selects (a
  * subquery), in id order, so two transactions can never hold each other's rows: no deadlock, whatever order the
  * items came in. `FOR NO KEY UPDATE`, the lock an UPDATE of the stock takes anyway: it does not conflict with the
@@ -113,50 +100,10 @@ export const lockProducts = (sql: SqlClient.SqlClient, productIds: ReadonlyArray
 const lockedCte = (sql: SqlClient.SqlClient, productIds: Statement.Fragment) =>
   sql`locked AS MATERIALIZED (${lockInIdOrder(sql, productIds)})`
 
-/** The stock of `productIds`, read without a lock: to tell a missing product from one that is short. */
+/** The stock of `productIds`: to tell a missing product from one that is short. */
 export const readStock = (sql: SqlClient.SqlClient, productIds: ReadonlyArray<string>) =>
   sql<{ readonly id: string; readonly on_hand: number; readonly reserved: number }>`
     SELECT id, on_hand, reserved FROM products WHERE id = ANY(${productIds})`
-
-/**
- * Holds the items for the order's new reservation, in one statement: locks the products in id order, adds the items
- * to their reserved stock with a guarded UPDATE (a product without enough stock is left as it is), and records the
- * lines with the names and prices the locked rows have. A popular product's row stays locked for this statement and
- * the COMMIT only. Returns the reservation and the products that were short (the caller then fails, and the
- * transaction rolls back); the CHECK constraints back the guard up. `items` are in product id order.
- */
-export const holdStock = (sql: SqlClient.SqlClient, reservation: ReservationRow, items: ReadonlyArray<StockItem>) =>
-  Effect.gen(function*() {
-    const ids = items.map((i) => i.productId)
-    const held = yield* sql<{
-      readonly id: string
-      readonly name: string
-      readonly price_cents: bigint | number
-      readonly currency: string
-      readonly quantity: number
-    }>`
-      WITH ${lockedCte(sql, sql`SELECT unnest(${ids}::text[])`)},
-      updated AS (
-        UPDATE products p SET reserved = p.reserved + v.quantity
-        FROM locked l, unnest(${ids}::text[], ${items.map((i) => i.quantity)}::int[]) AS v(id, quantity)
-        WHERE l.id = p.id AND p.id = v.id AND p.on_hand - p.reserved >= v.quantity
-        RETURNING p.id, p.name, p.price_cents, p.currency, v.quantity
-      ),
-      lines AS (
-        INSERT INTO reservation_items (order_id, product_id, quantity, unit_price_cents, currency, name)
-        SELECT ${reservation.order_id}, u.id, u.quantity, u.price_cents, u.currency, u.name FROM updated u
-      )
-      SELECT id, name, price_cents, currency, quantity FROM updated ORDER BY id`
-    const lines = held.map((row): ReservedItem => ({
-      productId: row.id,
-      quantity: row.quantity,
-      unitPriceCents: Number(row.price_cents),
-      currency: row.currency.trim(),
-      name: row.name
-    }))
-    const reserved = new Set(lines.map((line) => line.productId))
-    return { reservation: reservationOf(reservation, lines), short: ids.filter((id) => !reserved.has(id)) }
-  })
 
 /**
  * A new reservation of the order holding `items` (in product id order) for `ttl`, in one statement and no
@@ -165,7 +112,7 @@ export const holdStock = (sql: SqlClient.SqlClient, reservation: ReservationRow,
  * round trip. None when the order has a reservation already (nothing is written). There is no guard on the stock:
  * a product without enough of it breaks the CHECK `reserved <= on_hand`, and an unknown one leaves its line without
  * a price (NOT NULL) and a product (FOREIGN KEY); either fails the statement whole (a ConstraintError) and nothing is
- * written. The caller then asks `holdStock`, in a transaction, which item it was.
+ * written. The caller then tells which item it was, with the products locked.
  */
 export const reserveAtOnce = (
   sql: SqlClient.SqlClient,
