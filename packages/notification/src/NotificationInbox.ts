@@ -38,8 +38,8 @@ const render = (event: KnownEvent, missingContact: "derive" | "unsendable"): Not
 }
 
 /**
- * Turns order events into pending notifications. The inbox row (event id) and the notification row are written in
- * one transaction: a redelivered event finds its inbox row and records nothing, so it can never cause a second
+ * Turns order events into pending notifications. The inbox row (event id) and the notification row are written by
+ * one statement: a redelivered event finds its inbox row and records nothing, so it can never cause a second
  * message. An event that cannot be decoded goes to the dead letters instead of blocking the stream. The notification
  * keeps the trace context of the event's processing, so that its delivery, later and on another fiber, continues
  * the order's trace. A notification with nowhere to go (see Recipients.ts) is recorded `unsendable`, never sent.
@@ -52,19 +52,42 @@ export class NotificationInbox extends Context.Service<NotificationInbox, {
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       const { missingContact } = yield* NotificationConfig
-      const claim = (eventId: string, type: string) =>
-        sql`INSERT INTO inbox (event_id, type) VALUES (${eventId}, ${type}) ON CONFLICT (event_id) DO NOTHING
-          RETURNING event_id`.pipe(Effect.map((rows) => rows.length > 0))
+      // The inbox row and what the event leaves behind are one statement: the insert reads the inbox's, so a
+      // redelivered event (its inbox row already there) writes nothing, and a failed insert leaves no inbox row.
+      const inboxed = (eventId: string, type: string) =>
+        sql`inboxed AS (
+          INSERT INTO inbox (event_id, type) VALUES (${eventId}, ${type}) ON CONFLICT (event_id) DO NOTHING
+          RETURNING event_id)`
 
       const deadLetter = (delivered: DeliveredEvent, error: string) =>
-        sql.withTransaction(Effect.gen(function*() {
-          if (!(yield* claim(delivered.eventId, delivered.type))) return "duplicate" as const
+        Effect.gen(function*() {
           const payload = JSON.stringify({ topic: delivered.topic, key: delivered.key, value: delivered.value })
-          yield* sql`INSERT INTO dead_letters (event_id, type, payload, error, attempts)
-            VALUES (${delivered.eventId}, ${delivered.type}, ${payload}::jsonb, ${error}, 1)`
+          const stored = yield* sql`WITH ${inboxed(delivered.eventId, delivered.type)}
+            INSERT INTO dead_letters (event_id, type, payload, error, attempts)
+            SELECT event_id, ${delivered.type}, ${payload}::jsonb, ${error}, 1 FROM inboxed
+            RETURNING event_id`
+          if (stored.length === 0) return "duplicate" as const
           yield* countDeadLetter("undecodable_event")
           return "dead_letter" as const
-        }))
+        })
+
+      const record = (event: KnownEvent, target: Notification, traceparent: string | null) => {
+        const { message, recipient } = target
+        const unsendable = recipient._tag === "Unsendable"
+        return sql`WITH ${inboxed(event.eventId, event.type)}
+          INSERT INTO notifications (id, event_id, order_id, channel, recipient, template, status, subject, body,
+            last_error, sms_fallback, traceparent)
+          SELECT ${`ntf_${randomUUID()}`}, event_id, ${target.orderId}, 'email',
+            ${unsendable ? null : recipient.email}, ${message.template}, ${unsendable ? "unsendable" : "pending"},
+            ${message.subject}, ${message.body}, ${unsendable ? recipient.reason : null},
+            ${unsendable ? null : recipient.smsFallback ?? null}, ${traceparent}
+          FROM inboxed
+          RETURNING id`.pipe(
+          Effect.map((rows) =>
+            rows.length === 0 ? "duplicate" as const : unsendable ? "unsendable" as const : "recorded" as const
+          )
+        )
+      }
 
       const handle = Effect.fn("NotificationInbox.handle")(function*(delivered: DeliveredEvent) {
         if (delivered.type !== "order.confirmed" && delivered.type !== "order.failed") return "ignored" as const
@@ -75,22 +98,7 @@ export class NotificationInbox extends Context.Service<NotificationInbox, {
         if (target === undefined) return "ignored" as const
         const traceparent = (yield* currentTraceparent) ?? null
         const { message, recipient } = target
-        const outcome = yield* sql.withTransaction(Effect.gen(function*() {
-          if (!(yield* claim(event.eventId, event.type))) return "duplicate" as const
-          const id = `ntf_${randomUUID()}`
-          if (recipient._tag === "Unsendable") {
-            yield* sql`INSERT INTO notifications (id, event_id, order_id, channel, recipient, template, status, subject,
-                body, last_error, traceparent)
-              VALUES (${id}, ${event.eventId}, ${target.orderId}, 'email', NULL, ${message.template}, 'unsendable',
-                ${message.subject}, ${message.body}, ${recipient.reason}, ${traceparent})`
-            return "unsendable" as const
-          }
-          yield* sql`INSERT INTO notifications (id, event_id, order_id, channel, recipient, template, status, subject,
-              body, sms_fallback, traceparent)
-            VALUES (${id}, ${event.eventId}, ${target.orderId}, 'email', ${recipient.email}, ${message.template},
-              'pending', ${message.subject}, ${message.body}, ${recipient.smsFallback ?? null}, ${traceparent})`
-          return "recorded" as const
-        }))
+        const outcome = yield* record(event, target, traceparent)
         if (outcome === "unsendable" && recipient._tag === "Unsendable") {
           yield* countSent("email", "unsendable")
           yield* Effect.logWarning("order notification not sendable", recipient.reason).pipe(

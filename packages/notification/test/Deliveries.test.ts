@@ -114,6 +114,38 @@ describe("Deliveries", () => {
     120_000
   )
 
+  it.live(
+    "an event whose notification cannot be written leaves no inbox row, and its redelivery records it",
+    () =>
+      Effect.gen(function*() {
+        const inbox = yield* NotificationInbox
+        const sql = yield* SqlClient.SqlClient
+        const { event, record } = yield* confirmedRecord("user_refused")
+        // The notification's insert fails once, as a full disk or a lost connection would fail it.
+        yield* sql`CREATE TABLE refuse_once (armed boolean)`
+        yield* sql`INSERT INTO refuse_once VALUES (true)`
+        yield* sql`CREATE FUNCTION refuse_notification() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF EXISTS (SELECT 1 FROM refuse_once WHERE armed) THEN
+            RAISE EXCEPTION 'notification refused';
+          END IF;
+          RETURN NEW;
+        END $$`
+        yield* sql`CREATE TRIGGER refuse_notification BEFORE INSERT ON notifications
+        FOR EACH ROW EXECUTE FUNCTION refuse_notification()`
+        const refused = yield* Effect.result(inbox.handle(delivered(record)))
+        assert.strictEqual(refused._tag, "Failure")
+        const inboxed = yield* sql`SELECT 1 FROM inbox WHERE event_id = ${event.eventId}`
+        assert.strictEqual(inboxed.length, 0, "the inbox row went with the failed notification")
+        yield* sql`UPDATE refuse_once SET armed = false`
+        assert.strictEqual(yield* inbox.handle(delivered(record)), "recorded")
+        assert.strictEqual(yield* inbox.handle(delivered(record)), "duplicate")
+        const rows = yield* sql`SELECT 1 FROM notifications WHERE order_id = ${event.payload.orderId}`
+        assert.strictEqual(rows.length, 1)
+      }).pipe(Effect.provide(NotificationTest())),
+    120_000
+  )
+
   it.live("dead-letters an undecodable order event instead of blocking the stream", () =>
     Effect.gen(function*() {
       const inbox = yield* NotificationInbox
