@@ -102,10 +102,19 @@ const make = (options: PgEventLogOptions) =>
           sql`UPDATE event_log_offsets SET owner = NULL, lease_until = NULL WHERE group_id = ${group} AND owner = ${owner}`
             .pipe(Effect.ignore)
         )
-        const claim = sql<{ committedSeq: string }>`
-          UPDATE event_log_offsets SET owner = ${owner}, lease_until = now() + make_interval(secs => ${leaseSeconds})
-          WHERE group_id = ${group} AND (owner IS NULL OR owner = ${owner} OR lease_until < now())
-          RETURNING committed_seq::text AS "committedSeq"`
+        // The lease and the batch after the group's committed position, in one statement (one round trip): no row
+        // when another instance owns the group, one row without an event when nothing is new.
+        const claimAndRead = sql<{ readonly committedSeq: string } & (LogRow | { readonly [K in keyof LogRow]: null })>`
+          WITH claimed AS (
+            UPDATE event_log_offsets SET owner = ${owner}, lease_until = now() + make_interval(secs => ${leaseSeconds})
+            WHERE group_id = ${group} AND (owner IS NULL OR owner = ${owner} OR lease_until < now())
+            RETURNING committed_seq)
+          SELECT claimed.committed_seq::text AS "committedSeq", e.seq::text AS seq, e.event_id AS "eventId", e.topic,
+            e.key, e.type, e.version, e.traceparent, e.value
+          FROM claimed LEFT JOIN LATERAL (
+            SELECT * FROM event_log WHERE seq > claimed.committed_seq AND topic IN ${sql.in(topics)}
+            ORDER BY event_log.seq LIMIT ${batchSize}) e ON true
+          ORDER BY e.seq`
         const commit = (seq: string) =>
           Effect.gen(function*() {
             const updated = yield* sql`
@@ -123,12 +132,10 @@ const make = (options: PgEventLogOptions) =>
             (head) => Metric.update(lag, Math.max(0, Number(head[0]?.head ?? 0) - Number(committed)))
           ))
         const step = Effect.gen(function*() {
-          const claimed = yield* claim
+          const claimed = yield* claimAndRead
           const committed = claimed[0]?.committedSeq
           if (committed === undefined) return "idle" as const // another instance owns the group
-          const rows = yield* sql<LogRow>`
-            SELECT seq::text AS seq, event_id AS "eventId", topic, key, type, version, traceparent, value FROM event_log
-            WHERE seq > ${committed}::bigint AND topic IN ${sql.in(topics)} ORDER BY event_log.seq LIMIT ${batchSize}`
+          const rows = claimed.filter((row): row is typeof row & LogRow => row.seq !== null)
           yield* sampleLag(committed)
           if (rows.length === 0) return "idle" as const
           let done: string | undefined
