@@ -6,6 +6,7 @@ import m0004 from "./0004_order_contact.ts"
 import m0005 from "./0005_outbox_notify_trigger.ts"
 import m0006 from "./0006_order_requests.ts"
 import m0007 from "./0007_orders_by_time.ts"
+import m0008 from "./0008_outbox_lease.ts"
 
 /** Versioned migrations of the order database, in order. */
 export const migrations: Migrations = {
@@ -15,5 +16,6 @@ export const migrations: Migrations = {
   "0004_order_contact": m0004,
   "0005_outbox_notify_trigger": m0005,
   "0006_order_requests": m0006,
-  "0007_orders_by_time": m0007
+  "0007_orders_by_time": m0007,
+  "0008_outbox_lease": m0008
 }

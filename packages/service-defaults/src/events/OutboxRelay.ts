@@ -19,6 +19,11 @@ export interface OutboxRelayOptions {
   readonly maxPollInterval?: Duration.Input | undefined
   /** LISTEN on `outbox`. Off on embedded PGlite, where a listener would hold the pool's only connection. */
   readonly listen?: boolean | undefined
+  /**
+   * How long a claimed batch stays the relay's (default 30 seconds): rows of a relay that died mid-publish are
+   * claimable again after this. A publish is given up after half of it, so a live relay's lease never runs out.
+   */
+  readonly lease?: Duration.Input | undefined
 }
 
 interface OutboxRow {
@@ -55,6 +60,9 @@ const toRecord = (row: OutboxRow): EventRecord => {
   }
 }
 
+/** Sequence numbers arrive as text (bigint): compared by length first, then digit by digit. */
+const compareSeq = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0)
+
 // `drained`: published a batch shorter than the limit, so the outbox held no more rows for this relay.
 type Outcome = "published" | "drained" | "idle" | "failed"
 
@@ -84,11 +92,15 @@ const withPublishSpans = (records: ReadonlyArray<EventRecord>) =>
       ))
 
 /**
- * Publishes the `outbox` table of the current database through the EventBus, forever. Each round claims the oldest
- * unpublished rows with `FOR UPDATE SKIP LOCKED` (several relays can run) and publishes them in `seq` order; a row is
- * marked published only after the transport acknowledged it. Per-aggregate order: an aggregate whose earlier row is
- * held by another relay is left for later, so seq n+1 never overtakes n. A failed publish records attempts and
- * last_error on the rows, which stay pending and are retried with backoff; nothing is ever dropped.
+ * Publishes the `outbox` table of the current database through the EventBus, forever. Each round leases the oldest
+ * unpublished rows (`FOR UPDATE SKIP LOCKED` while the claim runs, then `leased_until`: several relays can run) and
+ * publishes them in `seq` order; a row is marked published only after the transport acknowledged it. No transaction
+ * is held while the transport answers: a round is two statements, the claim and the mark. Per-aggregate order: a
+ * row whose aggregate has an earlier unpublished row outside the claim (another relay's, or blocked itself) is left
+ * for later, so seq n+1 never overtakes n. A failed publish records attempts and last_error on the rows and gives
+ * their lease back; they stay pending and are retried with backoff; nothing is ever dropped. A relay that dies
+ * mid-publish leaves its rows leased until the lease runs out; they are then published again (at least once: the
+ * consumers' inboxes drop what they already have).
  */
 export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
   Effect.gen(function*() {
@@ -97,6 +109,9 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
     const bus = yield* EventBus
     const batchSize = options.batchSize ?? 200
     const pollInterval = Duration.fromInputUnsafe(options.pollInterval ?? "500 millis")
+    const lease = Duration.fromInputUnsafe(options.lease ?? "30 seconds")
+    const leaseSeconds = Duration.toSeconds(lease)
+    const publishTimeout = Duration.divideUnsafe(lease, 2)
     const wake = options.listen ?? true ? yield* pg.listen("outbox") : undefined
     const polling = idlePolling(pollInterval, options.maxPollInterval)
     const idle = Effect.suspend(() =>
@@ -105,43 +120,55 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
         : Queue.take(wake).pipe(Effect.timeoutOption(polling.idle()), Effect.asVoid, Effect.orDie)
     )
 
-    const round: Effect.Effect<Outcome, unknown> = sql.withTransaction(Effect.gen(function*() {
-      // The claim and, in the same statement, whether an earlier pending row of the same aggregate was left out
-      // (another relay holds it, SKIP LOCKED): that aggregate then waits, so seq n+1 never overtakes n.
-      const claimed = yield* sql<OutboxRow & { readonly blocked: boolean }>`
-        WITH claimed AS (
-          SELECT seq, event_id, aggregate_id, type, version, payload, headers, occurred_at
-          FROM outbox WHERE published_at IS NULL ORDER BY outbox.seq LIMIT ${batchSize} FOR UPDATE SKIP LOCKED
-        )
-        SELECT c.seq::text AS seq, c.event_id AS "eventId", c.aggregate_id AS "aggregateId", c.type, c.version,
-          c.payload, c.headers, c.occurred_at AS "occurredAt",
-          EXISTS (
-            SELECT 1 FROM outbox o WHERE o.published_at IS NULL AND o.aggregate_id = c.aggregate_id
-              AND o.seq < (SELECT min(f.seq) FROM claimed f WHERE f.aggregate_id = c.aggregate_id)
-          ) AS blocked
-        FROM claimed c ORDER BY c.seq`
+    // One statement, so the candidates' row locks last only while it runs; the lease keeps them afterwards.
+    const claim = sql<OutboxRow>`
+      WITH candidates AS (
+        SELECT seq, aggregate_id FROM outbox
+        WHERE published_at IS NULL AND (leased_until IS NULL OR leased_until < now())
+        ORDER BY outbox.seq LIMIT ${batchSize} FOR UPDATE SKIP LOCKED
+      ), ready AS (
+        SELECT c.seq FROM candidates c WHERE NOT EXISTS (
+          SELECT 1 FROM outbox o WHERE o.published_at IS NULL AND o.aggregate_id = c.aggregate_id AND o.seq < c.seq
+            AND o.seq NOT IN (SELECT seq FROM candidates))
+      )
+      UPDATE outbox SET leased_until = now() + make_interval(secs => ${leaseSeconds})
+      FROM ready WHERE outbox.seq = ready.seq
+      RETURNING outbox.seq::text AS seq, event_id AS "eventId", aggregate_id AS "aggregateId", type, version, payload,
+        headers, occurred_at AS "occurredAt"`
+
+    const giveBack = (seqs: ReadonlyArray<string>, error: string) =>
+      sql`UPDATE outbox SET attempts = attempts + 1, last_error = ${error}, leased_until = NULL
+        WHERE seq IN ${sql.in(seqs)}`
+
+    const round: Effect.Effect<Outcome, unknown> = Effect.gen(function*() {
+      const claimed = yield* claim
       if (claimed.length === 0) return "idle" as const
-      const blocked = new Set(claimed.filter((row) => row.blocked).map((row) => row.aggregateId))
-      const rows = claimed.filter((row) => !blocked.has(row.aggregateId))
-      if (rows.length === 0) return "idle" as const
+      const rows = claimed.toSorted((a, b) => compareSeq(a.seq, b.seq))
       const seqs = rows.map((row) => row.seq)
       const result = yield* Effect.result(
-        Effect.scoped(Effect.flatMap(withPublishSpans(rows.map(toRecord)), bus.publish))
+        Effect.scoped(Effect.flatMap(withPublishSpans(rows.map(toRecord)), bus.publish)).pipe(
+          Effect.timeoutOrElse({
+            duration: publishTimeout,
+            orElse: () => Effect.fail(new Error(`publish not acknowledged within ${Duration.format(publishTimeout)}`))
+          }),
+          // Stopped mid-publish: the rows are handed back now rather than when the lease runs out.
+          Effect.onInterrupt(() => Effect.ignore(giveBack(seqs, "relay stopped during the publish")))
+        )
       )
       if (result._tag === "Success") {
-        yield* sql`UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL
-          WHERE seq IN ${sql.in(seqs)}`
+        yield* sql`UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL,
+          leased_until = NULL WHERE seq IN ${sql.in(seqs)}`
         yield* Metric.update(Metric.withAttributes(outboxPublished, { outcome: "published" }), rows.length)
         // A short batch took every row there was: waiting for the next insert's wake-up (or the poll) saves an
         // empty round. Rows another relay held are that relay's, or the next round's.
         return claimed.length < batchSize ? "drained" as const : "published" as const
       }
       const error = result.failure.message.slice(0, 1000)
-      yield* sql`UPDATE outbox SET attempts = attempts + 1, last_error = ${error} WHERE seq IN ${sql.in(seqs)}`
+      yield* giveBack(seqs, error)
       yield* Metric.update(Metric.withAttributes(outboxPublished, { outcome: "failed" }), rows.length)
       yield* Effect.logWarning("outbox publish failed; the rows stay pending", error)
       return "failed" as const
-    }))
+    })
 
     // The gauge is a count(*): sampled at most once a second, not after every round of a busy relay.
     const pending = atMostEvery(1_000)(
@@ -171,9 +198,10 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
 
 /**
  * The relay as a scoped layer for a producing service: it runs while the layer lives. Configuration:
- * `OUTBOX_BATCH_SIZE`, `OUTBOX_POLL` (polling fallback, slowing down to `OUTBOX_POLL_MAX` while idle), `OUTBOX_LISTEN` (default on unless the pool has one
- * connection, as on embedded PGlite). Published rows are deleted `OUTBOX_RETENTION` (7 days) after publication, by
- * a sweep every `RETENTION_SWEEP_INTERVAL` (10 minutes).
+ * `OUTBOX_BATCH_SIZE`, `OUTBOX_POLL` (polling fallback, slowing down to `OUTBOX_POLL_MAX` while idle), `OUTBOX_LISTEN`
+ * (default on unless the pool has one connection, as on embedded PGlite), `OUTBOX_LEASE` (30 seconds: how long the
+ * rows of a relay that died mid-publish wait for another). Published rows are deleted `OUTBOX_RETENTION` (7 days)
+ * after publication, by a sweep every `RETENTION_SWEEP_INTERVAL` (10 minutes).
  */
 export const OutboxRelayLive = Layer.effectDiscard(Effect.gen(function*() {
   const batchSize = yield* Config.Int("OUTBOX_BATCH_SIZE").pipe(Config.withDefault(200))
@@ -181,8 +209,9 @@ export const OutboxRelayLive = Layer.effectDiscard(Effect.gen(function*() {
   const maxPollInterval = yield* Config.Duration("OUTBOX_POLL_MAX").pipe(Config.withDefault(pollInterval))
   const pool = yield* Config.Int("DATABASE_POOL_MAX").pipe(Config.withDefault(10))
   const listen = yield* Config.Boolean("OUTBOX_LISTEN").pipe(Config.withDefault(pool > 1))
+  const lease = yield* Config.Duration("OUTBOX_LEASE").pipe(Config.withDefault(Duration.seconds(30)))
   const keep = yield* Config.Duration("OUTBOX_RETENTION").pipe(Config.withDefault(Duration.days(7)))
   const sweep = yield* retentionSweepInterval
-  yield* Effect.forkScoped(runOutboxRelay({ batchSize, pollInterval, maxPollInterval, listen }))
+  yield* Effect.forkScoped(runOutboxRelay({ batchSize, pollInterval, maxPollInterval, listen, lease }))
   yield* Effect.forkScoped(sweepEvery(sweep, pruneOutbox({ keep }), "outbox"))
 }))

@@ -15,7 +15,7 @@ export const OutboxDatabase = Layer.unwrap(
       seq bigserial PRIMARY KEY, event_id text NOT NULL UNIQUE, aggregate_id text NOT NULL, type text NOT NULL,
       version integer NOT NULL, payload jsonb NOT NULL, headers jsonb NOT NULL DEFAULT '{}',
       occurred_at timestamptz NOT NULL DEFAULT now(), published_at timestamptz, attempts integer NOT NULL DEFAULT 0,
-      last_error text)`
+      last_error text, leased_until timestamptz)`
       )).pipe(Layer.provideMerge(PgClient.layer({ url: Redacted.make(url), maxConnections })))
   )
 )

@@ -120,4 +120,94 @@ describe("OutboxRelay", () => {
       }),
     60_000
   )
+  it.live(
+    "leaves rows another relay leased, with their aggregate's later rows, and takes them over once the lease ran out",
+    () =>
+      Effect.gen(function*() {
+        const stored = yield* Ref.make<Array<EventRecord>>([])
+        return yield* Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          const held = yield* OrderId.generate
+          const free = yield* OrderId.generate
+          const [first] = yield* insertCancellations([held], "first")
+          const [second] = yield* insertCancellations([held, free], "second")
+          // A relay that died mid-publish: its lease on the first row runs for another 1.5 s.
+          yield* sql`UPDATE outbox SET leased_until = now() + interval '1.5 seconds' WHERE event_id = ${first!}`
+          const relay = yield* Effect.forkChild(
+            runOutboxRelay({ batchSize: 10, pollInterval: "20 millis", listen: false })
+          )
+          yield* eventually(Ref.get(stored), (s) => s.some((record) => record.key === free))
+          yield* Effect.sleep("500 millis")
+          assert.notInclude(
+            (yield* Ref.get(stored)).map((record) => record.key),
+            held,
+            "neither the leased row nor the one after it is published while the lease runs"
+          )
+          const published = yield* eventually(
+            Ref.get(stored),
+            (s) => s.filter((record) => record.key === held).length === 2
+          )
+          assert.deepStrictEqual(
+            published.filter((record) => record.key === held).map((record) => record.eventId),
+            [first, second]
+          )
+          const rows = yield* sql<{ pending: number }>`
+            SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL OR leased_until IS NOT NULL`
+          assert.strictEqual(rows[0]!.pending, 0, "every row published, no lease left behind")
+          yield* Fiber.interrupt(relay)
+        }).pipe(Effect.scoped, Effect.provide(Layer.merge(OutboxDatabase, FlakyBus(0, stored))))
+      }),
+    60_000
+  )
+
+  it.live(
+    "gives up a publish the transport does not answer within half the lease, and one it was stopped in, at once",
+    () =>
+      Effect.gen(function*() {
+        const stored = yield* Ref.make<Array<EventRecord>>([])
+        const calls = yield* Ref.make(0)
+        const started = yield* Deferred.make<void>()
+        // The first publish never answers; the second is interrupted with its relay; the rest are acknowledged.
+        const HangingBus = Layer.succeed(
+          EventBus,
+          EventBus.of({
+            publish: (records) =>
+              Effect.gen(function*() {
+                const call = yield* Ref.getAndUpdate(calls, (n) => n + 1)
+                if (call === 0) return yield* Effect.never
+                if (call === 1) {
+                  yield* Deferred.succeed(started, undefined)
+                  return yield* Effect.never
+                }
+                yield* Ref.update(stored, (all) => [...all, ...records])
+              }),
+            subscribe: () => Effect.die(new Error("unused")).pipe(Effect.andThen(Effect.never))
+          })
+        )
+        return yield* Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          const orders = yield* Effect.forEach([1, 2], () => OrderId.generate)
+          yield* insertCancellations(orders, "hanging")
+          // Its first publish times out after 300 ms (half the lease), its second is stopped with it; expiry alone would
+          // leave `leased_until` set.
+          const stuck = yield* Effect.forkChild(
+            runOutboxRelay({ batchSize: 10, pollInterval: "20 millis", listen: false, lease: "600 millis" })
+          )
+          yield* Deferred.await(started).pipe(Effect.timeout("20 seconds"))
+          yield* Fiber.interrupt(stuck)
+          const given = yield* sql<{ last_error: string | null; leased: boolean; attempts: number }>`
+            SELECT last_error, leased_until IS NOT NULL AS leased, attempts FROM outbox ORDER BY seq`
+          assert.isTrue(given.every((row) => !row.leased), "the stopped relay handed its rows back")
+          assert.isTrue(given.every((row) => row.attempts === 2), "a timed-out attempt, then a stopped one")
+          assert.isTrue(given.every((row) => row.last_error === "relay stopped during the publish"))
+          const relay = yield* Effect.forkChild(
+            runOutboxRelay({ batchSize: 10, pollInterval: "20 millis", listen: false, lease: "10 minutes" })
+          )
+          const published = yield* eventually(Ref.get(stored), (s) => s.length === 2)
+          assert.sameMembers(published.map((record) => record.key), orders)
+          yield* Fiber.interrupt(relay)
+        }).pipe(Effect.scoped, Effect.provide(Layer.merge(OutboxDatabase, HangingBus)))
+      }),
+    60_000
+  )
 })
