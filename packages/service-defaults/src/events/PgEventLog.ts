@@ -92,10 +92,17 @@ const make = (options: PgEventLogOptions) =>
         const lag = Metric.withAttributes(consumerLag, { group })
         const wake = listen ? yield* pg.listen(channel) : undefined
         const polling = idlePolling(pollInterval, options.maxPollInterval)
+        // A wake-up per stored batch; the wake-ups queued during a round are dropped with the first, as the next
+        // read covers them all (see the outbox relay).
         const idle = Effect.suspend(() =>
           wake === undefined
             ? Effect.sleep(polling.idle())
-            : Queue.take(wake).pipe(Effect.timeoutOption(polling.idle()), Effect.asVoid, Effect.orDie)
+            : Queue.take(wake).pipe(
+              Effect.andThen(Queue.clear(wake)),
+              Effect.timeoutOption(polling.idle()),
+              Effect.asVoid,
+              Effect.orDie
+            )
         )
         yield* sql`INSERT INTO event_log_offsets (group_id) VALUES (${group}) ON CONFLICT (group_id) DO NOTHING`
         yield* Effect.addFinalizer(() =>

@@ -2,9 +2,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { topicOf } from "@shop/domain/EventEnvelope"
 import { decodeEventJson } from "@shop/domain/Events"
 import { OrderId } from "@shop/domain/Ids"
-import { Deferred, Effect, Fiber, Layer, Ref } from "effect"
+import { Deferred, Effect, Fiber, Layer, Metric, Ref } from "effect"
 import { SqlClient } from "effect/sql"
 import { EventBus, EventBusError, type EventRecord } from "../../src/events/EventBus.ts"
+import { outboxRelayRounds } from "../../src/events/EventMetrics.ts"
 import { runOutboxRelay } from "../../src/events/OutboxRelay.ts"
 import { eventually } from "./EventBusContract.ts"
 import { insertCancellations, OutboxDatabase, traceparent } from "./OutboxFixture.ts"
@@ -207,6 +208,57 @@ describe("OutboxRelay", () => {
           assert.sameMembers(published.map((record) => record.key), orders)
           yield* Fiber.interrupt(relay)
         }).pipe(Effect.scoped, Effect.provide(Layer.merge(OutboxDatabase, HangingBus)))
+      }),
+    60_000
+  )
+  it.live(
+    "runs one round for the wake-ups of many transactions that committed while it was publishing",
+    () =>
+      Effect.gen(function*() {
+        const stored = yield* Ref.make<Array<EventRecord>>([])
+        const entered = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        // The first publish waits until released, while the test commits rows one transaction (one NOTIFY) at a time.
+        const HeldBus = Layer.succeed(
+          EventBus,
+          EventBus.of({
+            publish: (records) =>
+              Effect.gen(function*() {
+                if (yield* Deferred.succeed(entered, undefined)) yield* Deferred.await(release)
+                yield* Ref.update(stored, (all) => [...all, ...records])
+              }),
+            subscribe: () => Effect.die(new Error("unused")).pipe(Effect.andThen(Effect.never))
+          })
+        )
+        const idleRounds = Effect.map(
+          Metric.value(Metric.withAttributes(outboxRelayRounds, { outcome: "idle" })),
+          (state) => state.count
+        )
+        return yield* Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          // The order database's trigger (its migration 0005): one NOTIFY per inserting transaction.
+          yield* sql`CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN PERFORM pg_notify('outbox', ''); RETURN NULL; END $$`
+          yield* sql`CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()`
+          const orders = yield* Effect.forEach(Array.from({ length: 31 }), () => OrderId.generate)
+          // A poll far slower than the test: every round after the first comes from a NOTIFY. Scoped, so that the
+          // relay stops before its database goes, also when an assertion fails.
+          const relay = yield* Effect.forkScoped(
+            runOutboxRelay({ batchSize: 100, pollInterval: "1 minute", listen: true })
+          )
+          yield* Effect.sleep("200 millis") // LISTEN is in place
+          yield* insertCancellations(orders.slice(0, 1), "first")
+          yield* Deferred.await(entered).pipe(Effect.timeout("20 seconds"))
+          const before = yield* idleRounds
+          for (const order of orders.slice(1)) yield* insertCancellations([order], "queued")
+          yield* Effect.sleep("300 millis") // the 30 notifications reach the relay's queue
+          yield* Deferred.succeed(release, undefined)
+          yield* eventually(Ref.get(stored), (s) => s.length === orders.length)
+          yield* Effect.sleep("300 millis")
+          const wasted = (yield* idleRounds) - before
+          assert.isAtMost(wasted, 2, `${wasted} rounds found nothing after 30 queued wake-ups`)
+          yield* Fiber.interrupt(relay)
+        }).pipe(Effect.scoped, Effect.provide(Layer.merge(OutboxDatabase, HeldBus)))
       }),
     60_000
   )
