@@ -28,6 +28,11 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, {
     key: string,
     fingerprint: string
   ) => Effect.Effect<Claim, IdempotencyKeyReused | RequestInProgress | ServiceUnavailable>
+  /**
+   * The claim of {@link begin} as a statement returning a row when the key was won, to gate the command's first
+   * write in one statement (see `PaymentRepo.insertGated`). A key it does not win is for `begin` to tell apart.
+   */
+  readonly claimStatement: (caller: string, key: string, fingerprint: string) => Statement.Statement<unknown>
   readonly complete: (caller: string, key: string, response: unknown) => Effect.Effect<void, ServiceUnavailable>
   /** {@link complete} as a statement, to store the result in the statement that makes it (see `PaymentRepo.settle`). */
   readonly completeStatement: (caller: string, key: string, response: unknown) => Statement.Statement<never>
@@ -72,6 +77,7 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, {
 
       return IdempotencyStore.of({
         begin,
+        claimStatement: claim,
         complete: (caller, key, response) =>
           completeStatement(caller, key, response).pipe(Effect.asVoid, Effect.mapError(unavailable)),
         completeStatement,

@@ -49,6 +49,18 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
     input: NewPayment
   ) => Effect.Effect<{ readonly payment: PaymentRecord; readonly created: boolean }, ServiceUnavailable>
   /**
+   * {@link insertOrGet} behind `gate`, a write returning a row when it may go ahead (the request's idempotency
+   * claim), in one statement: None when the gate wrote nothing, in which case no payment was inserted either. A
+   * failed insert takes the gate's write with it.
+   */
+  readonly insertGated: (
+    input: NewPayment,
+    gate: Statement.Fragment
+  ) => Effect.Effect<
+    Option.Option<{ readonly payment: PaymentRecord; readonly created: boolean }>,
+    ServiceUnavailable
+  >
+  /**
    * The order's payment, or, when it has none, a `failed` tombstone (`voided`) that makes every later charge of the
    * order a decline: once an order is given up, nothing can charge it any more.
    */
@@ -148,6 +160,37 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
         return { payment: yield* existingOf(input.orderId), created: false }
       }, collapse)
 
+      // Not an SqlSchema: the statement carries the caller's gate. One row always: whether the gate wrote, and the
+      // inserted payment's columns (null when the order had a payment already).
+      const decodeGated = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({
+        gated: Schema.Boolean,
+        id: Schema.NullOr(Schema.String)
+      })))
+      const decodeRow = Schema.decodeUnknownEffect(PaymentRow)
+      const insertGated = Effect.fn("PaymentRepo.insertGated")(
+        function*(input: NewPayment, gate: Statement.Fragment) {
+          const row = pending(input)
+          const [found] = yield* sql`
+            WITH gate AS (${gate}),
+            inserted AS (
+              INSERT INTO payments (id, order_id, status, amount_cents, currency, payment_method,
+                provider_idempotency_key, provider_charge_id, failure_reason, idempotency_key)
+              SELECT ${row.id}::text, ${row.orderId}::text, ${row.status}::text, ${row.amountCents}::bigint,
+                ${row.currency}::text, ${row.paymentMethod}::text, ${row.providerKey}::text, NULL, NULL,
+                ${row.idempotencyKey}::text
+              FROM gate
+              ON CONFLICT (order_id) DO NOTHING
+              RETURNING *)
+            SELECT EXISTS (SELECT 1 FROM gate) AS gated, inserted.*
+            FROM (SELECT 1) AS one LEFT JOIN inserted ON true`
+          const [outcome] = yield* decodeGated([found])
+          if (outcome === undefined || !outcome.gated) return Option.none()
+          if (outcome.id !== null) return Option.some({ payment: yield* decodeRow(found), created: true })
+          return Option.some({ payment: yield* existingOf(input.orderId), created: false })
+        },
+        collapse
+      )
+
       const voidOrGet = Effect.fn("PaymentRepo.voidOrGet")(function*(input: NewPayment) {
         const [voided] = yield* insert({ ...pending(input), status: "failed", failureReason: voidedPayment })
         return voided ?? (yield* existingOf(input.orderId))
@@ -226,6 +269,7 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
 
       return PaymentRepo.of({
         insertOrGet,
+        insertGated,
         voidOrGet,
         insertStray,
         findById: (id) => collapse(Effect.map(byId(id), first)),

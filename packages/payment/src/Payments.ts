@@ -100,24 +100,36 @@ export class Payments extends Context.Service<Payments, {
        * and the statement that settles it stores the result too; the order's existing payment (asked for under
        * another key) is driven on, and the result stored after.
        */
-      const execute = Effect.fn("Payments.execute")(function*(cmd: ChargeCommand & Caller) {
-        const id = yield* PaymentId.generate
-        const { created, payment } = yield* repo.insertOrGet({ id, ...cmd })
-        if (!created && (payment.amountCents !== cmd.amountCents || payment.currency !== cmd.currency)) {
-          return yield* new Conflict({
-            detail: `order ${cmd.orderId} already has a payment of ${payment.amountCents} ${payment.currency}`
+      const proceed = Effect.fn("Payments.proceed")(
+        function*(
+          cmd: ChargeCommand & Caller,
+          inserted: { readonly payment: PaymentRecord; readonly created: boolean }
+        ) {
+          const { created, payment } = inserted
+          if (!created && (payment.amountCents !== cmd.amountCents || payment.currency !== cmd.currency)) {
+            return yield* new Conflict({
+              detail: `order ${cmd.orderId} already has a payment of ${payment.amountCents} ${payment.currency}`
+            })
+          }
+          if (!created) {
+            const driven = yield* drive(payment)
+            yield* store.complete(cmd.caller, cmd.idempotencyKey, { paymentId: driven.id })
+            return { payment: driven, replayed: true, settledHere: false }
+          }
+          const settled = yield* settlement.charge(payment, {
+            alongside: store.completeStatement(cmd.caller, cmd.idempotencyKey, { paymentId: payment.id })
           })
+          return { payment: settled, replayed: false, settledHere: true }
         }
-        if (!created) {
-          const driven = yield* drive(payment)
-          yield* store.complete(cmd.caller, cmd.idempotencyKey, { paymentId: driven.id })
-          return { payment: driven, replayed: true, settledHere: false }
-        }
-        const settled = yield* settlement.charge(payment, {
-          alongside: store.completeStatement(cmd.caller, cmd.idempotencyKey, { paymentId: id })
-        })
-        return { payment: settled, replayed: false, settledHere: true }
-      })
+      )
+
+      // A request that stored no result (the processor could not be asked, the database failed, a conflict) gives
+      // its key up, so that a retry runs it again.
+      const releasingOnFailure = (cmd: ChargeCommand & Caller) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
+        Effect.onExit(
+          self,
+          (exit) => Exit.isSuccess(exit) ? Effect.void : store.release(cmd.caller, cmd.idempotencyKey)
+        )
 
       const ResponseOf = Schema.Struct({ paymentId: PaymentId })
 
@@ -125,6 +137,17 @@ export class Payments extends Context.Service<Payments, {
         function*(cmd: ChargeCommand & Caller) {
           yield* Effect.annotateCurrentSpan({ "order.id": cmd.orderId, "payment.caller": cmd.caller })
           const print = fingerprintOf(["process", cmd.orderId, cmd.amountCents, cmd.currency, cmd.paymentMethod])
+          const newPayment = { id: yield* PaymentId.generate, ...cmd }
+          // The key's claim and the payment's insert are one statement: the insert only where the claim was won. A
+          // failed statement wrote neither, so there is no claim of this request's to give up (a `release` here
+          // could drop the claim of another request with the same key).
+          const gated = yield* repo.insertGated(newPayment, store.claimStatement(cmd.caller, cmd.idempotencyKey, print))
+          if (Option.isSome(gated)) {
+            const result = yield* proceed(cmd, gated.value).pipe(releasingOnFailure(cmd))
+            return yield* answer(result.payment, result.replayed, result.settledHere)
+          }
+          // The key was taken: `begin` tells a stored result (replayed), a request still running or a reused key
+          // apart; a claim given up meanwhile is won there, and the command runs as above.
           const claim = yield* store.begin(cmd.caller, cmd.idempotencyKey, print)
           if (claim._tag === "Completed") {
             const { paymentId } = yield* Effect.orDie(Schema.decodeUnknownEffect(ResponseOf)(claim.response))
@@ -132,11 +155,8 @@ export class Payments extends Context.Service<Payments, {
             if (Option.isNone(stored)) return yield* new NotFound({ entity: "payment", id: paymentId })
             return yield* answer(yield* drive(stored.value), true)
           }
-          // A request that stored no result (the processor could not be asked, the database failed, a conflict)
-          // gives its key up, so that a retry runs it again.
-          const result = yield* execute(cmd).pipe(
-            Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : store.release(cmd.caller, cmd.idempotencyKey))
-          )
+          const result = yield* Effect.flatMap(repo.insertOrGet(newPayment), (inserted) => proceed(cmd, inserted))
+            .pipe(releasingOnFailure(cmd))
           return yield* answer(result.payment, result.replayed, result.settledHere)
         },
         Effect.catchTag(

@@ -44,6 +44,53 @@ describe("PaymentRepo (real storage)", () => {
     }).pipe(Effect.provide(Repo)), 60_000)
 
   it.live(
+    "a gated insert writes nothing behind a closed gate, and a failed insert takes the gate's write with it",
+    () =>
+      Effect.gen(function*() {
+        const repo = yield* PaymentRepo
+        const sql = yield* SqlClient.SqlClient
+        yield* sql`CREATE TABLE IF NOT EXISTS gate_log (k text PRIMARY KEY)`
+        const gate = (k: string) => sql`INSERT INTO gate_log VALUES (${k}) ON CONFLICT DO NOTHING RETURNING k`
+        const logged = (k: string) => Effect.map(sql`SELECT 1 FROM gate_log WHERE k = ${k}`, (rows) => rows.length)
+        const paymentsOf = (orderId: string) =>
+          Effect.map(sql`SELECT 1 FROM payments WHERE order_id = ${orderId}`, (rows) => rows.length)
+
+        const first = newPayment()
+        const opened = yield* repo.insertGated(first, gate(`open-${first.orderId}`))
+        assert.isTrue(Option.isSome(opened) && opened.value.created && opened.value.payment.id === first.id)
+
+        const closed = newPayment()
+        assert.isTrue(
+          Option.isNone(yield* repo.insertGated(closed, gate(`open-${first.orderId}`))),
+          "the gate wrote nothing"
+        )
+        assert.strictEqual(yield* paymentsOf(closed.orderId), 0, "so no payment either")
+
+        const again = yield* repo.insertGated({ ...first, id: PaymentId.make(`pay_again${n}`) }, gate(`again-${n}`))
+        assert.isTrue(Option.isSome(again) && !again.value.created && again.value.payment.id === first.id)
+
+        const refused = newPayment()
+        // The payment's insert fails, as a full disk or a broken constraint would fail it.
+        yield* sql`CREATE TABLE IF NOT EXISTS refused_orders (order_id text PRIMARY KEY)`
+        yield* sql`INSERT INTO refused_orders VALUES (${refused.orderId})`
+        yield* sql`CREATE OR REPLACE FUNCTION refuse_payment() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN
+            IF EXISTS (SELECT 1 FROM refused_orders WHERE order_id = NEW.order_id) THEN
+              RAISE EXCEPTION 'payment refused';
+            END IF;
+            RETURN NEW;
+          END $$`
+        yield* sql`DROP TRIGGER IF EXISTS refuse_payment ON payments`
+        yield* sql`CREATE TRIGGER refuse_payment BEFORE INSERT ON payments FOR EACH ROW EXECUTE FUNCTION refuse_payment()`
+        const failed = yield* Effect.result(repo.insertGated(refused, gate(`refused-${refused.orderId}`)))
+        assert.strictEqual(failed._tag, "Failure")
+        assert.strictEqual(yield* logged(`refused-${refused.orderId}`), 0, "the gate's write went with the insert")
+        assert.strictEqual(yield* paymentsOf(refused.orderId), 0)
+      }).pipe(Effect.provide(Repo)),
+    60_000
+  )
+
+  it.live(
     "an unknown outcome is asked about again only after its backoff, and never failed for being unknown",
     () =>
       Effect.gen(function*() {
