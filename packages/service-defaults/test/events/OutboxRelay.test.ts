@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { topicOf } from "@shop/domain/EventEnvelope"
 import { decodeEventJson } from "@shop/domain/Events"
 import { OrderId } from "@shop/domain/Ids"
-import { Deferred, Effect, Fiber, Layer, Metric, Ref } from "effect"
+import { Deferred, Effect, Fiber, Layer, Metric, Ref, type Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { EventBus, EventBusError, type EventRecord } from "../../src/events/EventBus.ts"
 import { outboxRelayRounds } from "../../src/events/EventMetrics.ts"
@@ -28,6 +28,49 @@ const FlakyBus = (failures: number, stored: Ref.Ref<Array<EventRecord>>) =>
       })
     })
   )
+
+/**
+ * The aggregate `held` has two rows, the first held by `hold` (another relay's), and `free` has one. A relay
+ * publishes `free`'s row but neither of `held`'s while the hold lasts; once it ended (by the effect `hold` returns,
+ * or by itself) the relay publishes both in order, and leaves every row published with no lease behind.
+ */
+const heldAggregateWaits = <E, E2>(
+  hold: (firstEventId: string) => Effect.Effect<Effect.Effect<void, E2>, E, SqlClient.SqlClient | Scope.Scope>
+) =>
+  Effect.gen(function*() {
+    const stored = yield* Ref.make<Array<EventRecord>>([])
+    return yield* Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const held = yield* OrderId.generate
+      const free = yield* OrderId.generate
+      const [first] = yield* insertCancellations([held], "first")
+      const [second] = yield* insertCancellations([held, free], "second")
+      const release = yield* hold(first!)
+      const relay = yield* Effect.forkChild(
+        runOutboxRelay({ batchSize: 10, pollInterval: "20 millis", listen: false })
+      )
+      yield* eventually(Ref.get(stored), (s) => s.some((record) => record.key === free))
+      yield* Effect.sleep("500 millis") // more rounds, each of which claims the aggregate's second row
+      assert.notInclude(
+        (yield* Ref.get(stored)).map((record) => record.key),
+        held,
+        "neither the held row nor the one after it is published while the hold lasts"
+      )
+      yield* release
+      const published = yield* eventually(
+        Ref.get(stored),
+        (s) => s.filter((record) => record.key === held).length === 2
+      )
+      assert.deepStrictEqual(
+        published.filter((record) => record.key === held).map((record) => record.eventId),
+        [first, second]
+      )
+      const rows = yield* sql<{ pending: number }>`
+        SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL OR leased_until IS NOT NULL`
+      assert.strictEqual(rows[0]!.pending, 0, "every row published, no lease left behind")
+      yield* Fiber.interrupt(relay)
+    }).pipe(Effect.scoped, Effect.provide(Layer.merge(OutboxDatabase, FlakyBus(0, stored))))
+  })
 
 describe("OutboxRelay", () => {
   it.live(
@@ -80,84 +123,37 @@ describe("OutboxRelay", () => {
   it.live(
     "leaves an aggregate whose earlier row another relay holds, and publishes it in order once that row is free",
     () =>
-      Effect.gen(function*() {
-        const stored = yield* Ref.make<Array<EventRecord>>([])
-        return yield* Effect.gen(function*() {
+      heldAggregateWaits((first) =>
+        Effect.gen(function*() {
           const sql = yield* SqlClient.SqlClient
-          const held = yield* OrderId.generate
-          const free = yield* OrderId.generate
-          const [first] = yield* insertCancellations([held], "first")
-          const [second] = yield* insertCancellations([held, free], "second")
           const locked = yield* Deferred.make<void>()
           const release = yield* Deferred.make<void>()
-          // Another relay's transaction holds the aggregate's first row (the relay's claim skips it, SKIP LOCKED).
+          // Another relay's transaction holds the first row (the relay's claim skips it, SKIP LOCKED).
           const other = yield* Effect.forkChild(sql.withTransaction(Effect.gen(function*() {
-            yield* sql`SELECT seq FROM outbox WHERE event_id = ${first!} FOR UPDATE`
+            yield* sql`SELECT seq FROM outbox WHERE event_id = ${first} FOR UPDATE`
             yield* Deferred.succeed(locked, undefined)
             yield* Deferred.await(release)
           })))
           yield* Deferred.await(locked)
           // Whatever the assertions say, the other transaction ends with the test.
           yield* Effect.addFinalizer(() => Deferred.succeed(release, undefined))
-          const relay = yield* Effect.forkChild(
-            runOutboxRelay({ batchSize: 10, pollInterval: "20 millis", listen: false })
-          )
-          yield* eventually(Ref.get(stored), (s) => s.some((record) => record.key === free))
-          yield* Effect.sleep("300 millis") // more rounds, each of which claims the aggregate's second row
-          const keys = (yield* Ref.get(stored)).map((record) => record.key)
-          assert.notInclude(keys, held, "the second row must not overtake the first")
-          yield* Deferred.succeed(release, undefined)
-          yield* Fiber.join(other)
-          const published = yield* eventually(
-            Ref.get(stored),
-            (s) => s.filter((record) => record.key === held).length === 2
-          )
-          assert.deepStrictEqual(
-            published.filter((record) => record.key === held).map((record) => record.eventId),
-            [first, second]
-          )
-          yield* Fiber.interrupt(relay)
-        }).pipe(Effect.scoped, Effect.provide(Layer.merge(OutboxDatabase, FlakyBus(0, stored))))
-      }),
+          return Effect.andThen(Deferred.succeed(release, undefined), Fiber.join(other))
+        })
+      ),
     60_000
   )
+
   it.live(
     "leaves rows another relay leased, with their aggregate's later rows, and takes them over once the lease ran out",
     () =>
-      Effect.gen(function*() {
-        const stored = yield* Ref.make<Array<EventRecord>>([])
-        return yield* Effect.gen(function*() {
+      heldAggregateWaits((first) =>
+        Effect.gen(function*() {
           const sql = yield* SqlClient.SqlClient
-          const held = yield* OrderId.generate
-          const free = yield* OrderId.generate
-          const [first] = yield* insertCancellations([held], "first")
-          const [second] = yield* insertCancellations([held, free], "second")
-          // A relay that died mid-publish: its lease on the first row runs for another 1.5 s.
-          yield* sql`UPDATE outbox SET leased_until = now() + interval '1.5 seconds' WHERE event_id = ${first!}`
-          const relay = yield* Effect.forkChild(
-            runOutboxRelay({ batchSize: 10, pollInterval: "20 millis", listen: false })
-          )
-          yield* eventually(Ref.get(stored), (s) => s.some((record) => record.key === free))
-          yield* Effect.sleep("500 millis")
-          assert.notInclude(
-            (yield* Ref.get(stored)).map((record) => record.key),
-            held,
-            "neither the leased row nor the one after it is published while the lease runs"
-          )
-          const published = yield* eventually(
-            Ref.get(stored),
-            (s) => s.filter((record) => record.key === held).length === 2
-          )
-          assert.deepStrictEqual(
-            published.filter((record) => record.key === held).map((record) => record.eventId),
-            [first, second]
-          )
-          const rows = yield* sql<{ pending: number }>`
-            SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL OR leased_until IS NOT NULL`
-          assert.strictEqual(rows[0]!.pending, 0, "every row published, no lease left behind")
-          yield* Fiber.interrupt(relay)
-        }).pipe(Effect.scoped, Effect.provide(Layer.merge(OutboxDatabase, FlakyBus(0, stored))))
-      }),
+          // A relay that died mid-publish: its lease on the first row runs for another 3 s, then ends by itself.
+          yield* sql`UPDATE outbox SET leased_until = now() + interval '3 seconds' WHERE event_id = ${first}`
+          return Effect.void
+        })
+      ),
     60_000
   )
 
