@@ -129,7 +129,8 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
     )
 
     // One statement, so the candidates' row locks last only while it runs; the lease keeps them afterwards.
-    const claim = sql<OutboxRow>`
+    // `candidates`: how many rows the claim looked at, blocked ones included; fewer than the batch means none were left.
+    const claim = sql<OutboxRow & { readonly candidates: number }>`
       WITH candidates AS (
         SELECT seq, aggregate_id FROM outbox
         WHERE published_at IS NULL AND (leased_until IS NULL OR leased_until < now())
@@ -142,7 +143,7 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
       UPDATE outbox SET leased_until = now() + make_interval(secs => ${leaseSeconds})
       FROM ready WHERE outbox.seq = ready.seq
       RETURNING outbox.seq::text AS seq, event_id AS "eventId", aggregate_id AS "aggregateId", type, version, payload,
-        headers, occurred_at AS "occurredAt"`
+        headers, occurred_at AS "occurredAt", (SELECT count(*) FROM candidates)::int AS candidates`
 
     const giveBack = (seqs: ReadonlyArray<string>, error: string) =>
       sql`UPDATE outbox SET attempts = attempts + 1, last_error = ${error}, leased_until = NULL
@@ -168,8 +169,9 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
           leased_until = NULL WHERE seq IN ${sql.in(seqs)}`
         yield* Metric.update(Metric.withAttributes(outboxPublished, { outcome: "published" }), rows.length)
         // A short batch took every row there was: waiting for the next insert's wake-up (or the poll) saves an
-        // empty round. Rows another relay held are that relay's, or the next round's.
-        return claimed.length < batchSize ? "drained" as const : "published" as const
+        // empty round. Rows another relay held are that relay's, or the next round's; a batch cut short only by
+        // such blocked rows is not the end of a backlog, so the next round comes at once.
+        return claimed[0]!.candidates < batchSize ? "drained" as const : "published" as const
       }
       const error = result.failure.message.slice(0, 1000)
       yield* giveBack(seqs, error)
