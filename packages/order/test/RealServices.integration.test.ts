@@ -319,7 +319,12 @@ layer(RealPeers.layer, { timeout: 180_000, excludeTestServices: true })("order s
         const done = yield* awaitTerminal(second.client, orderId, "user_real")
         assert.strictEqual(done.status, "ORDER_STATUS_CONFIRMED")
         assert.deepStrictEqual(money(yield* peers.ledger, orderId), { captures: 1, refunds: 0 })
-        const after = yield* products.unary(ProductServiceService.getProduct, { id: productId })
+        // A client of its own for the restarted service: the first one's channel saw the service die and may still
+        // be waiting out grpc-js's reconnect backoff, failing calls at once meanwhile.
+        const restarted = yield* GrpcClient.make({ address: `127.0.0.1:${port}`, service: "product" }).pipe(
+          Effect.provide(asService("gateway"))
+        )
+        const after = yield* restarted.unary(ProductServiceService.getProduct, { id: productId })
         assert.strictEqual(after.product!.inventory, 3)
         assert.strictEqual(after.product!.reserved, 0)
       }).pipe(Effect.scoped),
