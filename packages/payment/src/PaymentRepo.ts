@@ -162,10 +162,10 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
 
       // Not an SqlSchema: the statement carries the caller's gate. One row always: whether the gate wrote, and the
       // inserted payment's columns (null when the order had a payment already).
-      const decodeGated = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({
+      const decodeGated = Schema.decodeUnknownEffect(Schema.Struct({
         gated: Schema.Boolean,
         id: Schema.NullOr(Schema.String)
-      })))
+      }))
       const decodeRow = Schema.decodeUnknownEffect(PaymentRow)
       const insertGated = Effect.fn("PaymentRepo.insertGated")(
         function*(input: NewPayment, gate: Statement.Fragment) {
@@ -183,8 +183,8 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
               RETURNING *)
             SELECT EXISTS (SELECT 1 FROM gate) AS gated, inserted.*
             FROM (SELECT 1) AS one LEFT JOIN inserted ON true`
-          const [outcome] = yield* decodeGated([found])
-          if (outcome === undefined || !outcome.gated) return Option.none()
+          const outcome = yield* decodeGated(found)
+          if (!outcome.gated) return Option.none()
           if (outcome.id !== null) return Option.some({ payment: yield* decodeRow(found), created: true })
           return Option.some({ payment: yield* existingOf(input.orderId), created: false })
         },

@@ -60,9 +60,6 @@ const toRecord = (row: OutboxRow): EventRecord => {
   }
 }
 
-/** Sequence numbers arrive as text (bigint): compared by length first, then digit by digit. */
-const compareSeq = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0)
-
 // `drained`: published a batch shorter than the limit, so the outbox held no more rows for this relay.
 type Outcome = "published" | "drained" | "idle" | "failed"
 
@@ -139,11 +136,14 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
         SELECT c.seq FROM candidates c WHERE NOT EXISTS (
           SELECT 1 FROM outbox o WHERE o.published_at IS NULL AND o.aggregate_id = c.aggregate_id AND o.seq < c.seq
             AND o.seq NOT IN (SELECT seq FROM candidates))
+      ), leased AS (
+        UPDATE outbox SET leased_until = now() + make_interval(secs => ${leaseSeconds})
+        FROM ready WHERE outbox.seq = ready.seq
+        RETURNING outbox.seq, event_id, aggregate_id, type, version, payload, headers, occurred_at
       )
-      UPDATE outbox SET leased_until = now() + make_interval(secs => ${leaseSeconds})
-      FROM ready WHERE outbox.seq = ready.seq
-      RETURNING outbox.seq::text AS seq, event_id AS "eventId", aggregate_id AS "aggregateId", type, version, payload,
-        headers, occurred_at AS "occurredAt", (SELECT count(*) FROM candidates)::int AS candidates`
+      SELECT seq::text AS seq, event_id AS "eventId", aggregate_id AS "aggregateId", type, version, payload, headers,
+        occurred_at AS "occurredAt", (SELECT count(*) FROM candidates)::int AS candidates
+      FROM leased ORDER BY leased.seq`
 
     const giveBack = (seqs: ReadonlyArray<string>, error: string) =>
       sql`UPDATE outbox SET attempts = attempts + 1, last_error = ${error}, leased_until = NULL
@@ -152,10 +152,9 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
     const round: Effect.Effect<Outcome, unknown> = Effect.gen(function*() {
       const claimed = yield* claim
       if (claimed.length === 0) return "idle" as const
-      const rows = claimed.toSorted((a, b) => compareSeq(a.seq, b.seq))
-      const seqs = rows.map((row) => row.seq)
+      const seqs = claimed.map((row) => row.seq)
       const result = yield* Effect.result(
-        Effect.scoped(Effect.flatMap(withPublishSpans(rows.map(toRecord)), bus.publish)).pipe(
+        Effect.scoped(Effect.flatMap(withPublishSpans(claimed.map(toRecord)), bus.publish)).pipe(
           Effect.timeoutOrElse({
             duration: publishTimeout,
             orElse: () => Effect.fail(new Error(`publish not acknowledged within ${Duration.format(publishTimeout)}`))
@@ -167,7 +166,7 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
       if (result._tag === "Success") {
         yield* sql`UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL,
           leased_until = NULL WHERE seq IN ${sql.in(seqs)}`
-        yield* Metric.update(Metric.withAttributes(outboxPublished, { outcome: "published" }), rows.length)
+        yield* Metric.update(Metric.withAttributes(outboxPublished, { outcome: "published" }), claimed.length)
         // A short batch took every row there was: waiting for the next insert's wake-up (or the poll) saves an
         // empty round. Rows another relay held are that relay's, or the next round's; a batch cut short only by
         // such blocked rows is not the end of a backlog, so the next round comes at once.
@@ -175,7 +174,7 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
       }
       const error = result.failure.message.slice(0, 1000)
       yield* giveBack(seqs, error)
-      yield* Metric.update(Metric.withAttributes(outboxPublished, { outcome: "failed" }), rows.length)
+      yield* Metric.update(Metric.withAttributes(outboxPublished, { outcome: "failed" }), claimed.length)
       yield* Effect.logWarning("outbox publish failed; the rows stay pending", error)
       return "failed" as const
     })
