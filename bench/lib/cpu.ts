@@ -1,14 +1,17 @@
 /**
  * CPU each platform process spent during a run, read from /proc/<pid>/stat (user + system time of every thread)
- * before and after, and divided by the successful requests (or confirmed orders) of the run.
+ * before and after, and divided by the successful requests (or confirmed orders) of the run; with the system calls
+ * and wake-ups the kernel counted for it meanwhile, which a busy machine does not inflate as it does CPU time.
  */
 import { discoverPlatform, type Platform } from "./platform.ts"
-import { cpuMillis, loadAverage, ownCpuMillisWithChildren } from "./proc.ts"
+import { cpuMillis, kernelCounts, loadAverage, ownCpuMillisWithChildren } from "./proc.ts"
 import { serverProcesses, type Tracked } from "./servers.ts"
 
 export interface CpuLine {
   readonly name: string
   readonly cpuMs: number
+  readonly syscalls: number
+  readonly wakeUps: number
   readonly shared: boolean
   readonly processes: number
 }
@@ -29,12 +32,25 @@ const tracked = async (platform: Platform): Promise<Array<Tracked>> => [
   ...await serverProcesses(platform)
 ]
 
+interface Spent {
+  readonly ms: number
+  readonly syscalls: number
+  readonly wakeUps: number
+}
+
+/** What a process has spent since it started; undefined once it is gone. */
+const spentSoFar = (pid: number): Spent | undefined => {
+  const ms = cpuMillis(pid)
+  const counts = kernelCounts(pid)
+  return ms === undefined || counts === undefined ? undefined : { ms, ...counts }
+}
+
 /** Starts measuring; `stop` reads again and tells what each process spent in between. */
 export const startCpuMeter = async (platform: Platform, gatewayUrl: string) => {
-  const before = new Map<number, { readonly item: Tracked; readonly ms: number }>()
+  const before = new Map<number, { readonly item: Tracked; readonly spent: Spent }>()
   for (const item of await tracked(platform)) {
-    const ms = cpuMillis(item.pid)
-    if (ms !== undefined) before.set(item.pid, { item, ms })
+    const spent = spentSoFar(item.pid)
+    if (spent !== undefined) before.set(item.pid, { item, spent })
   }
   const loadBefore = loadAverage()
   const generatorBefore = ownCpuMillisWithChildren()
@@ -44,21 +60,33 @@ export const startCpuMeter = async (platform: Platform, gatewayUrl: string) => {
       const seconds = (performance.now() - started) / 1000
       const generatorMs = ownCpuMillisWithChildren() - generatorBefore
       const after = await tracked(discoverPlatform(gatewayUrl))
-      const byName = new Map<string, { cpuMs: number; shared: boolean; processes: number }>()
-      const add = (item: Tracked, ms: number) => {
-        const line = byName.get(item.name) ?? { cpuMs: 0, shared: item.shared, processes: 0 }
-        byName.set(item.name, { cpuMs: line.cpuMs + ms, shared: item.shared, processes: line.processes + 1 })
+      const byName = new Map<string, Omit<CpuLine, "name">>()
+      const add = (item: Tracked, spent: Spent) => {
+        const line = byName.get(item.name) ?? { cpuMs: 0, syscalls: 0, wakeUps: 0, shared: item.shared, processes: 0 }
+        byName.set(item.name, {
+          cpuMs: line.cpuMs + spent.ms,
+          syscalls: line.syscalls + spent.syscalls,
+          wakeUps: line.wakeUps + spent.wakeUps,
+          shared: item.shared,
+          processes: line.processes + 1
+        })
       }
       const vanished: Array<string> = []
-      for (const { item, ms } of before.values()) {
-        const now = cpuMillis(item.pid)
+      for (const { item, spent } of before.values()) {
+        const now = spentSoFar(item.pid)
         if (now === undefined) vanished.push(`${item.name} (pid ${item.pid})`)
-        else add(item, now - ms)
+        else {
+          add(item, {
+            ms: now.ms - spent.ms,
+            syscalls: now.syscalls - spent.syscalls,
+            wakeUps: now.wakeUps - spent.wakeUps
+          })
+        }
       }
-      // Started during the run (a backend opened by a pool, a restarted service): all of its CPU is the run's.
+      // Started during the run (a backend opened by a pool, a restarted service): all it spent is the run's.
       for (const item of after) {
         if (before.has(item.pid)) continue
-        const now = cpuMillis(item.pid)
+        const now = spentSoFar(item.pid)
         if (now !== undefined) add(item, now)
       }
       const lines = [...byName.entries()].map(([name, line]) => ({ name, ...line }))
@@ -81,28 +109,38 @@ const perUnit = (ms: number, count: number) => {
   return value < 1 ? `${(value * 1000).toFixed(0)} us` : `${value.toFixed(2)} ms`
 }
 
-/** A table: each process's CPU in total, per unit (request, order) and as a share of one core. */
+const countPerUnit = (value: number, count: number) => count === 0 ? "-" : (value / count).toFixed(1)
+
+/**
+ * A table: each process's CPU in total, per unit (request, order) and as a share of one core, then its system calls
+ * and wake-ups per unit.
+ */
 export const formatCpu = (reading: CpuReading, count: number, unit: string) => {
-  const header = `${"process".padEnd(40)} ${"cpu ms".padStart(9)} ${`per ${unit}`.padStart(12)} ${"core %".padStart(7)}`
-  const row = (name: string, ms: number) =>
-    `${name.padEnd(40)} ${ms.toFixed(0).padStart(9)} ${perUnit(ms, count).padStart(12)} ${
-      ((ms / (reading.seconds * 1000)) * 100).toFixed(0).padStart(6)
-    }%`
+  const header = `${"process".padEnd(40)} ${"cpu ms".padStart(9)} ${`per ${unit}`.padStart(12)} ${
+    "core %".padStart(7)
+  } ${"syscalls".padStart(9)} ${"wake-ups".padStart(9)}`
+  const row = (name: string, line: Pick<CpuLine, "cpuMs"> & Partial<CpuLine>) =>
+    `${name.padEnd(40)} ${line.cpuMs.toFixed(0).padStart(9)} ${perUnit(line.cpuMs, count).padStart(12)} ${
+      ((line.cpuMs / (reading.seconds * 1000)) * 100).toFixed(0).padStart(6)
+    }%${
+      line.syscalls === undefined || line.wakeUps === undefined
+        ? ""
+        : ` ${countPerUnit(line.syscalls, count).padStart(9)} ${countPerUnit(line.wakeUps, count).padStart(9)}`
+    }`
   const own = reading.lines.filter((line) => !line.shared)
-  const total = own.reduce((sum, line) => sum + line.cpuMs, 0)
+  const sum = (key: "cpuMs" | "syscalls" | "wakeUps") => own.reduce((total, line) => total + line[key], 0)
   const lines = [
     `CPU from /proc over ${
       reading.seconds.toFixed(1)
-    } s, ${count} ${unit}s; load average ${reading.loadBefore} before, ${reading.loadAfter} after`,
+    } s, ${count} ${unit}s; load average ${reading.loadBefore} before, ${reading.loadAfter} after;` +
+    ` system calls (reads and writes) and wake-ups per ${unit}`,
     header,
-    ...own.map((line) =>
-      row(line.processes > 1 ? `${line.name} (${line.processes} processes)` : line.name, line.cpuMs)
-    ),
-    row("platform total", total),
+    ...own.map((line) => row(line.processes > 1 ? `${line.name} (${line.processes} processes)` : line.name, line)),
+    row("platform total", { cpuMs: sum("cpuMs"), syscalls: sum("syscalls"), wakeUps: sum("wakeUps") }),
     ...reading.lines.filter((line) => line.shared).map((line) =>
-      row(`${line.name} (shared${line.processes > 1 ? `, ${line.processes} processes` : ""})`, line.cpuMs)
+      row(`${line.name} (shared${line.processes > 1 ? `, ${line.processes} processes` : ""})`, line)
     ),
-    row("load generator (this process, wrk)", reading.generatorMs)
+    row("load generator (this process, wrk)", { cpuMs: reading.generatorMs })
   ]
   if (reading.vanished.length > 0) lines.push(`not counted, gone before the end: ${reading.vanished.join(", ")}`)
   return lines.join("\n")

@@ -2,7 +2,16 @@ import { spawn } from "node:child_process"
 import { createServer } from "node:net"
 import type { AddressInfo } from "node:net"
 import { describe, expect, it } from "vitest"
-import { commandLine, cpuMillis, descendantsOf, environmentOf, listenerOf, memoryOf, portsOf } from "../lib/proc.ts"
+import {
+  commandLine,
+  cpuMillis,
+  descendantsOf,
+  environmentOf,
+  kernelCounts,
+  listenerOf,
+  memoryOf,
+  portsOf
+} from "../lib/proc.ts"
 
 describe("/proc readings", () => {
   it("finds the process listening on a port, and its sockets", async () => {
@@ -40,5 +49,36 @@ describe("/proc readings", () => {
     }
     await new Promise((resolve) => child.once("exit", resolve))
     expect(cpuMillis(child.pid!)).toBeUndefined()
+  })
+
+  it("counts the system calls and wake-ups of a process as the kernel saw them", async () => {
+    // once told to, the child writes 500 times to /dev/null, then sleeps 20 times, then says so
+    const work = [
+      "const { openSync, writeSync } = require('node:fs')",
+      "const fd = openSync('/dev/null', 'w')",
+      "process.stdin.once('data', async () => {",
+      "  for (let i = 0; i < 500; i++) writeSync(fd, 'x')",
+      "  for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 2))",
+      "  console.log('done')",
+      "})",
+      "console.log('ready')"
+    ].join("\n")
+    const child = spawn(process.execPath, ["-e", work], { stdio: ["pipe", "pipe", "ignore"] })
+    try {
+      await new Promise((resolve) => child.stdout.once("data", resolve))
+      const before = kernelCounts(child.pid!)!
+      const done = new Promise((resolve) => child.stdout.once("data", resolve))
+      child.stdin.write("go\n")
+      await done
+      const after = kernelCounts(child.pid!)!
+      // the 500 writes, the read of "go" and the "done" line; Node's own housekeeping adds a few, not hundreds
+      expect(after.syscalls - before.syscalls).toBeGreaterThanOrEqual(502)
+      expect(after.syscalls - before.syscalls).toBeLessThan(700)
+      expect(after.wakeUps - before.wakeUps).toBeGreaterThanOrEqual(20)
+    } finally {
+      child.kill("SIGKILL")
+    }
+    await new Promise((resolve) => child.once("exit", resolve))
+    expect(kernelCounts(child.pid!)).toBeUndefined()
   })
 })
