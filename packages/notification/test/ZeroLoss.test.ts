@@ -52,7 +52,7 @@ const zeroLoss = (
 
           const relay = () =>
             Effect.forkChild(
-              runOutboxRelay({ batchSize: 250, pollInterval: "30 millis", listen: false })
+              runOutboxRelay({ batchSize: 250, pollInterval: "30 millis" })
                 .pipe(Effect.provide(outbox), Effect.provideService(EventBus, bus))
             )
           const consumer = () =>

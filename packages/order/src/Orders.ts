@@ -20,6 +20,7 @@ import {
   ValidationError
 } from "@shop/domain"
 import { currentTraceparent } from "@shop/service-defaults/events/EventTrace"
+import { OutboxWakeUp } from "@shop/service-defaults/events/OutboxWakeUp"
 import { Context, Effect, Layer, Metric, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { createHash } from "node:crypto"
@@ -79,6 +80,7 @@ export class Orders extends Context.Service<Orders, {
       const products = yield* ProductClient
       const failpoints = yield* Failpoints
       const claims = yield* RequestClaims
+      const outboxWakeUp = yield* OutboxWakeUp
 
       /** The lines' total, checked: one currency for the order, and no more than one payment can charge. */
       const total = Effect.fn("Orders.total")(function*(lines: ReadonlyArray<ReservedLine>) {
@@ -207,6 +209,7 @@ export class Orders extends Context.Service<Orders, {
             if (Option.isNone(winner)) return yield* Effect.die(new Error("order vanished after a key conflict"))
             return yield* replay(winner.value, digest)
           }
+          yield* outboxWakeUp.signal
           yield* Metric.update(OrderMetrics.ordersCreated, 1)
           yield* failpoints.hit("after_create")
           // Right after a reservation made here, the charge step need not ask for it again.

@@ -1,6 +1,7 @@
 import { DatabaseLive } from "@shop/service-defaults/Database"
 import { EventBusLive } from "@shop/service-defaults/events/EventBusLive"
 import { OutboxRelayLive } from "@shop/service-defaults/events/OutboxRelay"
+import { OutboxWakeUp } from "@shop/service-defaults/events/OutboxWakeUp"
 import { GrpcServerLive } from "@shop/service-defaults/GrpcServerLive"
 import { runService } from "@shop/service-defaults/ServiceMain"
 import { Topology } from "@shop/service-defaults/Topology"
@@ -22,6 +23,8 @@ runService(
     ),
     OutboxRelayLive.pipe(Layer.provide(EventBusLive))
   ).pipe(
+    // One wake-up for the order's writers and its relay: each committed event wakes the relay at once.
+    Layer.provide(OutboxWakeUp.layer),
     Layer.provide(DatabaseLive({ database: Topology.order.database, migrations }))
   )
 )

@@ -30,9 +30,10 @@ const outboxTypes = (orderId: string) =>
   )
 
 layer(Harness.layer("orders"), { timeout: 120_000, excludeTestServices: true })("order saga over gRPC", (it) => {
-  it.effect("confirms an order priced by the product service, with its events in the outbox", () =>
+  it.effect("confirms an order priced by the product service, with its events in the outbox, each waking the relay", () =>
     Effect.gen(function*() {
       const h = yield* Harness
+      const signalsBefore = yield* h.outboxSignals
       const a = unique("prod_a")
       const b = unique("prod_b")
       h.product.add(a, 2999, 10)
@@ -53,6 +54,7 @@ layer(Harness.layer("orders"), { timeout: 120_000, excludeTestServices: true })(
       assert.strictEqual(h.product.available(b), 4)
       const events = yield* outboxTypes(order.orderId)
       assert.deepStrictEqual(events.map((e) => e.type), ["order.created", "order.confirmed"])
+      assert.strictEqual((yield* h.outboxSignals) - signalsBefore, 2, "the placement and the confirmation signal")
       for (const event of events) {
         const headers = (typeof event.headers === "string" ? JSON.parse(event.headers) : event.headers) as {
           readonly traceparent?: string

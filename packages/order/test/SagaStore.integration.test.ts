@@ -1,7 +1,8 @@
 import { assert, layer } from "@effect/vitest"
 import { Cents, Currency, OrderId, OrderLine, PaymentId, ProductId, SagaId, stampEvent } from "@shop/domain"
+import { OutboxWakeUp } from "@shop/service-defaults/events/OutboxWakeUp"
 import { TestDatabaseLive } from "@shop/service-defaults/testing/TestDatabase"
-import { DateTime, Effect, Layer, Option } from "effect"
+import { DateTime, Duration, Effect, Layer, Option } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
 import { decodeCreateRequest } from "../src/grpc/OrderCodec.ts"
 import { migrations } from "../src/migrations/index.ts"
@@ -16,6 +17,7 @@ import { fastSaga } from "./fixtures/Harness.ts"
 const Store = Layer.mergeAll(SagaStore.layer, OrderRepo.layer).pipe(
   Layer.provideMerge(OrderRepo.layer),
   Layer.provide(OrderConfig.layerWith(fastSaga)),
+  Layer.provideMerge(OutboxWakeUp.layer),
   Layer.provideMerge(
     Layer.effectDiscard(Migrator.make({})({ loader: Migrator.fromRecord(migrations) })).pipe(
       Layer.provideMerge(TestDatabaseLive("saga_store"))
@@ -97,7 +99,10 @@ layer(Store, { timeout: 60_000 })(
     it.effect("finish: a stale runner writes nothing; the current one writes the saga, the order and one event", () =>
       Effect.gen(function*() {
         const sagas = yield* SagaStore
+        const wakeUp = yield* OutboxWakeUp
+        const signalled = wakeUp.wait(Duration.zero)
         const { order, saga } = yield* storedOrder("commit")
+        yield* signalled // whatever storing it signalled
         const paymentId = yield* PaymentId.generate
         const confirmed = OrderTransitions.confirm(
           order,
@@ -110,9 +115,11 @@ layer(Store, { timeout: 60_000 })(
         assert.isFalse(yield* sagas.finish(stale, "confirmed", confirmed.order, confirmed.event))
         assert.deepStrictEqual(yield* outboxOf(order.id), [])
         assert.strictEqual((yield* stored(order.id)).status, "pending")
+        assert.isFalse(yield* signalled, "no event written, no wake-up")
 
         assert.isTrue(yield* sagas.finish(saga, "confirmed", confirmed.order, confirmed.event))
         assert.deepStrictEqual(yield* outboxOf(order.id), ["order.confirmed"])
+        assert.isTrue(yield* signalled, "the event's relay is woken")
         const after = yield* stored(order.id)
         assert.strictEqual(after.status, "confirmed")
         assert.strictEqual(after.paymentId, paymentId)

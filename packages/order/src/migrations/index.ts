@@ -7,6 +7,7 @@ import m0005 from "./0005_outbox_notify_trigger.ts"
 import m0006 from "./0006_order_requests.ts"
 import m0007 from "./0007_orders_by_time.ts"
 import m0008 from "./0008_outbox_lease.ts"
+import m0009 from "./0009_outbox_wakes_in_process.ts"
 
 /** Versioned migrations of the order database, in order. */
 export const migrations: Migrations = {
@@ -17,5 +18,6 @@ export const migrations: Migrations = {
   "0005_outbox_notify_trigger": m0005,
   "0006_order_requests": m0006,
   "0007_orders_by_time": m0007,
-  "0008_outbox_lease": m0008
+  "0008_outbox_lease": m0008,
+  "0009_outbox_wakes_in_process": m0009
 }

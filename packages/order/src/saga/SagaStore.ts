@@ -1,4 +1,5 @@
 import { type KnownEvent, type Order, OrderFailureReason, OrderId, PaymentId, SagaId, Traceparent } from "@shop/domain"
+import { OutboxWakeUp } from "@shop/service-defaults/events/OutboxWakeUp"
 import { Instant } from "@shop/service-defaults/SqlColumns"
 import { Context, DateTime, Duration, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlSchema, type Statement } from "effect/sql"
@@ -63,7 +64,10 @@ export class SagaStore extends Context.Service<SagaStore, {
   readonly retry: (saga: SagaState, error: string, delay: Duration.Duration) => Effect.Effect<void, SqlError>
   /** Moves the saga on (keeping its lease) with the order's change, if any; false when another runner won. */
   readonly advance: (saga: SagaState, next: SagaState, order?: Order) => Effect.Effect<boolean, SqlError>
-  /** Ends the saga with the order's final state and its event; false when another runner won. */
+  /**
+   * Ends the saga with the order's final state and its event, and wakes the outbox relay; false when another runner
+   * won.
+   */
   readonly finish: (
     saga: SagaState,
     step: "confirmed" | "failed",
@@ -77,6 +81,7 @@ export class SagaStore extends Context.Service<SagaStore, {
       const sql = yield* SqlClient.SqlClient
       const repo = yield* OrderRepo
       const config = yield* OrderConfig
+      const outboxWakeUp = yield* OutboxWakeUp
       const leaseUntil = sql`now() + (${Duration.toMillis(config.lease)} * interval '1 millisecond')`
       const returning = sql.literal(columns)
       const decodeRows = (rows: ReadonlyArray<unknown>) =>
@@ -151,8 +156,11 @@ export class SagaStore extends Context.Service<SagaStore, {
           const eventInsert = yield* outboxInsert(event, guardMatched(sql)).pipe(
             Effect.provideService(SqlClient.SqlClient, sql)
           )
-          if (yield* guarded(move, [repo.saveStatement(order, guardMatched(sql)), eventInsert])) return true
-          return yield* lost(saga)
+          if (!(yield* guarded(move, [repo.saveStatement(order, guardMatched(sql)), eventInsert]))) {
+            return yield* lost(saga)
+          }
+          yield* outboxWakeUp.signal
+          return true
         }
       )
 

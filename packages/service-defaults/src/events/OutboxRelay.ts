@@ -1,6 +1,5 @@
-import { PgClient } from "@effect/sql-pg"
 import { topicOf } from "@shop/domain/EventEnvelope"
-import { Config, Duration, Effect, Layer, Metric, Queue } from "effect"
+import { Config, Duration, Effect, Layer, Metric } from "effect"
 import { SqlClient } from "effect/sql"
 import { traceparent as traceparentOf } from "../grpc/TraceMetadata.ts"
 import * as Backoff from "../resilience/Backoff.ts"
@@ -9,16 +8,15 @@ import { EventBus, type EventRecord } from "./EventBus.ts"
 import { outboxPending, outboxPublished, outboxRelayRounds } from "./EventMetrics.ts"
 import { continuing } from "./EventTrace.ts"
 import { idlePolling } from "./IdlePolling.ts"
+import { OutboxWakeUp } from "./OutboxWakeUp.ts"
 import { pruneOutbox, retentionSweepInterval, sweepEvery } from "./Retention.ts"
 
 export interface OutboxRelayOptions {
   readonly batchSize?: number | undefined
-  /** How often the relay looks for rows when no NOTIFY on channel `outbox` woke it. */
+  /** How often the relay looks for rows when no writer of its process woke it (`OutboxWakeUp`). */
   readonly pollInterval?: Duration.Input | undefined
   /** While nothing arrives, polling slows down to this (see `idlePolling`); default: no slowing down. */
   readonly maxPollInterval?: Duration.Input | undefined
-  /** LISTEN on `outbox`. Off on embedded PGlite, where a listener would hold the pool's only connection. */
-  readonly listen?: boolean | undefined
   /**
    * How long a claimed batch stays the relay's (default 30 seconds): rows of a relay that died mid-publish are
    * claimable again after this. A publish is given up after half of it, so a live relay's lease never runs out.
@@ -102,27 +100,20 @@ const withPublishSpans = (records: ReadonlyArray<EventRecord>) =>
 export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const pg = yield* PgClient.PgClient
     const bus = yield* EventBus
     const batchSize = options.batchSize ?? 200
     const pollInterval = Duration.fromInputUnsafe(options.pollInterval ?? "500 millis")
     const lease = Duration.fromInputUnsafe(options.lease ?? "30 seconds")
     const leaseSeconds = Duration.toSeconds(lease)
     const publishTimeout = Duration.divideUnsafe(lease, 2)
-    const wake = options.listen ?? true ? yield* pg.listen("outbox") : undefined
+    // Without the wake-up (a process that writes no outbox rows of its own), the relay only polls.
+    const wakeUp = yield* Effect.serviceOption(OutboxWakeUp)
     const polling = idlePolling(pollInterval, options.maxPollInterval)
-    // Every inserting transaction notifies. The round after a wake-up claims whatever was committed before it
-    // started, so the wake-ups queued meanwhile are dropped with the first: one round for them all, where taking
-    // them one by one ran a round per transaction, nearly all finding nothing under load.
+    // Every committed write signals. The round after a wake-up claims whatever was committed before it started, so
+    // the signals sent meanwhile fold into one (see OutboxWakeUp): one round for them all, where a round per write
+    // would nearly all find nothing under load.
     const idle = Effect.suspend(() =>
-      wake === undefined
-        ? Effect.sleep(polling.idle())
-        : Queue.take(wake).pipe(
-          Effect.andThen(Queue.clear(wake)),
-          Effect.timeoutOption(polling.idle()),
-          Effect.asVoid,
-          Effect.orDie
-        )
+      wakeUp._tag === "None" ? Effect.sleep(polling.idle()) : Effect.asVoid(wakeUp.value.wait(polling.idle()))
     )
 
     // One statement, so the candidates' row locks last only while it runs; the lease keeps them afterwards.
@@ -208,8 +199,8 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
 
 /**
  * The relay as a scoped layer for a producing service: it runs while the layer lives. Configuration:
- * `OUTBOX_BATCH_SIZE`, `OUTBOX_POLL` (polling fallback, slowing down to `OUTBOX_POLL_MAX` while idle), `OUTBOX_LISTEN`
- * (default on unless the pool has one connection, as on embedded PGlite), `OUTBOX_LEASE` (30 seconds: how long the
+ * `OUTBOX_BATCH_SIZE`, `OUTBOX_POLL` (how often it looks for rows when no writer of its process signalled through
+ * the `OutboxWakeUp` it shares with them, slowing down to `OUTBOX_POLL_MAX` while idle), `OUTBOX_LEASE` (30 seconds: how long the
  * rows of a relay that died mid-publish wait for another). Published rows are deleted `OUTBOX_RETENTION` (7 days)
  * after publication, by a sweep every `RETENTION_SWEEP_INTERVAL` (10 minutes).
  */
@@ -217,11 +208,9 @@ export const OutboxRelayLive = Layer.effectDiscard(Effect.gen(function*() {
   const batchSize = yield* Config.Int("OUTBOX_BATCH_SIZE").pipe(Config.withDefault(200))
   const pollInterval = yield* Config.Duration("OUTBOX_POLL").pipe(Config.withDefault(Duration.millis(500)))
   const maxPollInterval = yield* Config.Duration("OUTBOX_POLL_MAX").pipe(Config.withDefault(pollInterval))
-  const pool = yield* Config.Int("DATABASE_POOL_MAX").pipe(Config.withDefault(10))
-  const listen = yield* Config.Boolean("OUTBOX_LISTEN").pipe(Config.withDefault(pool > 1))
   const lease = yield* Config.Duration("OUTBOX_LEASE").pipe(Config.withDefault(Duration.seconds(30)))
   const keep = yield* Config.Duration("OUTBOX_RETENTION").pipe(Config.withDefault(Duration.days(7)))
   const sweep = yield* retentionSweepInterval
-  yield* Effect.forkScoped(runOutboxRelay({ batchSize, pollInterval, maxPollInterval, listen, lease }))
+  yield* Effect.forkScoped(runOutboxRelay({ batchSize, pollInterval, maxPollInterval, lease }))
   yield* Effect.forkScoped(sweepEvery(sweep, pruneOutbox({ keep }), "outbox"))
 }))

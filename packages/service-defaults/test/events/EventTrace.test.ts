@@ -74,7 +74,7 @@ describe("event trace continuation", () => {
         yield* Effect.gen(function*() {
           yield* insertCancellations([yield* OrderId.generate], "traced")
           yield* Effect.forkScoped(
-            runOutboxRelay({ pollInterval: "20 millis", listen: false }).pipe(Effect.withTracer(recordingTracer(spans)))
+            runOutboxRelay({ pollInterval: "20 millis" }).pipe(Effect.withTracer(recordingTracer(spans)))
           )
           const [record] = yield* eventually(Ref.get(stored), (all) => all.length === 1)
           const publish = spans.find((s) => s.name === "publish shop.orders")!

@@ -44,7 +44,7 @@ describe.skipIf(unavailable !== undefined)(
               topics: [topicOf("order.cancelled")],
               handler: (event) => Ref.update(delivered, (all) => [...all, event])
             }))
-            yield* Effect.forkScoped(runOutboxRelay({ batchSize: 25, pollInterval: "50 millis", listen: false }))
+            yield* Effect.forkScoped(runOutboxRelay({ batchSize: 25, pollInterval: "50 millis" }))
             const orders = yield* Effect.forEach(Array.from({ length: 8 }), () => OrderId.generate)
             const deliveredIds = Effect.map(Ref.get(delivered), (all) => new Set(all.map((e) => e.eventId)))
 

@@ -7,6 +7,7 @@ import { SqlClient } from "effect/sql"
 import { EventBus, EventBusError, type EventRecord } from "../../src/events/EventBus.ts"
 import { outboxRelayRounds } from "../../src/events/EventMetrics.ts"
 import { runOutboxRelay } from "../../src/events/OutboxRelay.ts"
+import { OutboxWakeUp } from "../../src/events/OutboxWakeUp.ts"
 import { eventually } from "./EventBusContract.ts"
 import { insertCancellations, OutboxDatabase, traceparent } from "./OutboxFixture.ts"
 
@@ -47,7 +48,7 @@ const heldAggregateWaits = <E, E2>(
       const [second] = yield* insertCancellations([held, free], "second")
       const release = yield* hold(first!)
       const relay = yield* Effect.forkChild(
-        runOutboxRelay({ batchSize: 10, pollInterval: "20 millis", listen: false })
+        runOutboxRelay({ batchSize: 10, pollInterval: "20 millis" })
       )
       yield* eventually(Ref.get(stored), (s) => s.some((record) => record.key === free))
       yield* Effect.sleep("500 millis") // more rounds, each of which claims the aggregate's second row
@@ -84,7 +85,7 @@ describe("OutboxRelay", () => {
           for (let i = 0; i < 20; i++) yield* insertCancellations(orders, `r${i}`)
           const relays = yield* Effect.forEach(
             [1, 2],
-            () => Effect.forkChild(runOutboxRelay({ batchSize: 7, pollInterval: "20 millis", listen: false }))
+            () => Effect.forkChild(runOutboxRelay({ batchSize: 7, pollInterval: "20 millis" }))
           )
           const published = yield* eventually(Ref.get(stored), (s) => s.length >= 60)
           yield* Effect.forEach(relays, Fiber.interrupt)
@@ -188,7 +189,7 @@ describe("OutboxRelay", () => {
           // Its first publish times out after 300 ms (half the lease), its second is stopped with it; expiry alone would
           // leave `leased_until` set.
           const stuck = yield* Effect.forkChild(
-            runOutboxRelay({ batchSize: 10, pollInterval: "20 millis", listen: false, lease: "600 millis" })
+            runOutboxRelay({ batchSize: 10, pollInterval: "20 millis", lease: "600 millis" })
           )
           yield* Deferred.await(started).pipe(Effect.timeout("20 seconds"))
           yield* Fiber.interrupt(stuck)
@@ -198,7 +199,7 @@ describe("OutboxRelay", () => {
           assert.isTrue(given.every((row) => row.attempts === 2), "a timed-out attempt, then a stopped one")
           assert.isTrue(given.every((row) => row.last_error === "relay stopped during the publish"))
           const relay = yield* Effect.forkChild(
-            runOutboxRelay({ batchSize: 10, pollInterval: "20 millis", listen: false, lease: "10 minutes" })
+            runOutboxRelay({ batchSize: 10, pollInterval: "20 millis", lease: "10 minutes" })
           )
           const published = yield* eventually(Ref.get(stored), (s) => s.length === 2)
           assert.sameMembers(published.map((record) => record.key), orders)
@@ -214,7 +215,7 @@ describe("OutboxRelay", () => {
         const stored = yield* Ref.make<Array<EventRecord>>([])
         const entered = yield* Deferred.make<void>()
         const release = yield* Deferred.make<void>()
-        // The first publish waits until released, while the test commits rows one transaction (one NOTIFY) at a time.
+        // The first publish waits until released, while the test commits rows one transaction (one signal) at a time.
         const HeldBus = Layer.succeed(
           EventBus,
           EventBus.of({
@@ -231,30 +232,50 @@ describe("OutboxRelay", () => {
           (state) => state.count
         )
         return yield* Effect.gen(function*() {
-          const sql = yield* SqlClient.SqlClient
-          // The order database's trigger (its migration 0005): one NOTIFY per inserting transaction.
-          yield* sql`CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-          BEGIN PERFORM pg_notify('outbox', ''); RETURN NULL; END $$`
-          yield* sql`CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()`
+          const wakeUp = yield* OutboxWakeUp
+          // As the order service's writers do: a signal after each committed write.
+          const write = (orders: ReadonlyArray<OrderId>, reason: string) =>
+            Effect.tap(insertCancellations(orders, reason), () => wakeUp.signal)
           const orders = yield* Effect.forEach(Array.from({ length: 31 }), () => OrderId.generate)
-          // A poll far slower than the test: every round after the first comes from a NOTIFY. Scoped, so that the
+          // A poll far slower than the test: every round after the first comes from a signal. Scoped, so that the
           // relay stops before its database goes, also when an assertion fails.
-          const relay = yield* Effect.forkScoped(
-            runOutboxRelay({ batchSize: 100, pollInterval: "1 minute", listen: true })
-          )
-          yield* Effect.sleep("200 millis") // LISTEN is in place
-          yield* insertCancellations(orders.slice(0, 1), "first")
+          const relay = yield* Effect.forkScoped(runOutboxRelay({ batchSize: 100, pollInterval: "1 minute" }))
+          yield* write(orders.slice(0, 1), "first")
           yield* Deferred.await(entered).pipe(Effect.timeout("20 seconds"))
           const before = yield* idleRounds
-          for (const order of orders.slice(1)) yield* insertCancellations([order], "queued")
-          yield* Effect.sleep("300 millis") // the 30 notifications reach the relay's queue
+          for (const order of orders.slice(1)) yield* write([order], "queued")
           yield* Deferred.succeed(release, undefined)
           yield* eventually(Ref.get(stored), (s) => s.length === orders.length)
           yield* Effect.sleep("300 millis")
           const wasted = (yield* idleRounds) - before
-          assert.isAtMost(wasted, 2, `${wasted} rounds found nothing after 30 queued wake-ups`)
+          assert.isAtMost(wasted, 2, `${wasted} rounds found nothing after 30 signals`)
           yield* Fiber.interrupt(relay)
-        }).pipe(Effect.scoped, Effect.provide(Layer.merge(OutboxDatabase, HeldBus)))
+        }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(OutboxDatabase, HeldBus, OutboxWakeUp.layer)))
+      }),
+    60_000
+  )
+
+  it.live(
+    "is woken by its process's writers at once, and without a signal waits for its poll",
+    () =>
+      Effect.gen(function*() {
+        const stored = yield* Ref.make<Array<EventRecord>>([])
+        return yield* Effect.gen(function*() {
+          const wakeUp = yield* OutboxWakeUp
+          const relay = yield* Effect.forkScoped(runOutboxRelay({ batchSize: 10, pollInterval: "1 minute" }))
+          yield* Effect.sleep("300 millis") // the relay's first round found nothing; it now waits for a minute
+          const unsignalled = yield* OrderId.generate
+          const signalled = yield* OrderId.generate
+          yield* insertCancellations([unsignalled], "written by another process")
+          yield* Effect.sleep("1 second")
+          assert.lengthOf(yield* Ref.get(stored), 0, "nothing woke the relay: the row waits for the poll")
+          yield* insertCancellations([signalled], "written here")
+          yield* wakeUp.signal
+          const published = yield* eventually(Ref.get(stored), (s) => s.length === 2, "5 seconds")
+          // one round took both: the one before the poll's and the one signalled
+          assert.deepStrictEqual(published.map((record) => record.key), [unsignalled, signalled])
+          yield* Fiber.interrupt(relay)
+        }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(OutboxDatabase, FlakyBus(0, stored), OutboxWakeUp.layer)))
       }),
     60_000
   )
