@@ -1,7 +1,8 @@
 /**
  * CPU each platform process spent during a run, read from /proc/<pid>/stat (user + system time of every thread)
- * before and after, and divided by the successful requests (or confirmed orders) of the run; with the system calls
- * and wake-ups the kernel counted for it meanwhile, which a busy machine does not inflate as it does CPU time.
+ * before and after, and divided by the successful requests (or confirmed orders) of the run; with the read/write
+ * system calls and wake-ups the kernel counted for it meanwhile (see `kernelCounts`), which a busy machine does not
+ * inflate as it does CPU time.
  */
 import { discoverPlatform, type Platform } from "./platform.ts"
 import { cpuMillis, kernelCounts, loadAverage, ownCpuMillisWithChildren } from "./proc.ts"
@@ -10,7 +11,7 @@ import { serverProcesses, type Tracked } from "./servers.ts"
 export interface CpuLine {
   readonly name: string
   readonly cpuMs: number
-  readonly syscalls: number
+  readonly readWrites: number
   readonly wakeUps: number
   readonly shared: boolean
   readonly processes: number
@@ -34,7 +35,7 @@ const tracked = async (platform: Platform): Promise<Array<Tracked>> => [
 
 interface Spent {
   readonly ms: number
-  readonly syscalls: number
+  readonly readWrites: number
   readonly wakeUps: number
 }
 
@@ -62,10 +63,10 @@ export const startCpuMeter = async (platform: Platform, gatewayUrl: string) => {
       const after = await tracked(discoverPlatform(gatewayUrl))
       const byName = new Map<string, Omit<CpuLine, "name">>()
       const add = (item: Tracked, spent: Spent) => {
-        const line = byName.get(item.name) ?? { cpuMs: 0, syscalls: 0, wakeUps: 0, shared: item.shared, processes: 0 }
+        const line = byName.get(item.name) ?? { cpuMs: 0, readWrites: 0, wakeUps: 0, shared: item.shared, processes: 0 }
         byName.set(item.name, {
           cpuMs: line.cpuMs + spent.ms,
-          syscalls: line.syscalls + spent.syscalls,
+          readWrites: line.readWrites + spent.readWrites,
           wakeUps: line.wakeUps + spent.wakeUps,
           shared: item.shared,
           processes: line.processes + 1
@@ -78,7 +79,7 @@ export const startCpuMeter = async (platform: Platform, gatewayUrl: string) => {
         else {
           add(item, {
             ms: now.ms - spent.ms,
-            syscalls: now.syscalls - spent.syscalls,
+            readWrites: now.readWrites - spent.readWrites,
             wakeUps: now.wakeUps - spent.wakeUps
           })
         }
@@ -112,31 +113,31 @@ const perUnit = (ms: number, count: number) => {
 const countPerUnit = (value: number, count: number) => count === 0 ? "-" : (value / count).toFixed(1)
 
 /**
- * A table: each process's CPU in total, per unit (request, order) and as a share of one core, then its system calls
- * and wake-ups per unit.
+ * A table: each process's CPU in total, per unit (request, order) and as a share of one core, then its read/write
+ * system calls and wake-ups per unit.
  */
 export const formatCpu = (reading: CpuReading, count: number, unit: string) => {
   const header = `${"process".padEnd(40)} ${"cpu ms".padStart(9)} ${`per ${unit}`.padStart(12)} ${
     "core %".padStart(7)
-  } ${"syscalls".padStart(9)} ${"wake-ups".padStart(9)}`
+  } ${"rd+wr".padStart(9)} ${"wake-ups".padStart(9)}`
   const row = (name: string, line: Pick<CpuLine, "cpuMs"> & Partial<CpuLine>) =>
     `${name.padEnd(40)} ${line.cpuMs.toFixed(0).padStart(9)} ${perUnit(line.cpuMs, count).padStart(12)} ${
       ((line.cpuMs / (reading.seconds * 1000)) * 100).toFixed(0).padStart(6)
     }%${
-      line.syscalls === undefined || line.wakeUps === undefined
+      line.readWrites === undefined || line.wakeUps === undefined
         ? ""
-        : ` ${countPerUnit(line.syscalls, count).padStart(9)} ${countPerUnit(line.wakeUps, count).padStart(9)}`
+        : ` ${countPerUnit(line.readWrites, count).padStart(9)} ${countPerUnit(line.wakeUps, count).padStart(9)}`
     }`
   const own = reading.lines.filter((line) => !line.shared)
-  const sum = (key: "cpuMs" | "syscalls" | "wakeUps") => own.reduce((total, line) => total + line[key], 0)
+  const sum = (key: "cpuMs" | "readWrites" | "wakeUps") => own.reduce((total, line) => total + line[key], 0)
   const lines = [
     `CPU from /proc over ${
       reading.seconds.toFixed(1)
     } s, ${count} ${unit}s; load average ${reading.loadBefore} before, ${reading.loadAfter} after;` +
-    ` system calls (reads and writes) and wake-ups per ${unit}`,
+    ` read/write system calls (rd+wr) and wake-ups per ${unit}`,
     header,
     ...own.map((line) => row(line.processes > 1 ? `${line.name} (${line.processes} processes)` : line.name, line)),
-    row("platform total", { cpuMs: sum("cpuMs"), syscalls: sum("syscalls"), wakeUps: sum("wakeUps") }),
+    row("platform total", { cpuMs: sum("cpuMs"), readWrites: sum("readWrites"), wakeUps: sum("wakeUps") }),
     ...reading.lines.filter((line) => line.shared).map((line) =>
       row(`${line.name} (shared${line.processes > 1 ? `, ${line.processes} processes` : ""})`, line)
     ),

@@ -38,13 +38,15 @@ export const cpuMillis = (pid: number): number | undefined => {
 }
 
 /**
- * System calls and wake-ups of a process so far, counted by the kernel: `syscalls` is every read- and write-like
- * call (`syscr` + `syscw` of /proc/<pid>/io: read, recv, write, send and their vector forms, for sockets and files
- * alike); `wakeUps` is how often one of its threads went to sleep waiting and was woken (voluntary context switches
- * summed over /proc/<pid>/task). Unlike CPU time they do not depend on how busy the machine is: a change that saves
- * round trips shows in them on any hour. Undefined once the process is gone.
+ * Read/write system calls and wake-ups of a process so far, counted by the kernel. `readWrites` is `syscr` + `syscw`
+ * of /proc/<pid>/io: every read, write, readv, writev (and their positional forms), on sockets and files alike: what
+ * Node (libuv) and Redis use for their sockets, one per read or write whatever its size. Sockets used through recv
+ * and send, as PostgreSQL's backends use theirs, are not counted: for them it is file and pipe I/O only.
+ * `wakeUps` is how often one of its threads went to sleep waiting and was woken (voluntary context switches summed
+ * over /proc/<pid>/task). Unlike CPU time they do not depend on how busy the machine is: a change that saves round
+ * trips shows in them on any hour. Undefined once the process is gone.
  */
-export const kernelCounts = (pid: number): { readonly syscalls: number; readonly wakeUps: number } | undefined => {
+export const kernelCounts = (pid: number): { readonly readWrites: number; readonly wakeUps: number } | undefined => {
   const io = readText(`/proc/${pid}/io`)
   if (io === undefined) return undefined
   const field = (text: string, name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(text)?.[1] ?? 0)
@@ -58,7 +60,7 @@ export const kernelCounts = (pid: number): { readonly syscalls: number; readonly
     (sum, task) => sum + field(readText(`/proc/${pid}/task/${task}/status`) ?? "", "voluntary_ctxt_switches"),
     0
   )
-  return { syscalls: field(io, "syscr") + field(io, "syscw"), wakeUps }
+  return { readWrites: field(io, "syscr") + field(io, "syscw"), wakeUps }
 }
 
 /**
