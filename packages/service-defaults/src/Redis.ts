@@ -82,6 +82,11 @@ const make = Effect.fnUntraced(function*(options: SoftRedisOptions) {
         url: options.url,
         disableOfflineQueue: true,
         commandsQueueMaxLength: 10_000,
+        // No timeout of the library's own: `send` bounds every command (`commandTimeout`), and the library's default
+        // (5 s, an AbortSignal.timeout per command) fires 5 s after every command, answered or not, building a
+        // TimeoutError each time: 1.5-3 % of a busy service's CPU. Commands `send` gave up on leave the queue when
+        // Redis answers or the connection drops, and the queue is bounded.
+        commandOptions: { timeout: 0 },
         socket: {
           connectTimeout: 1_000,
           reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2_000) + Math.floor(Math.random() * 100)
