@@ -5,7 +5,7 @@ import { PaymentClient } from "./clients/PaymentClient.ts"
 import { ProductClient } from "./clients/ProductClient.ts"
 import { OrderConfig } from "./OrderConfig.ts"
 import * as OrderTransitions from "./OrderTransitions.ts"
-import { advance, finish, retry, retryOn, step, type StepTable } from "./saga/Saga.ts"
+import { advance, finish, proceed, retry, retryOn, step, type StepTable } from "./saga/Saga.ts"
 import type { ActiveStep, SagaFailure, SagaState } from "./saga/SagaState.ts"
 
 /**
@@ -48,31 +48,37 @@ export class CheckoutSaga extends Context.Service<CheckoutSaga, StepTable>()("or
       // No charge without stock: the reservation must still be held, with time left to commit it. Right after the
       // reserve step of the same pass, the product service has just answered for it and its expiry is the proof; a
       // state read back later (a retry, a resumed saga, the way back from await_payment) asks the product service
-      // again, which costs a call but answers for a reservation the sweeper or a restored database may have ended.
-      const stockStillHeld = (saga: SagaState, order: Order, previous: ActiveStep | undefined) =>
+      // again, which costs a call but answers for a reservation the sweeper or a restored database may have ended,
+      // and for one already committed: a successful charge proceeds to the commit without a stored move, so a
+      // process that died after the commit resumes the saga here, whatever time is left on the reservation.
+      const stockOf = (saga: SagaState, order: Order, previous: ActiveStep | undefined) =>
         Effect.gen(function*() {
           const expiresAt = saga.reservationExpiresAt === undefined
             ? 0
             : DateTime.toEpochMillis(saga.reservationExpiresAt)
-          if ((yield* Clock.currentTimeMillis) >= expiresAt - Duration.toMillis(config.reservationMargin)) return false
-          if (previous === "reserve") return true
-          return yield* Effect.as(products.reserve(order.id, stockLines(order)), true).pipe(
-            Effect.catchTag("ReservationGone", () => Effect.succeed(false))
+          const nearExpiry = (yield* Clock.currentTimeMillis) >= expiresAt - Duration.toMillis(config.reservationMargin)
+          if (previous === "reserve") return nearExpiry ? "ended" as const : "held" as const
+          const probed = yield* products.reserve(order.id, stockLines(order)).pipe(
+            Effect.map((held) => held.committed ? "committed" as const : "held" as const),
+            Effect.catchTag("ReservationGone", () => Effect.succeed("ended" as const))
           )
+          return probed === "held" && nearExpiry ? "ended" as const : probed
         })
 
       const chargeStep = step({
         run: (saga, order, previous) =>
           Effect.gen(function*() {
-            const held = yield* stockStillHeld(saga, order, previous).pipe(Effect.result)
-            if (held._tag === "Failure") return retryOn(held.failure)
+            const stock = yield* stockOf(saga, order, previous).pipe(Effect.result)
+            if (stock._tag === "Failure") return retryOn(stock.failure)
             // An earlier attempt may have sent a charge: settle the payment before the stock goes back.
-            if (!held.success) return settle(expired)
+            if (stock.success === "ended") return settle(expired)
             const payment = yield* payments.charge(chargeOf(order))
             const facts = { paymentId: payment.id }
             const recorded = OrderTransitions.paymentStarted(order, payment.id, yield* DateTime.now)
-            if (payment.status === "succeeded" && !payment.isPartiallyRefunded) {
-              return advance("commit", facts, recorded)
+            // Committed stock means this charge succeeded before (only a successful charge leads to the commit): its
+            // replay names the payment, and the commit, a replay as well, confirms the order as it would have.
+            if (stock.success === "committed" || (payment.status === "succeeded" && !payment.isPartiallyRefunded)) {
+              return proceed("commit", facts, recorded)
             }
             if (payment.status === "failed") {
               return advance("release", { ...facts, failure: declined(payment.failureReason) }, recorded)

@@ -48,7 +48,10 @@ const makeFakes = () => {
   const calls: Array<string> = []
   const script = {
     reserve: (): Effect.Effect<HeldReservation, InsufficientStock | ReservationGone | ServiceUnavailable> =>
-      Effect.map(DateTime.now, (now) => ({ expiresAt: DateTime.add(now, { seconds: 60 }), lines: [] })),
+      Effect.map(
+        DateTime.now,
+        (now) => ({ expiresAt: DateTime.add(now, { seconds: 60 }), committed: false, lines: [] })
+      ),
     commit: (): Effect.Effect<void, ReservationGone | ServiceUnavailable> => Effect.void,
     charge: (): Effect.Effect<Payment, ServiceUnavailable | DeadlineExceeded> =>
       Effect.succeed(payment("pay_1", "succeeded")),
@@ -114,9 +117,9 @@ const run = (saga: SagaState, previous?: ActiveStep) =>
 
 const at = (seconds: number) => DateTime.makeUnsafe(seconds * 1000)
 
-/** The step and facts of an `Advance`, for comparisons. */
+/** The step and facts of an `Advance` or a `Proceed`, for comparisons. */
 const moved = (decision: Decision): Record<string, unknown> => {
-  if (decision._tag !== "Advance") return { tag: decision._tag }
+  if (decision._tag !== "Advance" && decision._tag !== "Proceed") return { tag: decision._tag }
   const { failure, ...facts } = decision.facts
   return { step: decision.step, ...facts, ...(failure === undefined ? {} : { failure: { ...failure } }) }
 }
@@ -163,7 +166,8 @@ describe("checkout saga steps", () => {
         step: "refund",
         failure: { reason: "timeout", detail: "reservation_expired" }
       })
-      assert.deepStrictEqual(fakes.calls, [])
+      // the product service is asked (the stock could be committed already), the processor is not
+      assert.deepStrictEqual(fakes.calls, ["reserve ord_1"])
     }).pipe(Effect.provide(fakes.layer))
   })
 
@@ -184,6 +188,36 @@ describe("checkout saga steps", () => {
       yield* TestClock.adjust("31 seconds")
       assert.strictEqual(moved(yield* run(held, "reserve")).step, "refund")
       assert.deepStrictEqual(fakes.calls, [])
+    }).pipe(Effect.provide(fakes.layer))
+  })
+
+  it.effect("a successful charge moves on to the commit without a stored move", () => {
+    const fakes = makeFakes()
+    return Effect.gen(function*() {
+      const decision = yield* run(state({ step: "charge", reservationExpiresAt: at(60) }), "reserve")
+      assert.strictEqual(decision._tag, "Proceed")
+      assert.strictEqual(decision._tag === "Proceed" && decision.order?.paymentId, PaymentId.make("pay_1"))
+    }).pipe(Effect.provide(fakes.layer))
+  })
+
+  it.effect("a saga resumed at the charge whose stock was committed confirms, however late: the charge succeeded", () => {
+    const fakes = makeFakes()
+    return Effect.gen(function*() {
+      // A process died after the commit, before storing the confirmation: the stored state is still the charge's.
+      fakes.script.reserve = () =>
+        Effect.map(
+          DateTime.now,
+          (now) => ({ expiresAt: DateTime.add(now, { seconds: -5 }), committed: true, lines: [] })
+        )
+      const resumed = state({ step: "charge", reservationExpiresAt: at(60) })
+      yield* TestClock.adjust("10 minutes") // long past the reservation's expiry
+      const decision = yield* run(resumed)
+      assert.deepStrictEqual(moved(decision), { step: "commit", paymentId: "pay_1" })
+      assert.deepStrictEqual(fakes.calls, ["reserve ord_1", "charge order-charge-ord_1"])
+      // the commit (a replay on the product service) then confirms the order
+      const confirmed = yield* run(resumed.advance("commit", { paymentId: PaymentId.make("pay_1") }))
+      assert.strictEqual(confirmed._tag === "Finish" && confirmed.step, "confirmed")
+      assert.notInclude(fakes.calls, "cancel ord_1")
     }).pipe(Effect.provide(fakes.layer))
   })
 

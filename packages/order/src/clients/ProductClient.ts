@@ -12,7 +12,7 @@ import {
   type RequestedLine,
   type Unreachable
 } from "@shop/domain"
-import { ProductServiceService as Rpc } from "@shop/proto/product/v1/product"
+import { ProductServiceService as Rpc, ReservationStatus } from "@shop/proto/product/v1/product"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
 import { withPeerBreaker } from "@shop/service-defaults/resilience/PeerBreaker"
 import { Context, Data, DateTime, Duration, Effect, Layer, Schema } from "effect"
@@ -37,6 +37,8 @@ export type ReservedLine = typeof ReservedLine.Type
 /** Stock held for an order until `expiresAt` unless committed, with the catalog's data captured when it was held. */
 export interface HeldReservation {
   readonly expiresAt: DateTime.Utc
+  /** Already committed: the answer to a reserve call made again for an order whose stock was sold. */
+  readonly committed: boolean
   readonly lines: ReadonlyArray<ReservedLine>
 }
 
@@ -99,7 +101,8 @@ export class ProductClient extends Context.Service<ProductClient, {
           unitPrice: item.unitPriceCents,
           currency: item.currency
         }))))
-        return { expiresAt, lines: reserved } satisfies HeldReservation
+        const committed = reply.reservation?.status === ReservationStatus.COMMITTED
+        return { expiresAt, committed, lines: reserved } satisfies HeldReservation
       })
 
       const commit = Effect.fn("ProductClient.commit")(

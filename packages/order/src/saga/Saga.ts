@@ -16,6 +16,18 @@ export type Decision =
     readonly order?: Order | undefined
   }
   /**
+   * Move on to `step` now without storing the move: one statement fewer on the way. Should the process die before
+   * the next stored decision, the saga resumes at the step it left, from the state stored before it; that step must
+   * then end where this run did: its calls are keyed by the order, and it recognises the work done after it (the
+   * charge step, a committed reservation).
+   */
+  | {
+    readonly _tag: "Proceed"
+    readonly step: ActiveStep
+    readonly facts: SagaFacts
+    readonly order?: Order | undefined
+  }
+  /**
    * Run the same step again after a backoff. `orElse` is what to do instead once the step has failed
    * SAGA_MAX_ATTEMPTS times; a retry without it is unbounded (compensations, and waiting for an outcome).
    */
@@ -35,6 +47,14 @@ export const advance = (step: ActiveStep, facts: SagaFacts = {}, order?: Order):
   order
 })
 
+/** See the `Proceed` decision: for a step whose run again after a crash ends where this run did. */
+export const proceed = (step: ActiveStep, facts: SagaFacts = {}, order?: Order): Decision => ({
+  _tag: "Proceed",
+  step,
+  facts,
+  order
+})
+
 export const retry = (error: string, orElse?: Decision): Decision => ({ _tag: "Retry", error, orElse })
 
 export const finish = (step: "confirmed" | "failed", change: { readonly order: Order; readonly event: KnownEvent }) =>
@@ -42,7 +62,7 @@ export const finish = (step: "confirmed" | "failed", change: { readonly order: O
 
 /**
  * How the runner runs a step. `previous` is the step that ran just before it in the same pass of the runner, whose
- * decision was persisted a moment ago; undefined when the state was read back from the database (a retry after a
+ * decision was persisted a moment ago (or, for a `Proceed`, not persisted); undefined when the state was read back from the database (a retry after a
  * backoff, a saga resumed after a crash or taken over from an expired lease). `afterSuccess` runs once the step's
  * calls succeeded and before the decision is stored (the crash tests' failpoints).
  */

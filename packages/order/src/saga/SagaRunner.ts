@@ -20,8 +20,10 @@ const parentOf = (traceparent: string | undefined) =>
 /**
  * Drives sagas to a terminal state: a new one right after its order is stored, and, by polling, every saga that is
  * due (a retry whose backoff has passed, or one whose lease expired because its process died). Polling at start-up
- * is what resumes the sagas of a crashed process. Each step's decision is persisted before the next step runs; a
- * failed attempt is retried after the saga backoff, and a bounded step takes its `orElse` after SAGA_MAX_ATTEMPTS.
+ * is what resumes the sagas of a crashed process. Each step's decision is persisted before the next step runs,
+ * except a `Proceed`: the next step then runs at once, and the store's guards keep comparing against the state last
+ * stored (a runner that lost the saga meanwhile still writes nothing). A failed attempt is retried after the saga
+ * backoff, and a bounded step takes its `orElse` after SAGA_MAX_ATTEMPTS.
  */
 export class SagaRunner extends Context.Service<SagaRunner, {
   /**
@@ -43,8 +45,11 @@ export class SagaRunner extends Context.Service<SagaRunner, {
       const running = new Set<string>()
       const backoff: Backoff.Backoff = { base: config.retryBase, cap: config.retryCap, jitter: "equal" }
 
-      /** Runs the saga's step and persists its decision; the next state to run now, if any. */
-      const runStep = (saga: SagaState, order: Order, previous: ActiveStep | undefined) =>
+      /**
+       * Runs the saga's step and persists its decision; the next state to run now, if any. `stored` is the saga as
+       * its row holds it, which differs from `saga` after a `Proceed`.
+       */
+      const runStep = (saga: SagaState, stored: SagaState, order: Order, previous: ActiveStep | undefined) =>
         Effect.gen(function*() {
           if (isTerminal(saga.step)) return undefined
           const current = saga.step
@@ -59,16 +64,22 @@ export class SagaRunner extends Context.Service<SagaRunner, {
           switch (decision._tag) {
             case "Retry": {
               yield* Effect.logWarning("saga step will be retried", saga.step, decision.error)
-              yield* store.retry(saga, decision.error, yield* Backoff.delay(backoff, saga.attempts + 1))
+              yield* store.retry(stored, decision.error, yield* Backoff.delay(backoff, stored.attempts + 1))
               return undefined
             }
             case "Advance": {
               const next = saga.advance(decision.step, decision.facts)
-              const won = yield* store.advance(saga, next, decision.order)
-              return won ? { saga: next, order: decision.order ?? order, previous: current } : undefined
+              // The order's change of a step that proceeded before this one is in `order`, and is stored with it.
+              const changed = decision.order ?? (stored === saga ? undefined : order)
+              const won = yield* store.advance(stored, next, changed)
+              return won ? { saga: next, stored: next, order: decision.order ?? order, previous: current } : undefined
+            }
+            case "Proceed": {
+              const next = saga.advance(decision.step, decision.facts)
+              return { saga: next, stored, order: decision.order ?? order, previous: current }
             }
             case "Finish": {
-              if (!(yield* store.finish(saga, decision.step, decision.order, decision.event))) return undefined
+              if (!(yield* store.finish(stored, decision.step, decision.order, decision.event))) return undefined
               if (decision.step === "confirmed") {
                 yield* Metric.update(OrderMetrics.ordersConfirmed, 1)
                 yield* Metric.update(OrderMetrics.orderRevenue, decision.order.totalCents / 100)
@@ -93,9 +104,16 @@ export class SagaRunner extends Context.Service<SagaRunner, {
       const drive = (initial: SagaState, known: Order | undefined, previous: ActiveStep | undefined) =>
         Effect.gen(function*() {
           let current:
-            | { readonly saga: SagaState; readonly order: Order; readonly previous: ActiveStep | undefined }
-            | undefined = { saga: initial, order: yield* orderOf(initial, known), previous }
-          while (current !== undefined) current = yield* runStep(current.saga, current.order, current.previous)
+            | {
+              readonly saga: SagaState
+              readonly stored: SagaState
+              readonly order: Order
+              readonly previous: ActiveStep | undefined
+            }
+            | undefined = { saga: initial, stored: initial, order: yield* orderOf(initial, known), previous }
+          while (current !== undefined) {
+            current = yield* runStep(current.saga, current.stored, current.order, current.previous)
+          }
         }).pipe(
           Effect.withSpan("SagaRunner.drive", {
             parent: Option.getOrUndefined(parentOf(initial.traceparent)),
