@@ -198,11 +198,11 @@ export const runOutboxRelay = (options: OutboxRelayOptions = {}) =>
   }).pipe(Effect.scoped, Effect.withSpan("OutboxRelay.run"))
 
 /**
- * The relay as a scoped layer for a producing service: it runs while the layer lives. Configuration:
- * `OUTBOX_BATCH_SIZE`, `OUTBOX_POLL` (how often it looks for rows when no writer of its process signalled through
- * the `OutboxWakeUp` it shares with them, slowing down to `OUTBOX_POLL_MAX` while idle), `OUTBOX_LEASE` (30 seconds: how long the
- * rows of a relay that died mid-publish wait for another). Published rows are deleted `OUTBOX_RETENTION` (7 days)
- * after publication, by a sweep every `RETENTION_SWEEP_INTERVAL` (10 minutes).
+ * The relay as a scoped layer for a producing service: it runs while the layer lives, woken by the service's writers
+ * through the `OutboxWakeUp` it shares with them. Configuration: `OUTBOX_BATCH_SIZE`, `OUTBOX_POLL` (how often it
+ * looks for rows when no writer signalled, slowing down to `OUTBOX_POLL_MAX` while idle), `OUTBOX_LEASE` (30 seconds:
+ * how long the rows of a relay that died mid-publish wait for another). Published rows are deleted
+ * `OUTBOX_RETENTION` (7 days) after publication, by a sweep every `RETENTION_SWEEP_INTERVAL` (10 minutes).
  */
 export const OutboxRelayLive = Layer.effectDiscard(Effect.gen(function*() {
   const batchSize = yield* Config.Int("OUTBOX_BATCH_SIZE").pipe(Config.withDefault(200))
