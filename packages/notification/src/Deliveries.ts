@@ -83,7 +83,9 @@ export class Deliveries extends Context.Service<Deliveries, {
                   "shop.order.id": due.orderId,
                   "shop.notification.attempt": due.attempts + 1
                 }
-              })
+              }),
+              // One per mail: the span's name and attributes say where it is; no stack trace per call.
+              { captureStackTrace: false }
             )
           )
 

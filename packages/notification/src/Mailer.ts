@@ -1,3 +1,4 @@
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { refuseInProduction } from "@shop/service-defaults/UnsafeConfiguration"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import { createTransport, type Transporter } from "nodemailer"
@@ -60,7 +61,7 @@ export class Mailer extends Context.Service<Mailer, {
         (t) => Effect.sync(() => t.close())
       )
       return Mailer.of({
-        send: Effect.fn("Mailer.send", { kind: "client" })(function*(mail: Mail) {
+        send: traced("Mailer.send", { kind: "client" })(function*(mail: Mail) {
           yield* Effect.tryPromise({
             try: () =>
               transport.sendMail({

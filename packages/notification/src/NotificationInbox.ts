@@ -1,6 +1,7 @@
 import { decodeEventJson, type KnownEvent } from "@shop/domain/Events"
 import type { DeliveredEvent } from "@shop/service-defaults/events/EventBus"
 import { currentTraceparent } from "@shop/service-defaults/events/EventTrace"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { randomUUID } from "node:crypto"
@@ -89,7 +90,7 @@ export class NotificationInbox extends Context.Service<NotificationInbox, {
         )
       }
 
-      const handle = Effect.fn("NotificationInbox.handle")(function*(delivered: DeliveredEvent) {
+      const handle = traced("NotificationInbox.handle")(function*(delivered: DeliveredEvent) {
         if (delivered.type !== "order.confirmed" && delivered.type !== "order.failed") return "ignored" as const
         const decoded = yield* Effect.result(decodeEventJson(delivered.value))
         if (decoded._tag === "Failure") return yield* deadLetter(delivered, decoded.failure.message)

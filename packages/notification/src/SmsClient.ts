@@ -1,3 +1,4 @@
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Effect, Layer } from "effect"
 import { SendError } from "./Mailer.ts"
 import { NotificationConfig } from "./NotificationConfig.ts"
@@ -11,7 +12,7 @@ export class SmsClient extends Context.Service<SmsClient, {
     Effect.gen(function*() {
       const { smsProviderUrl } = yield* NotificationConfig
       return SmsClient.of({
-        send: Effect.fn("SmsClient.send")(function*(to: string, body: string) {
+        send: traced("SmsClient.send")(function*(to: string, body: string) {
           yield* Effect.tryPromise({
             try: async (signal) => {
               const response = await fetch(`${smsProviderUrl}/v1/messages`, {

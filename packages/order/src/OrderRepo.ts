@@ -1,4 +1,5 @@
 import { type Order, type OrderStatus, ServiceUnavailable, type UserId } from "@shop/domain"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Array as Arr, Context, DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlSchema, type Statement } from "effect/sql"
 import { LineRow, OrderKey, OrderRow, toOrder } from "./OrderRows.ts"
@@ -129,7 +130,7 @@ export class OrderRepo extends Context.Service<OrderRepo, {
       const first = (rows: ReadonlyArray<OrderRow>) =>
         Effect.map(withLines(rows), (orders) => Option.fromNullishOr(orders[0]))
 
-      const findById = Effect.fn("OrderRepo.findById")(
+      const findById = traced("OrderRepo.findById")(
         function*(id: Order["id"]) {
           return yield* first(yield* byId(id))
         },
@@ -137,7 +138,7 @@ export class OrderRepo extends Context.Service<OrderRepo, {
         Effect.mapError(unavailable)
       )
 
-      const findByKey = Effect.fn("OrderRepo.findByKey")(
+      const findByKey = traced("OrderRepo.findByKey")(
         function*(userId: UserId, idempotencyKey: Order["idempotencyKey"]) {
           const rows = yield* byKey({ userId, idempotencyKey })
           const order = yield* first(rows)
@@ -163,7 +164,7 @@ export class OrderRepo extends Context.Service<OrderRepo, {
       const countOf = (userId: UserId | undefined, status: OrderStatus | undefined) =>
         sql<{ readonly n: number }>`SELECT count(*)::int AS n FROM orders WHERE ${matching(userId, status)}`
 
-      const list = Effect.fn("OrderRepo.list")(
+      const list = traced("OrderRepo.list")(
         function*(userId: UserId | undefined, request: PageRequest, status?: OrderStatus | undefined) {
           const [count] = yield* countOf(userId, status)
           const rows = yield* decodeRows(

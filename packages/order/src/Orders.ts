@@ -21,6 +21,7 @@ import {
 } from "@shop/domain"
 import { currentTraceparent } from "@shop/service-defaults/events/EventTrace"
 import { OutboxWakeUp } from "@shop/service-defaults/events/OutboxWakeUp"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Effect, Layer, Metric, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { createHash } from "node:crypto"
@@ -83,7 +84,7 @@ export class Orders extends Context.Service<Orders, {
       const outboxWakeUp = yield* OutboxWakeUp
 
       /** The lines' total, checked: one currency for the order, and no more than one payment can charge. */
-      const total = Effect.fn("Orders.total")(function*(lines: ReadonlyArray<ReservedLine>) {
+      const total = traced("Orders.total")(function*(lines: ReadonlyArray<ReservedLine>) {
         const currencies = new Set(lines.map((line) => line.currency))
         const [currency] = currencies
         if (currencies.size !== 1 || currency === undefined) {
@@ -106,7 +107,7 @@ export class Orders extends Context.Service<Orders, {
       })
 
       // Prices come from the catalog, never from the client.
-      const priceFromCatalog = Effect.fn("Orders.priceFromCatalog")(function*(request: PlaceOrder) {
+      const priceFromCatalog = traced("Orders.priceFromCatalog")(function*(request: PlaceOrder) {
         const lines = yield* Effect.forEach(request.items, (item) =>
           products.getProduct(item.productId).pipe(
             Effect.map((product): ReservedLine => ({
@@ -229,7 +230,7 @@ export class Orders extends Context.Service<Orders, {
        * Idempotent by (user, key): the key's order again when it exists (IdempotencyKeyReused for another request),
        * RequestInProgress while another request with the key is still placing its order, on any replica.
        */
-      const place = Effect.fn("Orders.place")(function*(request: PlaceOrder) {
+      const place = traced("Orders.place")(function*(request: PlaceOrder) {
         const digest = fingerprint(request)
         const claim = yield* claims.claim(request.userId, request.idempotencyKey, digest)
         if (claim._tag === "Claimed") return yield* placeClaimed(request, digest, claim.token)
@@ -242,7 +243,7 @@ export class Orders extends Context.Service<Orders, {
         return yield* new RequestInProgress({ key: request.idempotencyKey })
       })
 
-      const get = Effect.fn("Orders.get")(function*(orderId: OrderId, userId: UserId) {
+      const get = traced("Orders.get")(function*(orderId: OrderId, userId: UserId) {
         const found = yield* repo.findById(orderId)
         // Another user's order is not found: its existence is not theirs to know.
         if (Option.isNone(found) || found.value.userId !== userId) {
@@ -251,7 +252,7 @@ export class Orders extends Context.Service<Orders, {
         return found.value
       })
 
-      const list = Effect.fn("Orders.list")(
+      const list = traced("Orders.list")(
         function*(userId: UserId, request: PageRequest, status?: OrderStatus | undefined) {
           return yield* repo.list(userId, request, status)
         }

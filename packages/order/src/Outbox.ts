@@ -1,5 +1,5 @@
 import { encodeEvent, type KnownEvent } from "@shop/domain"
-import { Effect } from "effect"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { SqlClient, type Statement } from "effect/sql"
 
 /**
@@ -9,7 +9,7 @@ import { SqlClient, type Statement } from "effect/sql"
  * `headers` carries `traceparent` for the relay. The table's trigger (migration 0005) notifies channel `outbox` at
  * commit: a listening relay wakes at once.
  */
-export const outboxInsert = Effect.fn("Outbox.insert")(function*(event: KnownEvent, onlyIf?: Statement.Fragment) {
+export const outboxInsert = traced("Outbox.insert")(function*(event: KnownEvent, onlyIf?: Statement.Fragment) {
   const sql = yield* SqlClient.SqlClient
   const encoded = yield* encodeEvent(event)
   const headers = encoded.traceparent === undefined ? {} : { traceparent: encoded.traceparent }

@@ -1,4 +1,5 @@
 import { type IdempotencyKey, ServiceUnavailable, type UserId } from "@shop/domain"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient, type Statement } from "effect/sql"
 
@@ -47,7 +48,7 @@ export class RequestClaims extends Context.Service<RequestClaims, {
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
 
-      const claim = Effect.fn("RequestClaims.claim")(
+      const claim = traced("RequestClaims.claim")(
         function*(userId: UserId, key: IdempotencyKey, fingerprint: string) {
           const token = crypto.randomUUID()
           // One statement decides between concurrent requests: the unique key lets one insert (or take over an
@@ -83,7 +84,7 @@ export class RequestClaims extends Context.Service<RequestClaims, {
         sql<never>`DELETE FROM order_requests
           WHERE user_id = ${userId} AND idempotency_key = ${key} AND claimed_by = ${token}`
 
-      const release = Effect.fn("RequestClaims.release")(function*(userId: UserId, key: IdempotencyKey, token: string) {
+      const release = traced("RequestClaims.release")(function*(userId: UserId, key: IdempotencyKey, token: string) {
         yield* releaseStatement(userId, key, token)
       }, Effect.mapError(unavailable))
 

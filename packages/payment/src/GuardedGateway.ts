@@ -1,3 +1,4 @@
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Duration, Effect, Exit, Layer, Metric, Option } from "effect"
 import { CircuitBreaker } from "effect/persistence"
 import { PaymentConfig } from "./PaymentConfig.ts"
@@ -75,17 +76,13 @@ export class GuardedGateway extends Context.Service<GuardedGateway, {
       }
 
       return GuardedGateway.of({
-        charge: Effect.fn("GuardedGateway.charge")((request: ChargeRequest) =>
-          guard("charge", gateway.charge(request))
-        ),
-        refund: Effect.fn("GuardedGateway.refund")((request: RefundRequest) =>
-          guard("refund", gateway.refund(request))
-        ),
-        lookupByIdempotencyKey: Effect.fn("GuardedGateway.lookupByIdempotencyKey")((idempotencyKey: string) =>
+        charge: traced("GuardedGateway.charge")((request: ChargeRequest) => guard("charge", gateway.charge(request))),
+        refund: traced("GuardedGateway.refund")((request: RefundRequest) => guard("refund", gateway.refund(request))),
+        lookupByIdempotencyKey: traced("GuardedGateway.lookupByIdempotencyKey")((idempotencyKey: string) =>
           guard("lookup", gateway.lookupByIdempotencyKey(idempotencyKey))
         ),
-        getCharge: Effect.fn("GuardedGateway.getCharge")((id: string) => guard("lookup", gateway.getCharge(id))),
-        listCharges: Effect.fn("GuardedGateway.listCharges")((window: ChargeWindow) =>
+        getCharge: traced("GuardedGateway.getCharge")((id: string) => guard("lookup", gateway.getCharge(id))),
+        listCharges: traced("GuardedGateway.listCharges")((window: ChargeWindow) =>
           guard("list", gateway.listCharges(window))
         )
       })

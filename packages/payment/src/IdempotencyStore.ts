@@ -1,4 +1,5 @@
 import { IdempotencyKeyReused, RequestInProgress, ServiceUnavailable } from "@shop/domain"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Duration, Effect, Layer } from "effect"
 import { SqlClient, type SqlError, type Statement } from "effect/sql"
 import { createHash } from "node:crypto"
@@ -55,7 +56,7 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, {
               AND idempotency_records.fingerprint = EXCLUDED.fingerprint
             RETURNING caller`
 
-      const begin = Effect.fn("IdempotencyStore.begin")(function*(caller: string, key: string, fingerprint: string) {
+      const begin = traced("IdempotencyStore.begin")(function*(caller: string, key: string, fingerprint: string) {
         // A claim released between our INSERT and SELECT leaves no row: claim again (bounded).
         for (let round = 0; round < 3; round++) {
           if ((yield* claim(caller, key, fingerprint)).length > 0) return { _tag: "Acquired" } as Claim

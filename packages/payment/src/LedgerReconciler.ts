@@ -1,4 +1,5 @@
 import { CurrencyCode, IdempotencyKey, OrderId, PaymentId, PaymentMethod, Price } from "@shop/domain"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Clock, Duration, Effect, Layer, Metric, Option, Schema } from "effect"
 import { GuardedGateway } from "./GuardedGateway.ts"
 import { PaymentConfig } from "./PaymentConfig.ts"
@@ -43,7 +44,7 @@ const OrphanFields = Schema.Struct({
  * without a sale, and is given back through a refund the processor must confirm. Each repair is logged and counted
  * (`payment_reconciliation_repairs_total{kind}`).
  */
-export const compareLedgerOnce = Effect.fn("LedgerReconciler.compareLedgerOnce")(function*() {
+export const compareLedgerOnce = traced("LedgerReconciler.compareLedgerOnce")(function*() {
   const config = yield* PaymentConfig
   const gateway = yield* GuardedGateway
   const payments = yield* PaymentRepo

@@ -1,4 +1,5 @@
 import { Conflict, NotFound, type ServiceUnavailable } from "@shop/domain"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Effect, Layer, Option } from "effect"
 import type { PaymentRecord, RefundId, RefundRecord } from "./PaymentRecord.ts"
 import { PaymentRepo } from "./PaymentRepo.ts"
@@ -45,7 +46,7 @@ export class ParkedRefunds extends Context.Service<ParkedRefunds, {
         Effect.withSpan("ParkedRefunds.list")
       )
 
-      const retry = Effect.fn("ParkedRefunds.retry")(function*(id: RefundId) {
+      const retry = traced("ParkedRefunds.retry")(function*(id: RefundId) {
         if (!(yield* repo.unparkRefund(id))) {
           const found = yield* repo.findRefund(id)
           if (Option.isNone(found)) return yield* new NotFound({ entity: "refund", id })

@@ -1,4 +1,5 @@
 import { NodeHttpClient } from "@effect/platform-node"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Duration, Effect, Layer, Option } from "effect"
 import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { PaymentConfig } from "./PaymentConfig.ts"
@@ -79,7 +80,7 @@ export class PaymentGateway extends Context.Service<PaymentGateway, {
           )
         )
 
-      const charge = Effect.fn("PaymentGateway.charge")(function*(request: ChargeRequest) {
+      const charge = traced("PaymentGateway.charge")(function*(request: ChargeRequest) {
         const reply = yield* send(
           HttpClientRequest.post(`${providerUrl}/v1/charges`).pipe(
             HttpClientRequest.setHeader("idempotency-key", request.idempotencyKey),
@@ -95,7 +96,7 @@ export class PaymentGateway extends Context.Service<PaymentGateway, {
         return yield* classify(reply.status, reply.body, reply.response)
       })
 
-      const refund = Effect.fn("PaymentGateway.refund")(function*(request: RefundRequest) {
+      const refund = traced("PaymentGateway.refund")(function*(request: RefundRequest) {
         const reply = yield* send(
           HttpClientRequest.post(`${providerUrl}/v1/refunds`).pipe(
             HttpClientRequest.setHeader("idempotency-key", request.idempotencyKey),
@@ -106,7 +107,7 @@ export class PaymentGateway extends Context.Service<PaymentGateway, {
         return yield* classify(reply.status, reply.body, reply.response)
       })
 
-      const lookupByIdempotencyKey = Effect.fn("PaymentGateway.lookupByIdempotencyKey")(function*(key: string) {
+      const lookupByIdempotencyKey = traced("PaymentGateway.lookupByIdempotencyKey")(function*(key: string) {
         const reply = yield* send(
           HttpClientRequest.get(`${providerUrl}/v1/charges`).pipe(HttpClientRequest.setUrlParam("idempotency_key", key))
         )
@@ -115,14 +116,14 @@ export class PaymentGateway extends Context.Service<PaymentGateway, {
         return yield* classify(reply.status, reply.body, reply.response)
       })
 
-      const getCharge = Effect.fn("PaymentGateway.getCharge")(function*(id: string) {
+      const getCharge = traced("PaymentGateway.getCharge")(function*(id: string) {
         const reply = yield* send(HttpClientRequest.get(`${providerUrl}/v1/charges/${encodeURIComponent(id)}`))
         if (reply.status === 200) return Option.some(toCharge(reply.body))
         if (reply.status === 404 && reply.body?.error?.code === "resource_missing") return Option.none()
         return yield* classify(reply.status, reply.body, reply.response)
       })
 
-      const listCharges = Effect.fn("PaymentGateway.listCharges")(function*(window: ChargeWindow) {
+      const listCharges = traced("PaymentGateway.listCharges")(function*(window: ChargeWindow) {
         const reply = yield* send(
           HttpClientRequest.get(`${providerUrl}/v1/charges`).pipe(
             HttpClientRequest.setUrlParams({

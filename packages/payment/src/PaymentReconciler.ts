@@ -1,4 +1,5 @@
 import * as Backoff from "@shop/service-defaults/resilience/Backoff"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Clock, Effect, Layer, Metric, Schedule } from "effect"
 import { PaymentConfig } from "./PaymentConfig.ts"
 import { refundsParked, unknownOutcomeOldestSeconds, unknownOutcomes } from "./PaymentMetrics.ts"
@@ -14,7 +15,7 @@ import { Settlement } from "./Settlement.ts"
  * refunds whose next attempt has come are sent again under their own processor key. The unknown outcomes and the
  * parked refunds are exported as gauges for alerting.
  */
-export const reconcileOnce = Effect.fn("PaymentReconciler.reconcileOnce")(function*() {
+export const reconcileOnce = traced("PaymentReconciler.reconcileOnce")(function*() {
   const config = yield* PaymentConfig
   const payments = yield* PaymentRepo
   const refundRepo = yield* RefundRepo

@@ -7,6 +7,7 @@ import {
   type PaymentMethod,
   type ServiceUnavailable
 } from "@shop/domain"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { type Cause, Context, Duration, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlSchema, type Statement } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
@@ -154,7 +155,7 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
         failureReason: null
       })
 
-      const insertOrGet = Effect.fn("PaymentRepo.insertOrGet")(function*(input: NewPayment) {
+      const insertOrGet = traced("PaymentRepo.insertOrGet")(function*(input: NewPayment) {
         const [inserted] = yield* insert(pending(input))
         if (inserted !== undefined) return { payment: inserted, created: true }
         return { payment: yield* existingOf(input.orderId), created: false }
@@ -167,7 +168,7 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
         id: Schema.NullOr(Schema.String)
       }))
       const decodeRow = Schema.decodeUnknownEffect(PaymentRow)
-      const insertGated = Effect.fn("PaymentRepo.insertGated")(
+      const insertGated = traced("PaymentRepo.insertGated")(
         function*(input: NewPayment, gate: Statement.Fragment) {
           const row = pending(input)
           const [found] = yield* sql`
@@ -191,12 +192,12 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
         collapse
       )
 
-      const voidOrGet = Effect.fn("PaymentRepo.voidOrGet")(function*(input: NewPayment) {
+      const voidOrGet = traced("PaymentRepo.voidOrGet")(function*(input: NewPayment) {
         const [voided] = yield* insert({ ...pending(input), status: "failed", failureReason: voidedPayment })
         return voided ?? (yield* existingOf(input.orderId))
       }, collapse)
 
-      const insertStray = Effect.fn("PaymentRepo.insertStray")(
+      const insertStray = traced("PaymentRepo.insertStray")(
         function*(input: NewPayment & { readonly providerChargeId: string }) {
           const [stray] = yield* insert({
             ...input,
@@ -223,7 +224,7 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
             RETURNING *`,
           decodeSettled
         )
-      const settle = Effect.fn("PaymentRepo.settle")(
+      const settle = traced("PaymentRepo.settle")(
         function*(id: PaymentId, to: Settlement, alongside?: Statement.Fragment) {
           const [settled] = yield* settleRow(id, to, alongside)
           if (settled !== undefined) return settled

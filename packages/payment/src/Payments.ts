@@ -12,6 +12,7 @@ import {
   PaymentMethod,
   type ServiceUnavailable
 } from "@shop/domain"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Effect, Exit, Layer, Option, Schema } from "effect"
 import { fingerprintOf, IdempotencyStore } from "./IdempotencyStore.ts"
 import { type PaymentRecord, toPayment } from "./PaymentRecord.ts"
@@ -79,7 +80,7 @@ export class Payments extends Context.Service<Payments, {
         Effect.map(refundRepo.refundsOf(payment.id), (found) => toPayment(payment, found))
 
       // Finishes what an earlier attempt left open; an unknown outcome is looked up before anything is resent.
-      const drive = Effect.fn("Payments.drive")(function*(payment: PaymentRecord) {
+      const drive = traced("Payments.drive")(function*(payment: PaymentRecord) {
         if (payment.status === "pending") return yield* settlement.charge(payment)
         if (payment.status !== "pending_unknown") return payment
         // Not found: resending under the same processor key is safe, the processor deduplicates it.
@@ -100,7 +101,7 @@ export class Payments extends Context.Service<Payments, {
        * and the statement that settles it stores the result too; the order's existing payment (asked for under
        * another key) is driven on, and the result stored after.
        */
-      const proceed = Effect.fn("Payments.proceed")(
+      const proceed = traced("Payments.proceed")(
         function*(
           cmd: ChargeCommand & Caller,
           inserted: { readonly payment: PaymentRecord; readonly created: boolean }
@@ -133,7 +134,7 @@ export class Payments extends Context.Service<Payments, {
 
       const ResponseOf = Schema.Struct({ paymentId: PaymentId })
 
-      const process = Effect.fn("Payments.process")(
+      const process = traced("Payments.process")(
         function*(cmd: ChargeCommand & Caller) {
           yield* Effect.annotateCurrentSpan({ "order.id": cmd.orderId, "payment.caller": cmd.caller })
           const print = fingerprintOf(["process", cmd.orderId, cmd.amountCents, cmd.currency, cmd.paymentMethod])
@@ -165,7 +166,7 @@ export class Payments extends Context.Service<Payments, {
         )
       )
 
-      const get = Effect.fn("Payments.get")(function*(lookup: PaymentLookup) {
+      const get = traced("Payments.get")(function*(lookup: PaymentLookup) {
         const found = "paymentId" in lookup
           ? yield* repo.findById(lookup.paymentId)
           : yield* repo.findByOrderId(lookup.orderId)
@@ -178,7 +179,7 @@ export class Payments extends Context.Service<Payments, {
         return yield* view(found.value)
       })
 
-      const cancel = Effect.fn("Payments.cancel")(function*(cmd: CancelCommand) {
+      const cancel = traced("Payments.cancel")(function*(cmd: CancelCommand) {
         yield* Effect.annotateCurrentSpan({ "order.id": cmd.orderId })
         const id = yield* PaymentId.generate
         const found = yield* repo.voidOrGet({

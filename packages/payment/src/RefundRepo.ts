@@ -1,4 +1,5 @@
 import { type Cents, Conflict, PaymentId, type ServiceUnavailable } from "@shop/domain"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
@@ -90,7 +91,7 @@ export class RefundRepo extends Context.Service<RefundRepo, {
             RETURNING *`
       )
 
-      const beginRefund = Effect.fn("RefundRepo.beginRefund")(
+      const beginRefund = traced("RefundRepo.beginRefund")(
         function*(input: NewRefund) {
           const payment = yield* lockPayment(input.paymentId)
           const refundable = payment.status === "succeeded" || (input.stray === true && payment.status === "failed")
@@ -135,7 +136,7 @@ export class RefundRepo extends Context.Service<RefundRepo, {
             last_error = NULL, updated_at = now()
           WHERE id = ${input.id} AND status IN ('pending', 'parked') RETURNING *`
       )
-      const confirmRefund = Effect.fn("RefundRepo.confirmRefund")(
+      const confirmRefund = traced("RefundRepo.confirmRefund")(
         function*(id: RefundId, providerRefundId: string) {
           const [refund] = yield* confirmed({ id, providerRefundId })
           if (refund === undefined) return
@@ -148,7 +149,7 @@ export class RefundRepo extends Context.Service<RefundRepo, {
         collapse
       )
 
-      const refundNotConfirmed = Effect.fn("RefundRepo.refundNotConfirmed")(function*(
+      const refundNotConfirmed = traced("RefundRepo.refundNotConfirmed")(function*(
         id: RefundId,
         outcome: { readonly error: string; readonly delay: Duration.Duration; readonly park: boolean }
       ) {
@@ -167,7 +168,7 @@ export class RefundRepo extends Context.Service<RefundRepo, {
       )
       const parked = rows(Schema.Void, () => sql`SELECT * FROM refunds WHERE status = 'parked' ORDER BY updated_at`)
 
-      const unparkRefund = Effect.fn("RefundRepo.unparkRefund")(function*(id: RefundId) {
+      const unparkRefund = traced("RefundRepo.unparkRefund")(function*(id: RefundId) {
         const unparked = yield* sql`UPDATE refunds SET status = 'pending', attempts = 0, next_attempt_at = now(),
             updated_at = now()
           WHERE id = ${id} AND status = 'parked' RETURNING id`

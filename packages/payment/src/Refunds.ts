@@ -9,6 +9,7 @@ import {
   type ServiceUnavailable
 } from "@shop/domain"
 import * as Backoff from "@shop/service-defaults/resilience/Backoff"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Effect, Exit, Layer, Option, Schema } from "effect"
 import { GuardedGateway } from "./GuardedGateway.ts"
 import { fingerprintOf, IdempotencyStore } from "./IdempotencyStore.ts"
@@ -92,7 +93,7 @@ export class Refunds extends Context.Service<Refunds, {
           }
         })
 
-      const send = Effect.fn("Refunds.send")(function*(refund: RefundRecord) {
+      const send = traced("Refunds.send")(function*(refund: RefundRecord) {
         if (refund.status !== "pending") return refund
         const payment = yield* Effect.orDie(load(refund.paymentId))
         if (payment.providerChargeId === undefined) {
@@ -127,7 +128,7 @@ export class Refunds extends Context.Service<Refunds, {
         return yield* reload(refund)
       })
 
-      const refundRest = Effect.fn("Refunds.refundRest")(function*(
+      const refundRest = traced("Refunds.refundRest")(function*(
         payment: PaymentRecord,
         options: { readonly reason: string; readonly key: string; readonly stray?: boolean }
       ) {
@@ -155,7 +156,7 @@ export class Refunds extends Context.Service<Refunds, {
 
       const ResponseOf = Schema.Struct({ refundId: RefundId })
 
-      const refund = Effect.fn("Refunds.refund")(function*(cmd: RefundCommand & Caller) {
+      const refund = traced("Refunds.refund")(function*(cmd: RefundCommand & Caller) {
         const print = fingerprintOf(["refund", cmd.paymentId, cmd.amountCents ?? null])
         const claim = yield* store.begin(cmd.caller, cmd.idempotencyKey, print)
         if (claim._tag === "Completed") {

@@ -1,4 +1,5 @@
 import { ServiceUnavailable } from "@shop/domain"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Effect, Layer, Option } from "effect"
 import type { Statement } from "effect/sql"
 import { GuardedGateway } from "./GuardedGateway.ts"
@@ -49,7 +50,7 @@ export class Settlement extends Context.Service<Settlement, {
       const repo = yield* PaymentRepo
       const gateway = yield* GuardedGateway
 
-      const settleCharge = Effect.fn("Settlement.settleCharge")(
+      const settleCharge = traced("Settlement.settleCharge")(
         function*(payment: PaymentRecord, known: ProviderCharge, alongside?: Statement.Fragment) {
           if (known.status === "succeeded") {
             yield* countPayment("succeeded")
@@ -69,7 +70,7 @@ export class Settlement extends Context.Service<Settlement, {
       const begin = (unsettled: PaymentRecord, inserted: Inserted | undefined) =>
         inserted === undefined ? repo.beginAttempt(unsettled.id) : Effect.succeedSome(unsettled)
 
-      const charge = Effect.fn("Settlement.charge")(function*(unsettled: PaymentRecord, inserted?: Inserted) {
+      const charge = traced("Settlement.charge")(function*(unsettled: PaymentRecord, inserted?: Inserted) {
         yield* Effect.annotateCurrentSpan({ "payment.id": unsettled.id, "order.id": unsettled.orderId })
         const started = yield* begin(unsettled, inserted)
         if (Option.isNone(started)) return Option.getOrElse(yield* repo.findById(unsettled.id), () => unsettled)
@@ -107,7 +108,7 @@ export class Settlement extends Context.Service<Settlement, {
         }
       })
 
-      const reconcile = Effect.fn("Settlement.reconcile")(function*(
+      const reconcile = traced("Settlement.reconcile")(function*(
         payment: PaymentRecord,
         options: { readonly resend: boolean }
       ) {

@@ -1,6 +1,7 @@
 import { Conflict, NotFound, ValidationError } from "@shop/domain"
 import { ProductId } from "@shop/domain/Ids"
 import type { Product } from "@shop/domain/Product"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, DateTime, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { CacheVersions } from "./CacheVersions.ts"
@@ -66,7 +67,7 @@ export class Catalog extends Context.Service<Catalog, {
       const decodeCreate = decodeInput(CreateProductInput)
       const decodeUpdate = decodeInput(UpdateProductInput)
 
-      const create = Effect.fn("Catalog.create")(function*(input: CreateProductInput) {
+      const create = traced("Catalog.create")(function*(input: CreateProductInput) {
         const fields = yield* decodeCreate(input)
         const id = yield* ProductId.generate
         const [row] = yield* sql<ProductRow>`
@@ -98,7 +99,7 @@ export class Catalog extends Context.Service<Catalog, {
           Effect.flatMap(([row]) => row === undefined ? Effect.fail(notFound(id)) : Effect.succeed(row))
         )
 
-      const update = Effect.fn("Catalog.update")(function*(id: string, input: UpdateProductInput) {
+      const update = traced("Catalog.update")(function*(id: string, input: UpdateProductInput) {
         const { expectedUpdatedAt, ...fields } = yield* decodeUpdate(input)
         const changes = {
           ...(fields.name !== undefined ? { name: fields.name } : {}),
@@ -131,13 +132,13 @@ export class Catalog extends Context.Service<Catalog, {
         return toProduct(row)
       })
 
-      const get = Effect.fn("Catalog.get")(function*(id: string) {
+      const get = traced("Catalog.get")(function*(id: string) {
         const [row] = yield* sql<ProductRow>`SELECT ${columns} FROM products p WHERE p.id = ${id}`.pipe(Effect.orDie)
         if (row === undefined) return yield* notFound(id)
         return toProduct(row)
       })
 
-      const getMany = Effect.fn("Catalog.getMany")(function*(ids: ReadonlyArray<string>) {
+      const getMany = traced("Catalog.getMany")(function*(ids: ReadonlyArray<string>) {
         if (ids.length === 0) return []
         const rows = yield* sql<ProductRow>`SELECT ${columns} FROM products p WHERE p.id = ANY(${ids})`.pipe(
           Effect.orDie
@@ -149,7 +150,7 @@ export class Catalog extends Context.Service<Catalog, {
         })
       })
 
-      const list = Effect.fn("Catalog.list")(function*(query: ListQuery) {
+      const list = traced("Catalog.list")(function*(query: ListQuery) {
         const { limit, page } = yield* paging(query.page, query.limit)
         const sort = query.sort ?? "created_at_desc"
         const cursor = query.cursor ? yield* decodeCursor(query.cursor, sort) : undefined

@@ -1,4 +1,5 @@
 import { Conflict, InsufficientStock, NotFound, type ValidationError } from "@shop/domain"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Duration, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { CacheVersions } from "./CacheVersions.ts"
@@ -115,7 +116,7 @@ export class Inventory extends Context.Service<Inventory, {
           return yield* reserveOnce(orderId, items, ttl)
         }).pipe(sql.withTransaction)
 
-      const reserve = Effect.fn("Inventory.reserve")(
+      const reserve = traced("Inventory.reserve")(
         function*(orderId: string, items: ReadonlyArray<StockItem>, ttl?: Duration.Duration) {
           yield* Effect.annotateCurrentSpan({ "order.id": orderId })
           yield* validateOrderId(orderId)
@@ -141,7 +142,7 @@ export class Inventory extends Context.Service<Inventory, {
           return yield* ended(reservation)
         })
 
-      const commit = Effect.fn("Inventory.commit")(function*(orderId: string) {
+      const commit = traced("Inventory.commit")(function*(orderId: string) {
         yield* Effect.annotateCurrentSpan({ "order.id": orderId })
         yield* validateOrderId(orderId)
         const outcome = yield* commitOnce(orderId).pipe(Effect.catchTag("SqlError", Effect.die))
@@ -172,7 +173,7 @@ export class Inventory extends Context.Service<Inventory, {
           }
         })
 
-      const release = Effect.fn("Inventory.release")(function*(orderId: string, reason?: string) {
+      const release = traced("Inventory.release")(function*(orderId: string, reason?: string) {
         yield* Effect.annotateCurrentSpan({ "order.id": orderId })
         yield* validateOrderId(orderId)
         const outcome: ReleaseOutcome = yield* releaseTx(orderId, reason?.slice(0, 200) || null).pipe(
@@ -185,7 +186,7 @@ export class Inventory extends Context.Service<Inventory, {
         return outcome
       })
 
-      const checkInventory = Effect.fn("Inventory.checkInventory")(function*(items: ReadonlyArray<StockItem>) {
+      const checkInventory = traced("Inventory.checkInventory")(function*(items: ReadonlyArray<StockItem>) {
         yield* validateItems(items)
         const rows = yield* sql<{ readonly id: string; readonly on_hand: number; readonly reserved: number }>`
         SELECT id, on_hand, reserved FROM products WHERE id = ANY(${items.map((item) => item.productId)})`.pipe(
@@ -207,7 +208,7 @@ export class Inventory extends Context.Service<Inventory, {
         })
       })
 
-      const expireDue = Effect.fn("Inventory.expireDue")(function*(limit: number) {
+      const expireDue = traced("Inventory.expireDue")(function*(limit: number) {
         const { orderIds, productIds } = yield* Effect.gen(function*() {
           const due = yield* sql<{ readonly order_id: string }>`
           SELECT order_id FROM reservations WHERE status = 'reserved' AND expires_at <= now()

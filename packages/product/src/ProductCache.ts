@@ -1,5 +1,6 @@
 import type { NotFound, ValidationError } from "@shop/domain"
 import { Product } from "@shop/domain/Product"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Effect, Layer, Metric, Option, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { CacheStore } from "./CacheStore.ts"
@@ -126,7 +127,7 @@ export class ProductCache extends Context.Service<ProductCache, {
           return { value: loaded, cacheHit: false }
         })
 
-      const getProduct = Effect.fn("ProductCache.getProduct")(function*(id: string) {
+      const getProduct = traced("ProductCache.getProduct")(function*(id: string) {
         const token = yield* Effect.option(versions.products([id]))
         if (Option.isNone(token)) return yield* report({ value: yield* catalog.get(id), cacheHit: false })
         const key = detailKey(id, token.value[0]!)
@@ -136,7 +137,7 @@ export class ProductCache extends Context.Service<ProductCache, {
         return yield* report({ value: product, cacheHit: false })
       })
 
-      const list = Effect.fn("ProductCache.list")(function*(query: ListQuery) {
+      const list = traced("ProductCache.list")(function*(query: ListQuery) {
         const { limit, page: pageNumber } = yield* paging(query.page, query.limit)
         const params = {
           page: pageNumber,
@@ -157,7 +158,7 @@ export class ProductCache extends Context.Service<ProductCache, {
         return yield* report({ value, cacheHit: listed.cacheHit && found.cacheHit })
       })
 
-      const search = Effect.fn("ProductCache.search")(function*(query: SearchQuery) {
+      const search = traced("ProductCache.search")(function*(query: SearchQuery) {
         const normalized = yield* normalizeSearch(query)
         const searched = yield* page("search", normalized, SearchPageJson, searcher.searchIds(normalized))
         const { ids, ...rest } = searched.value

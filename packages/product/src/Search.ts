@@ -1,5 +1,6 @@
 import { ValidationError } from "@shop/domain"
 import type { Product } from "@shop/domain/Product"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Effect, Layer } from "effect"
 import { SqlClient, type Statement } from "effect/sql"
 import { Catalog, paging } from "./Catalog.ts"
@@ -131,7 +132,7 @@ export class Search extends Context.Service<Search, {
           return words.length > 0 ? { ...terms, words } : terms
         }).pipe(Effect.orDie)
 
-      const searchIds = Effect.fn("Search.searchIds")(function*(query: NormalizedSearch) {
+      const searchIds = traced("Search.searchIds")(function*(query: NormalizedSearch) {
         const terms = query.q === "" ? undefined : yield* withoutStopWords(parseTerms(query.q))
         const match = terms === undefined ? undefined : matchSql(sql, terms)
         const priced = [
@@ -224,7 +225,7 @@ export class Search extends Context.Service<Search, {
         }).pipe(sql.withTransaction, Effect.orDie)
       })
 
-      const search = Effect.fn("Search.search")(function*(query: SearchQuery) {
+      const search = traced("Search.search")(function*(query: SearchQuery) {
         const { ids, ...page } = yield* searchIds(yield* normalizeSearch(query))
         return { ...page, products: yield* catalog.getMany(ids) }
       })

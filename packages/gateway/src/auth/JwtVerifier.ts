@@ -1,4 +1,5 @@
 import { AuthenticatedUser, Email, Role, Unauthorized, UserId } from "@shop/domain"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as jose from "jose"
 import { AuthConfig, type SupportedAlgorithm } from "./AuthConfig.ts"
@@ -103,7 +104,7 @@ export class JwtVerifier extends Context.Service<JwtVerifier, {
         return cached !== undefined && cached.expiresAt > Date.now() ? cached.user : undefined
       }
 
-      const verify = Effect.fn("JwtVerifier.verify")(function*(token: string) {
+      const verify = traced("JwtVerifier.verify")(function*(token: string) {
         // The size cap comes before any parsing: a huge header must cost nothing.
         if (token.length === 0) return yield* new Unauthorized({ detail: "missing bearer token" })
         if (token.length > config.maxTokenBytes) return yield* new Unauthorized({ detail: "token too large" })

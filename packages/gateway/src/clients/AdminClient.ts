@@ -16,6 +16,7 @@ import { DefaultPageLimit } from "@shop/domain"
 import { NotificationAdminServiceService as NotificationRpc } from "@shop/proto/notification/v1/notification_admin"
 import { OrderAdminServiceService as OrderRpc } from "@shop/proto/order/v1/order_admin"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Effect, Layer } from "effect"
 import { GatewayConfig } from "../GatewayConfig.ts"
 import * as Codec from "./AdminCodec.ts"
@@ -62,7 +63,7 @@ export class AdminClient extends Context.Service<AdminClient, {
         service: "notification"
       })
       return AdminClient.of({
-        orders: Effect.fn("AdminClient.orders")(
+        orders: traced("AdminClient.orders")(
           function*({ cursor = "", limit = DefaultPageLimit, page = 1, status }) {
             const request = { page, limit, cursor, status: OrderCodec.toProtoStatus(status) }
             const reply = yield* order.call(OrderRpc.listAllOrders, request, "listAllOrders", read)
@@ -75,7 +76,7 @@ export class AdminClient extends Context.Service<AdminClient, {
           const reply = yield* order.call(OrderRpc.listSagas, { limit: 0 }, "listSagas", read)
           return yield* Effect.forEach(reply.sagas, Codec.toSaga)
         }).pipe(Effect.withSpan("AdminClient.sagas"), withoutBackendDetails),
-        retrySaga: Effect.fn("AdminClient.retrySaga")(function*(orderId) {
+        retrySaga: traced("AdminClient.retrySaga")(function*(orderId) {
           const reply = yield* order.call(OrderRpc.retrySaga, { orderId }, "retrySaga", write)
           return yield* Codec.toSaga(reply.saga)
         }, withoutBackendDetails),
@@ -83,7 +84,7 @@ export class AdminClient extends Context.Service<AdminClient, {
           const reply = yield* order.call(OrderRpc.listParkedRefunds, {}, "listParkedRefunds", read)
           return yield* Effect.forEach(reply.refunds, Codec.toParkedRefund)
         }).pipe(Effect.withSpan("AdminClient.refunds"), withoutBackendDetails),
-        retryRefund: Effect.fn("AdminClient.retryRefund")(function*(refundId) {
+        retryRefund: traced("AdminClient.retryRefund")(function*(refundId) {
           return yield* Codec.toRefundRetried(
             yield* order.call(OrderRpc.retryRefund, { refundId }, "retryRefund", {
               deadline: config.orderCreateDeadline
@@ -94,7 +95,7 @@ export class AdminClient extends Context.Service<AdminClient, {
           const reply = yield* notification.call(NotificationRpc.listDeadLetters, {}, "listDeadLetters", read)
           return yield* Effect.forEach(reply.deadLetters, Codec.toDeadLetter)
         }).pipe(Effect.withSpan("AdminClient.deadLetters"), withoutBackendDetails),
-        redrive: Effect.fn("AdminClient.redrive")(function*(id) {
+        redrive: traced("AdminClient.redrive")(function*(id) {
           const reply = yield* notification.call(NotificationRpc.redriveDeadLetter, { id }, "redriveDeadLetter", write)
           return yield* Codec.toDeadLetter(reply.deadLetter)
         }, withoutBackendDetails),

@@ -15,6 +15,7 @@ import type {
 import { DefaultPageLimit } from "@shop/domain"
 import { OrderServiceService as Rpc } from "@shop/proto/order/v1/order"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Effect, Layer } from "effect"
 import { GatewayConfig } from "../GatewayConfig.ts"
 import * as Codec from "./OrderCodec.ts"
@@ -49,7 +50,7 @@ export class OrderClient extends Context.Service<OrderClient, {
       const peer = yield* GrpcClient.make({ address: config.orderAddress, service: "order" })
 
       return OrderClient.of({
-        create: Effect.fn("OrderClient.create")(function*(caller, input, idempotencyKey) {
+        create: traced("OrderClient.create")(function*(caller, input, idempotencyKey) {
           const request = Codec.toCreateRequest(caller, input, idempotencyKey)
           const reply = yield* peer.call(Rpc.createOrder, request, "placeOrder", {
             deadline: config.orderCreateDeadline
@@ -57,11 +58,11 @@ export class OrderClient extends Context.Service<OrderClient, {
           // `replayed`: the order service answered with the key's first order (see Idempotent-Replayed)
           return { order: Codec.toCreated(yield* Codec.toOrder(reply.order)), replayed: reply.replayed }
         }, withoutBackendDetails),
-        get: Effect.fn("OrderClient.get")(function*(userId, id) {
+        get: traced("OrderClient.get")(function*(userId, id) {
           const reply = yield* peer.call(Rpc.getOrder, { orderId: id, userId }, "getOrder", read)
           return Codec.toOrderJson(yield* Codec.toOrder(reply.order))
         }, withoutBackendDetails),
-        list: Effect.fn("OrderClient.list")(
+        list: traced("OrderClient.list")(
           function*(userId, { cursor = "", limit = DefaultPageLimit, page = 1, status }) {
             const request = { userId, page, limit, cursor, status: Codec.toProtoStatus(status) }
             const reply = yield* peer.call(Rpc.listOrders, request, "listOrders", read)

@@ -14,6 +14,7 @@ import type {
 } from "@shop/domain"
 import { ProductServiceService as Rpc } from "@shop/proto/product/v1/product"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Effect, Layer } from "effect"
 import { GatewayConfig } from "../GatewayConfig.ts"
 import * as Codec from "./ProductCodec.ts"
@@ -43,24 +44,24 @@ export class ProductClient extends Context.Service<ProductClient, {
       const peer = yield* GrpcClient.make({ address: config.productAddress, service: "product" })
 
       return ProductClient.of({
-        get: Effect.fn("ProductClient.get")(function*(id) {
+        get: traced("ProductClient.get")(function*(id) {
           const reply = yield* peer.call(Rpc.getProduct, { id }, "getProduct", read)
           return Codec.toProductDetails(yield* Codec.toProduct(reply.product))
         }, withoutBackendDetails),
-        list: Effect.fn("ProductClient.list")(function*(query) {
+        list: traced("ProductClient.list")(function*(query) {
           const request = yield* Codec.encodeListRequest(query)
           const reply = yield* peer.call(Rpc.listProducts, request, "listProducts", read)
           return yield* Codec.toProductList(reply, query)
         }, withoutBackendDetails),
-        search: Effect.fn("ProductClient.search")(function*(query) {
+        search: traced("ProductClient.search")(function*(query) {
           const reply = yield* peer.call(Rpc.searchProducts, Codec.encodeSearchRequest(query), "searchProducts", read)
           return yield* Codec.toSearchResult(reply, query)
         }, withoutBackendDetails),
-        create: Effect.fn("ProductClient.create")(function*(input) {
+        create: traced("ProductClient.create")(function*(input) {
           const reply = yield* peer.call(Rpc.createProduct, Codec.encodeCreateRequest(input), "createProduct", write)
           return Codec.toProductJson(yield* Codec.toProduct(reply.product))
         }, withoutBackendDetails),
-        update: Effect.fn("ProductClient.update")(function*(id, patch) {
+        update: traced("ProductClient.update")(function*(id, patch) {
           const reply = yield* peer.call(
             Rpc.updateProduct,
             Codec.encodeUpdateRequest(id, patch),

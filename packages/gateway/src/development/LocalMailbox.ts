@@ -1,4 +1,5 @@
 import { type LocalMail, ServiceUnavailable } from "@shop/domain"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Config, Context, Duration, Effect, Layer, Schema } from "effect"
 import { HttpClient, HttpClientResponse } from "effect/http"
 
@@ -57,7 +58,7 @@ export class LocalMailbox extends Context.Service<LocalMailbox, {
           Effect.mapError(unavailable)
         )
       return LocalMailbox.of({
-        aboutOrder: Effect.fn("LocalMailbox.aboutOrder")(function*(orderId: string) {
+        aboutOrder: traced("LocalMailbox.aboutOrder")(function*(orderId: string) {
           const { data } = yield* get("/mail", MailList)
           const matching = data.filter((mail) => mail.subject.split(/[\s:,]+/).includes(orderId))
           return yield* Effect.forEach(

@@ -1,5 +1,6 @@
 import { topicOf } from "@shop/domain"
 import { Instant } from "@shop/service-defaults/SqlColumns"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { DateTime, Effect, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import { orderDatabaseUnavailable } from "./SagaAdmin.ts"
@@ -23,7 +24,7 @@ const earliest = (instants: ReadonlyArray<DateTime.Utc | null | undefined>): Dat
  * What the outbox holds that the relay has not published yet, per topic, with the oldest event's time: a growing
  * backlog or an old oldest event means the relay or the event bus is not keeping up (or is down).
  */
-export const outboxBacklog = Effect.fn("OrderAdmin.outboxBacklog")(function*() {
+export const outboxBacklog = traced("OrderAdmin.outboxBacklog")(function*() {
   const sql = yield* SqlClient.SqlClient
   const rows = yield* SqlSchema.findAll({
     Request: Schema.Void,

@@ -1,5 +1,6 @@
 import { Conflict, NotFound, OrderId, SagaId, ServiceUnavailable } from "@shop/domain"
 import { Instant } from "@shop/service-defaults/SqlColumns"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Duration, Effect, Layer, Schema } from "effect"
 import { SqlClient, SqlSchema } from "effect/sql"
 import { OrderConfig } from "../OrderConfig.ts"
@@ -73,7 +74,7 @@ export class SagaAdmin extends Context.Service<SagaAdmin, {
             WHERE order_id = ${orderId}`
       })
 
-      const retry = Effect.fn("SagaAdmin.retry")(function*(orderId: OrderId) {
+      const retry = traced("SagaAdmin.retry")(function*(orderId: OrderId) {
         // Due now; the lease condition leaves a saga that a runner holds to that runner.
         const moved = yield* sql`UPDATE sagas SET next_attempt_at = now()
           WHERE order_id = ${orderId} AND step NOT IN ('confirmed', 'failed')

@@ -16,6 +16,7 @@ import {
 import * as proto from "@shop/proto/payment/v1/payment"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
 import { withPeerBreaker } from "@shop/service-defaults/resilience/PeerBreaker"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Effect, Layer, Option } from "effect"
 import { OrderConfig } from "../OrderConfig.ts"
 
@@ -119,7 +120,7 @@ export class PaymentClient extends Context.Service<PaymentClient, {
       ))
       const Rpc = proto.PaymentServiceService
 
-      const charge = Effect.fn("PaymentClient.charge")(function*(request: ChargeRequest) {
+      const charge = traced("PaymentClient.charge")(function*(request: ChargeRequest) {
         const reply = yield* peer.call(Rpc.processPayment, {
           orderId: request.orderId,
           amountCents: request.amountCents,
@@ -129,23 +130,23 @@ export class PaymentClient extends Context.Service<PaymentClient, {
         }, "chargePayment")
         return yield* toPayment(reply.payment)
       })
-      const get = Effect.fn("PaymentClient.get")(function*(paymentId: PaymentId) {
+      const get = traced("PaymentClient.get")(function*(paymentId: PaymentId) {
         return yield* toPayment((yield* peer.call(Rpc.getPayment, { paymentId }, "getPayment")).payment)
       })
-      const findByOrder = Effect.fn("PaymentClient.findByOrder")(function*(orderId: OrderId) {
+      const findByOrder = traced("PaymentClient.findByOrder")(function*(orderId: OrderId) {
         return yield* peer.call(Rpc.getPayment, { orderId }, "getPayment").pipe(
           Effect.flatMap((reply) => toPayment(reply.payment)),
           Effect.map(Option.some),
           Effect.catchTag("NotFound", () => Effect.succeed(Option.none<Payment>()))
         )
       })
-      const refund = Effect.fn("PaymentClient.refund")(
+      const refund = traced("PaymentClient.refund")(
         function*(paymentId: PaymentId, idempotencyKey: IdempotencyKey, reason: string) {
           const reply = yield* peer.call(Rpc.refundPayment, { paymentId, idempotencyKey, reason }, "refundPayment")
           return yield* toPayment(reply.payment)
         }
       )
-      const cancel = Effect.fn("PaymentClient.cancel")(function*(request: ChargeRequest & { readonly reason: string }) {
+      const cancel = traced("PaymentClient.cancel")(function*(request: ChargeRequest & { readonly reason: string }) {
         const reply = yield* peer.call(Rpc.cancelPayment, {
           orderId: request.orderId,
           amountCents: request.amountCents,

@@ -15,6 +15,7 @@ import {
 import { ProductServiceService as Rpc, ReservationStatus } from "@shop/proto/product/v1/product"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
 import { withPeerBreaker } from "@shop/service-defaults/resilience/PeerBreaker"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Data, DateTime, Duration, Effect, Layer, Schema } from "effect"
 import { OrderConfig } from "../OrderConfig.ts"
 
@@ -74,12 +75,12 @@ export class ProductClient extends Context.Service<ProductClient, {
       ))
       const ttlSeconds = Math.max(1, Math.round(Duration.toSeconds(config.reservationTtl)))
 
-      const getProduct = Effect.fn("ProductClient.getProduct")(function*(id: ProductId) {
+      const getProduct = traced("ProductClient.getProduct")(function*(id: ProductId) {
         const reply = yield* peer.call(Rpc.getProduct, { id }, "getProduct")
         return yield* Effect.orDie(decodeProduct(reply.product))
       })
 
-      const reserve = Effect.fn("ProductClient.reserve")(function*(
+      const reserve = traced("ProductClient.reserve")(function*(
         orderId: OrderId,
         lines: ReadonlyArray<RequestedLine>
       ) {
@@ -105,7 +106,7 @@ export class ProductClient extends Context.Service<ProductClient, {
         return { expiresAt, committed, lines: reserved } satisfies HeldReservation
       })
 
-      const commit = Effect.fn("ProductClient.commit")(
+      const commit = traced("ProductClient.commit")(
         function*(orderId: OrderId) {
           yield* peer.call(Rpc.commitReservation, { orderId }, "commitStock")
         },
@@ -115,7 +116,7 @@ export class ProductClient extends Context.Service<ProductClient, {
         })
       )
 
-      const release = Effect.fn("ProductClient.release")(
+      const release = traced("ProductClient.release")(
         function*(orderId: OrderId, reason: string) {
           yield* peer.call(Rpc.releaseReservation, { orderId, reason }, "releaseStock")
         },

@@ -118,7 +118,7 @@ export class SagaRunner extends Context.Service<SagaRunner, {
           Effect.withSpan("SagaRunner.drive", {
             parent: Option.getOrUndefined(parentOf(initial.traceparent)),
             attributes: { "order.id": initial.orderId, "saga.id": initial.sagaId }
-          }),
+          }, { captureStackTrace: false }),
           Effect.annotateLogs({ order_id: initial.orderId, saga_id: initial.sagaId }),
           // A crash of this fiber leaves the lease to expire; the poller then resumes the saga.
           Effect.catchCause((cause) =>

@@ -1,6 +1,7 @@
 import { type KnownEvent, type Order, OrderFailureReason, OrderId, PaymentId, SagaId, Traceparent } from "@shop/domain"
 import { OutboxWakeUp } from "@shop/service-defaults/events/OutboxWakeUp"
 import { Instant } from "@shop/service-defaults/SqlColumns"
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, DateTime, Duration, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlSchema, type Statement } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
@@ -95,7 +96,7 @@ export class SagaStore extends Context.Service<SagaStore, {
             ${saga.failure?.detail ?? null}, ${saga.paymentId ?? null}, ${toDate(saga.reservationExpiresAt)},
             ${saga.refunded}, ${saga.traceparent ?? null}, ${leaseUntil})`
 
-      const claimDue = Effect.fn("SagaStore.claimDue")(function*(limit: number) {
+      const claimDue = traced("SagaStore.claimDue")(function*(limit: number) {
         return yield* decodeRows(
           yield* sql`UPDATE sagas SET locked_until = ${leaseUntil}
             WHERE order_id IN (
@@ -112,7 +113,7 @@ export class SagaStore extends Context.Service<SagaStore, {
         Result: SagaRow,
         execute: (orderId) => sql`SELECT ${returning} FROM sagas WHERE order_id = ${orderId}`
       })
-      const find = Effect.fn("SagaStore.find")(function*(orderId: OrderId) {
+      const find = traced("SagaStore.find")(function*(orderId: OrderId) {
         return Option.map(yield* findRow(orderId).pipe(Effect.catchTag("SchemaError", Effect.die)), toState)
       })
 
@@ -121,7 +122,7 @@ export class SagaStore extends Context.Service<SagaStore, {
       const lost = (saga: SagaState) =>
         Effect.logWarning("saga moved on by another runner; stopping", saga.orderId, saga.step).pipe(Effect.as(false))
 
-      const retry = Effect.fn("SagaStore.retry")(function*(saga: SagaState, error: string, delay: Duration.Duration) {
+      const retry = traced("SagaStore.retry")(function*(saga: SagaState, error: string, delay: Duration.Duration) {
         yield* sql`UPDATE sagas SET attempts = attempts + 1, last_error = ${error.slice(0, 500)},
           next_attempt_at = now() + (${Duration.toMillis(delay)} * interval '1 millisecond'), locked_until = NULL,
           updated_at = now()
@@ -141,14 +142,14 @@ export class SagaStore extends Context.Service<SagaStore, {
         Effect.map(guardedStatement(sql, move, writes), ([row]) => (row?.matched ?? 0) > 0)
 
       // A move and the order's change in one statement: both, or neither when another runner moved the saga first.
-      const advance = Effect.fn("SagaStore.advance")(function*(saga: SagaState, next: SagaState, order?: Order) {
+      const advance = traced("SagaStore.advance")(function*(saga: SagaState, next: SagaState, order?: Order) {
         const move = moveStatement(saga, next)
         if (order === undefined) return (yield* move).length > 0
         return yield* guarded(move, [repo.saveStatement(order, guardMatched(sql))])
       })
 
       // The last move, the order's final state and its event in one statement: all of them, or none.
-      const finish = Effect.fn("SagaStore.finish")(
+      const finish = traced("SagaStore.finish")(
         function*(saga: SagaState, step: "confirmed" | "failed", order: Order, event: KnownEvent) {
           const move = sql`UPDATE sagas SET step = ${step}, locked_until = NULL, last_error = NULL,
             updated_at = now(), payment_id = ${order.paymentId ?? null}

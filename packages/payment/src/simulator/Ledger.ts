@@ -1,3 +1,4 @@
+import { traced } from "@shop/service-defaults/TracedFunction"
 import { Clock, Context, Effect, Layer } from "effect"
 import { randomUUID } from "node:crypto"
 import { type ApiError, cardDeclined, invalidRequest, resourceMissing } from "./ApiError.ts"
@@ -65,7 +66,7 @@ const makeLedger = () => {
     else ofOrder.push(charge.id)
   }
 
-  const createCharge = Effect.fn("Ledger.charge")(function*(params: ChargeParams, idempotencyKey: string) {
+  const createCharge = traced("Ledger.charge")(function*(params: ChargeParams, idempotencyKey: string) {
     const outcome = outcomeOf(params.payment_method)
     if (outcome === undefined) {
       return yield* invalidRequest(
@@ -139,7 +140,7 @@ const makeLedger = () => {
     return Effect.succeed(result)
   }
 
-  const createRefund = Effect.fn("Ledger.refund")(function*(params: RefundParams) {
+  const createRefund = traced("Ledger.refund")(function*(params: RefundParams) {
     const created = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     return yield* Effect.suspend(() => refundNow(params, created))
   })

@@ -1,5 +1,6 @@
 import type { KafkaJS } from "@confluentinc/kafka-javascript"
 import { Duration, Effect, Fiber, FiberSet, Layer, Metric, Redacted } from "effect"
+import { traced } from "../TracedFunction.ts"
 import {
   type DeliveredEvent,
   EventBus,
@@ -107,7 +108,7 @@ const make = (settings: KafkaSettings) =>
       (p) => Effect.promise(() => p.disconnect().catch(() => undefined))
     )
 
-    const publish = Effect.fn("KafkaEventBus.publish")(function*(records: ReadonlyArray<EventRecord>) {
+    const publish = traced("KafkaEventBus.publish")(function*(records: ReadonlyArray<EventRecord>) {
       if (records.length === 0) return
       const byTopic = new Map<string, Array<KafkaJS.Message>>()
       for (const record of records) {

@@ -3,6 +3,7 @@ import { Cause, Config, Duration, Effect, Layer, Metric, Queue, Redacted } from 
 import { SqlClient } from "effect/sql"
 import { randomUUID } from "node:crypto"
 import { prepareDatabase } from "../Database.ts"
+import { traced } from "../TracedFunction.ts"
 import { atMostEvery } from "./AtMostEvery.ts"
 import {
   type DeliveredEvent,
@@ -63,7 +64,7 @@ const make = (options: PgEventLogOptions) =>
       )
     }
 
-    const publish = Effect.fn("PgEventLog.publish")(function*(records: ReadonlyArray<EventRecord>) {
+    const publish = traced("PgEventLog.publish")(function*(records: ReadonlyArray<EventRecord>) {
       if (records.length === 0) return
       const column = <A>(f: (record: EventRecord) => A) => records.map(f)
       // One statement, so one transaction and one round trip. The advisory lock is held to its commit, and it is

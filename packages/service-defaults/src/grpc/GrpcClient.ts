@@ -74,20 +74,29 @@ export const invoke = <Req, Res>(
   deadline: Date
 ): Effect.Effect<Res, grpc.ServiceError> =>
   Effect.callback<Res, grpc.ServiceError>((resume) => {
-    const call = client.makeUnaryRequest(
-      method.path,
-      method.requestSerialize,
-      method.responseDeserialize,
-      request,
-      metadata,
-      { deadline },
-      (error, response) => {
-        if (error !== null) resume(Effect.fail(error))
-        else if (response === undefined) resume(Effect.die(new Error(`${method.path}: empty response`)))
-        else resume(Effect.succeed(response))
-      }
-    )
-    return Effect.sync(() => call.cancel())
+    // grpc-js records the caller's stack for every call (a `new Error`, which V8 fills by walking the stack) to
+    // append it to a failed call's error. Here the caller is always this function run by a fiber, so that stack
+    // names nothing useful; the span and the domain error do. Without it the call costs no stack walk.
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    try {
+      const call = client.makeUnaryRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        request,
+        metadata,
+        { deadline },
+        (error, response) => {
+          if (error !== null) resume(Effect.fail(error))
+          else if (response === undefined) resume(Effect.die(new Error(`${method.path}: empty response`)))
+          else resume(Effect.succeed(response))
+        }
+      )
+      return Effect.sync(() => call.cancel())
+    } finally {
+      Error.stackTraceLimit = limit
+    }
   })
 
 const defaultDeadline = Duration.seconds(5)

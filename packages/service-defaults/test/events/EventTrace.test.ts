@@ -4,6 +4,7 @@ import { Effect, Layer, Ref, Tracer } from "effect"
 import { EventBus, type EventRecord } from "../../src/events/EventBus.ts"
 import { currentTraceparent, processSpan, spanOfTraceparent } from "../../src/events/EventTrace.ts"
 import { runOutboxRelay } from "../../src/events/OutboxRelay.ts"
+import { countStackCaptures } from "../stackCaptures.ts"
 import { eventually } from "./EventBusContract.ts"
 import { insertCancellations, OutboxDatabase, traceparent } from "./OutboxFixture.ts"
 
@@ -56,6 +57,10 @@ describe("event trace continuation", () => {
       assert.isUndefined(parentSpanId(orphan))
       assert.notStrictEqual(orphan.traceId, traceId)
       assert.isUndefined(spanOfTraceparent("not-a-traceparent"))
+
+      // One span per event: it takes no stack trace (a stack walk per event).
+      const handled = Effect.forEach([1, 2, 3], () => Effect.void.pipe(processSpan(event, "notification")))
+      assert.strictEqual((yield* countStackCaptures(handled)).captures, 0)
     }))
 
   it.live(

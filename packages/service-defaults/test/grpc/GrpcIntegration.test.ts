@@ -10,6 +10,7 @@ import { checkHealth } from "../../src/grpc/GrpcHealth.ts"
 import { handledTotal, handlingSeconds } from "../../src/grpc/GrpcMetrics.ts"
 import * as GrpcServer from "../../src/grpc/GrpcServer.ts"
 import * as GrpcService from "../../src/grpc/GrpcService.ts"
+import { countStackCaptures } from "../stackCaptures.ts"
 import { startServer } from "./fixtures.ts"
 
 // The second hop: answers with what it received, or fails with a domain error chosen by the order id.
@@ -114,6 +115,17 @@ describe("gRPC between two services", () => {
       const defect = yield* fail("bug")
       assert.deepStrictEqual(defect, new InternalError({ detail: "payment: internal error" }))
       assert.notInclude(JSON.stringify(defect), "secret")
+    }))
+
+  it.live("a successful call walks no stack on either side of either hop", () =>
+    Effect.gen(function*() {
+      const { client } = yield* twoServices
+      const call = client.unary(ProductServiceService.getProduct, { id: "ord-1" })
+      yield* call // connections and lazily built parts first
+      const { captures, value } = yield* countStackCaptures(Effect.forEach([1, 2, 3, 4, 5], () => call))
+      assert.strictEqual(value[4]?.product?.priceCents, 4200)
+      // grpc-js records each caller's stack with a `new Error` unless the client stops it (GrpcClient.invoke).
+      assert.strictEqual(captures, 0)
     }))
 
   it.live("answers grpc.health.v1 checks", () =>
