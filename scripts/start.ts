@@ -200,7 +200,8 @@ if (postgresUrl) {
   ])
   for (const { name, pgPort } of embedded) databaseUrl[name] = `postgres://postgres@127.0.0.1:${pgPort}/postgres`
   // One connection per process to PGlite: LISTEN is off, so consumers poll briskly while there is work, and slow
-  // down while there is none (an idle platform's CPU is mostly these polls).
+  // down while there is none (an idle platform's CPU is mostly these polls, and the readiness checks' pings that
+  // keep each service's gRPC health current: every 5 s here while it serves, every second while it does not).
   eventLog = {
     EVENT_LOG_URL: databaseUrl.events!,
     EVENT_LOG_POOL_MAX: "1",
@@ -208,7 +209,8 @@ if (postgresUrl) {
     EVENT_LOG_POLL_MAX: "2 seconds",
     OUTBOX_POLL_MAX: "2 seconds",
     NOTIFICATION_POLL_MAX: "2 seconds",
-    SAGA_POLL_MAX: "2 seconds"
+    SAGA_POLL_MAX: "2 seconds",
+    GRPC_HEALTH_INTERVAL: "5 seconds"
   }
 }
 

@@ -9,20 +9,30 @@ import { ServiceIdentity } from "../src/grpc/ServiceIdentity.ts"
 import { GrpcServerLive } from "../src/GrpcServerLive.ts"
 import { HealthChecks } from "../src/HealthChecks.ts"
 
-/** The server as a service builds it: port and host from configuration, readiness checks from its layers. */
-const server = (databaseUp: Ref.Ref<boolean>) =>
+/**
+ * The server as a service builds it: port and host from configuration, readiness checks from its layers. `pings`
+ * counts the runs of the database's check.
+ */
+const server = (databaseUp: Ref.Ref<boolean>, settings: Record<string, string> = {}, pings?: Ref.Ref<number>) =>
   GrpcServerLive(50_999, Layer.empty).pipe(
     Layer.provideMerge(Layer.effectDiscard(Effect.gen(function*() {
       const checks = yield* HealthChecks
       yield* checks.markStarted
       yield* checks.register(
         "postgres",
-        Effect.flatMap(Ref.get(databaseUp), (up) => up ? Effect.void : Effect.fail("connection refused"))
+        Effect.flatMap(
+          pings === undefined
+            ? Ref.get(databaseUp)
+            : Effect.andThen(Ref.update(pings, (n) => n + 1), Ref.get(databaseUp)),
+          (up) => up ? Effect.void : Effect.fail("connection refused")
+        )
       )
     }))),
     Layer.provideMerge(HealthChecks.layer),
     Layer.provide(ServiceIdentity.layerWith({ name: "product", dir: mkdtempSync(join(tmpdir(), "shop-keys-")) })),
-    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ GRPC_HOST: "127.0.0.1", GRPC_PORT: "0" })))
+    Layer.provide(
+      ConfigProvider.layer(ConfigProvider.fromUnknown({ GRPC_HOST: "127.0.0.1", GRPC_PORT: "0", ...settings }))
+    )
   )
 
 const waitFor = <A>(check: Effect.Effect<A>, expected: A) =>
@@ -44,5 +54,25 @@ describe("GrpcServerLive", () => {
         yield* Ref.set(databaseUp, true)
         assert.strictEqual(yield* waitFor(health, "SERVING"), "SERVING")
       }).pipe(Effect.provide(server(databaseUp)))
+    }))
+
+  it.live("a serving service checks again every GRPC_HEALTH_INTERVAL; one not ready, every second", () =>
+    Effect.gen(function*() {
+      const databaseUp = yield* Ref.make(false)
+      const pings = yield* Ref.make(0)
+      yield* Effect.gen(function*() {
+        const { port } = yield* GrpcServer.GrpcServer
+        const health = checkHealth(`127.0.0.1:${port}`)
+        assert.strictEqual(yield* waitFor(health, "NOT_SERVING"), "NOT_SERVING")
+        // Not ready: the next check comes within a second, not after the 10 s interval.
+        yield* Ref.set(databaseUp, true)
+        const since = Date.now()
+        assert.strictEqual(yield* waitFor(health, "SERVING"), "SERVING")
+        assert.isBelow(Date.now() - since, 2_500)
+        // Serving: no check for the interval's 10 s (a second of them here).
+        const before = yield* Ref.get(pings)
+        yield* Effect.sleep("1500 millis")
+        assert.strictEqual((yield* Ref.get(pings)) - before, 0)
+      }).pipe(Effect.provide(server(databaseUp, { GRPC_HEALTH_INTERVAL: "10 seconds" }, pings)))
     }))
 })
