@@ -20,11 +20,8 @@ const server = (databaseUp: Ref.Ref<boolean>, settings: Record<string, string> =
       yield* checks.markStarted
       yield* checks.register(
         "postgres",
-        Effect.flatMap(
-          pings === undefined
-            ? Ref.get(databaseUp)
-            : Effect.andThen(Ref.update(pings, (n) => n + 1), Ref.get(databaseUp)),
-          (up) => up ? Effect.void : Effect.fail("connection refused")
+        Effect.andThen(pings === undefined ? Effect.void : Ref.update(pings, (n) => n + 1), Ref.get(databaseUp)).pipe(
+          Effect.flatMap((up) => up ? Effect.void : Effect.fail("connection refused"))
         )
       )
     }))),
