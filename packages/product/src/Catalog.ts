@@ -8,6 +8,7 @@ import { CacheVersions } from "./CacheVersions.ts"
 import { CreateProductInput, decodeInput, UpdateProductInput } from "./ProductInput.ts"
 import { productColumns, type ProductRow, toProduct } from "./ProductRow.ts"
 import { after, decodeCursor, encodeCursor, orderBy, type ProductSort, sortKeyText } from "./ProductSort.ts"
+import { unfoldedUnits } from "./StockFold.ts"
 
 /** A listing request: by page number, or after the opaque `cursor` of a previous page (same `sort`). */
 export interface ListQuery {
@@ -94,10 +95,14 @@ export class Catalog extends Context.Service<Catalog, {
         return toProduct(row!)
       })
 
+      // The lock, then the read, in two statements: a statement that waited for the row's lock (a fold holding it)
+      // returns the row as the fold left it but reads the unfolded sales as they were when it started, counting
+      // the folded units twice. After the lock no fold can move this product's units until the transaction ends.
       const lockForUpdate = (id: string) =>
-        sql<ProductRow>`SELECT ${columns} FROM products p WHERE p.id = ${id} FOR UPDATE`.pipe(
-          Effect.flatMap(([row]) => row === undefined ? Effect.fail(notFound(id)) : Effect.succeed(row))
-        )
+        Effect.andThen(
+          sql`SELECT 1 FROM products WHERE id = ${id} FOR UPDATE`,
+          sql<ProductRow>`SELECT ${columns} FROM products p WHERE p.id = ${id}`
+        ).pipe(Effect.flatMap(([row]) => row === undefined ? Effect.fail(notFound(id)) : Effect.succeed(row)))
 
       const update = traced("Catalog.update")(function*(id: string, input: UpdateProductInput) {
         const { expectedUpdatedAt, ...fields } = yield* decodeUpdate(input)
@@ -106,12 +111,18 @@ export class Catalog extends Context.Service<Catalog, {
           ...(fields.description !== undefined ? { description: fields.description } : {}),
           ...(fields.priceCents !== undefined ? { price_cents: fields.priceCents } : {}),
           ...(fields.currency !== undefined ? { currency: fields.currency } : {}),
-          ...(fields.category !== undefined ? { category: fields.category } : {}),
-          ...(fields.inventory !== undefined ? { on_hand: fields.inventory } : {})
+          ...(fields.category !== undefined ? { category: fields.category } : {})
         }
+        // The row keeps counting unfolded sales as on hand (see StockFold.ts): the inventory asked for is what is
+        // left after them, so the row stores it plus the units sold and not folded yet.
+        const assignments = [
+          ...(Object.keys(changes).length > 0 ? [sql`${sql.update(changes)}`] : []),
+          ...(fields.inventory !== undefined ? [sql`on_hand = ${fields.inventory} + ${unfoldedUnits(sql, "p")}`] : [])
+        ]
         const row = yield* Effect.gen(function*() {
-          const current = yield* lockForUpdate(id)
-          if (expectedUpdatedAt !== undefined && DateTime.toEpochMillis(expectedUpdatedAt) !== +current.updated_at) {
+          const locked = yield* lockForUpdate(id)
+          const current = toProduct(locked)
+          if (expectedUpdatedAt !== undefined && DateTime.toEpochMillis(expectedUpdatedAt) !== +locked.updated_at) {
             return yield* new Conflict({
               detail: `product ${id} was changed since ${DateTime.formatIso(expectedUpdatedAt)}`
             })
@@ -121,9 +132,9 @@ export class Catalog extends Context.Service<Catalog, {
               detail: `inventory ${fields.inventory} is below the ${current.reserved} units reserved for open orders`
             })
           }
-          if (Object.keys(changes).length === 0) return current
+          if (assignments.length === 0) return locked
           const [updated] = yield* sql<ProductRow>`
-          UPDATE products p SET ${sql.update(changes)}, version = p.version + 1,
+          UPDATE products p SET ${sql.csv(assignments)}, version = p.version + 1,
             updated_at = greatest(now(), p.updated_at + interval '1 millisecond')
           WHERE p.id = ${id} RETURNING ${columns}`
           return updated!

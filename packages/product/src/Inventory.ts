@@ -8,13 +8,15 @@ import {
   commitReservation,
   loadReservation,
   lockProducts,
-  readStock,
+  readAvailable,
   type Reservation,
   reserveAtOnce,
   sameItems,
   settleReservation,
   type StockItem
 } from "./Reservation.ts"
+import { unfoldedUnits } from "./StockFold.ts"
+import { StockFolder } from "./StockFolder.ts"
 import { validateItems, validateOrderId, validateTtl } from "./StockInput.ts"
 
 /** Stock of one product against a requested quantity. */
@@ -47,8 +49,10 @@ const ended = (reservation: Reservation) =>
   new Conflict({ detail: `reservation ${reservation.status}: order ${reservation.orderId}` })
 
 /**
- * Stock reservations, one per order id, never overselling: every change runs in one transaction that locks the
- * products in id order, moves stock with guarded UPDATEs, and is backed by the table's CHECK constraints.
+ * Stock reservations, one per order id, never overselling: every change of what is available runs in one
+ * transaction that locks the products in id order, moves stock with guarded UPDATEs, and is backed by the table's
+ * CHECK constraints. A commit changes nothing available: it records the sale without the products' locks, and the
+ * folder moves it into their rows later (see StockFold.ts); reads count it at once.
  *
  * Idempotency, keyed by order id:
  * - `reserve` again with the same items returns the existing reservation (replayed) while it is pending or
@@ -79,6 +83,7 @@ export class Inventory extends Context.Service<Inventory, {
       const sql = yield* SqlClient.SqlClient
       const versions = yield* CacheVersions
       const config = yield* ProductConfig
+      const folder = yield* StockFolder
       const stockChanged = (productIds: ReadonlyArray<string>) => versions.bump({ productIds, catalog: false })
 
       const replay = (existing: Reservation, items: ReadonlyArray<StockItem>) => {
@@ -104,11 +109,10 @@ export class Inventory extends Context.Service<Inventory, {
         Effect.gen(function*() {
           const ids = items.map((item) => item.productId)
           yield* lockProducts(sql, ids)
-          const rows = new Map((yield* readStock(sql, ids)).map((row) => [row.id, row]))
+          const rows = new Map((yield* readAvailable(sql, ids)).map((row) => [row.id, row.available]))
           for (const item of items) {
-            const row = rows.get(item.productId)
-            if (row === undefined) return yield* notFound(item.productId)
-            const available = row.on_hand - row.reserved
+            const available = rows.get(item.productId)
+            if (available === undefined) return yield* notFound(item.productId)
             if (available < item.quantity) {
               return yield* new InsufficientStock({ productId: item.productId, requested: item.quantity, available })
             }
@@ -146,7 +150,10 @@ export class Inventory extends Context.Service<Inventory, {
         yield* Effect.annotateCurrentSpan({ "order.id": orderId })
         yield* validateOrderId(orderId)
         const outcome = yield* commitOnce(orderId).pipe(Effect.catchTag("SqlError", Effect.die))
-        if (!outcome.replayed) yield* stockChanged(outcome.reservation.items.map((item) => item.productId))
+        if (!outcome.replayed) {
+          if (outcome.reservation.status === "committed") yield* folder.signal
+          yield* stockChanged(outcome.reservation.items.map((item) => item.productId))
+        }
         if (outcome.reservation.status === "expired") return yield* ended(outcome.reservation)
         return outcome
       })
@@ -189,9 +196,9 @@ export class Inventory extends Context.Service<Inventory, {
       const checkInventory = traced("Inventory.checkInventory")(function*(items: ReadonlyArray<StockItem>) {
         yield* validateItems(items)
         const rows = yield* sql<{ readonly id: string; readonly on_hand: number; readonly reserved: number }>`
-        SELECT id, on_hand, reserved FROM products WHERE id = ANY(${items.map((item) => item.productId)})`.pipe(
-          Effect.orDie
-        )
+        SELECT id, on_hand - unfolded AS on_hand, reserved - unfolded AS reserved
+        FROM (SELECT p.id, p.on_hand, p.reserved, ${unfoldedUnits(sql, "p")} AS unfolded FROM products p
+          WHERE p.id = ANY(${items.map((item) => item.productId)})) s`.pipe(Effect.orDie)
         const byId = new Map(rows.map((row) => [row.id, row]))
         return yield* Effect.forEach(items, (item) => {
           const row = byId.get(item.productId)

@@ -11,6 +11,10 @@ export interface ProductSettings {
   readonly sweepInterval: Duration.Duration
   /** Reservations expired per sweeper transaction (`RESERVATION_SWEEP_BATCH`). */
   readonly sweepBatchSize: number
+  /** How long the stock folder lets commits gather after one woke it, before it folds them (`STOCK_FOLD_DELAY`). */
+  readonly foldDelay: Duration.Duration
+  /** How often the stock folder looks for sales no commit of its process told it of (`STOCK_FOLD_POLL`). */
+  readonly foldPoll: Duration.Duration
   /** Lifetime of cached product details and result pages (`PRODUCT_CACHE_TTL`). */
   readonly cacheTtl: Duration.Duration
   /** `REDIS_URL`; none means the in-memory cache (embedded mode). */
@@ -31,6 +35,8 @@ export const defaultSettings: ProductSettings = {
   reservationMaxTtl: Duration.hours(24),
   sweepInterval: Duration.seconds(10),
   sweepBatchSize: 500,
+  foldDelay: Duration.millis(50),
+  foldPoll: Duration.seconds(10),
   cacheTtl: Duration.minutes(5),
   redisUrl: Option.none(),
   cachePrefix: "shop:product:",
@@ -53,6 +59,8 @@ export class ProductConfig extends Context.Service<ProductConfig, ProductSetting
         reservationMaxTtl: yield* duration("RESERVATION_MAX_TTL", d.reservationMaxTtl),
         sweepInterval: yield* duration("RESERVATION_SWEEP_INTERVAL", d.sweepInterval),
         sweepBatchSize: yield* Config.Int("RESERVATION_SWEEP_BATCH").pipe(Config.withDefault(d.sweepBatchSize)),
+        foldDelay: yield* duration("STOCK_FOLD_DELAY", d.foldDelay),
+        foldPoll: yield* duration("STOCK_FOLD_POLL", d.foldPoll),
         cacheTtl: yield* duration("PRODUCT_CACHE_TTL", d.cacheTtl),
         redisUrl: yield* Config.String("REDIS_URL").pipe(Config.option),
         cachePrefix: yield* Config.String("PRODUCT_CACHE_PREFIX").pipe(

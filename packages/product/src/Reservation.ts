@@ -97,13 +97,16 @@ export const lockProducts = (sql: SqlClient.SqlClient, productIds: ReadonlyArray
  * COMMIT, not for every statement of the transaction. The CTE returns the rows in id order, and the change reaches
  * a row only through it, so the locks are taken in id order as with `lockProducts`.
  */
-const lockedCte = (sql: SqlClient.SqlClient, productIds: Statement.Fragment) =>
+export const lockedCte = (sql: SqlClient.SqlClient, productIds: Statement.Fragment) =>
   sql`locked AS MATERIALIZED (${lockInIdOrder(sql, productIds)})`
 
-/** The stock of `productIds`: to tell a missing product from one that is short. */
-export const readStock = (sql: SqlClient.SqlClient, productIds: ReadonlyArray<string>) =>
-  sql<{ readonly id: string; readonly on_hand: number; readonly reserved: number }>`
-    SELECT id, on_hand, reserved FROM products WHERE id = ANY(${productIds})`
+/**
+ * What is available of `productIds`: to tell a missing product from one that is short. Unfolded sales (StockFold.ts)
+ * count in both stock columns, so the difference is exact without them.
+ */
+export const readAvailable = (sql: SqlClient.SqlClient, productIds: ReadonlyArray<string>) =>
+  sql<{ readonly id: string; readonly available: number }>`
+    SELECT id, on_hand - reserved AS available FROM products WHERE id = ANY(${productIds})`
 
 /**
  * A new reservation of the order holding `items` (in product id order) for `ttl`, in one statement and no
@@ -152,27 +155,21 @@ export const reserveAtOnce = (
     return Option.some(reservationOf(row, row.items.map(itemOf)))
   })
 
-/**
- * Takes the items of an order off the reserved stock, with its products locked in id order in the same statement;
- * a sale (`sold`) also takes them off the stock on hand.
- */
-export const settleStock = (sql: SqlClient.SqlClient, orderId: string, sold: boolean) => {
-  const quantity = sold ? sql`i.quantity` : sql`0`
-  return sql`
+/** Gives the items of an order back to the stock (off the reserved units), its products locked in id order. */
+export const releaseStock = (sql: SqlClient.SqlClient, orderId: string) =>
+  sql`
     WITH ${lockedCte(sql, sql`SELECT product_id FROM reservation_items WHERE order_id = ${orderId}`)}
-    UPDATE products p SET reserved = p.reserved - i.quantity, on_hand = p.on_hand - ${quantity},
-      sold = p.sold + ${quantity}
+    UPDATE products p SET reserved = p.reserved - i.quantity
     FROM locked l, reservation_items i WHERE i.order_id = ${orderId} AND p.id = i.product_id AND l.id = p.id`
-}
 
 /**
- * Ends a pending reservation inside the caller's transaction: its status first, then its units leave the reserved
- * stock (and, when committed, the stock on hand, counted as sold), the products locked only for that last statement.
+ * Ends a pending reservation without a sale inside the caller's transaction: its status first, then its units go
+ * back to the stock, the products locked only for that last statement. A sale is `commitReservation`'s alone.
  */
 export const settleReservation = (
   sql: SqlClient.SqlClient,
   reservation: Reservation,
-  status: "committed" | "released" | "expired",
+  status: "released" | "expired",
   reason: string | null
 ) =>
   Effect.gen(function*() {
@@ -180,14 +177,16 @@ export const settleReservation = (
       UPDATE reservations SET status = ${status}, resolved_at = now(), updated_at = now(), release_reason = ${reason}
       WHERE order_id = ${reservation.orderId} RETURNING ${sql.literal(reservationColumns)}`
     if (row === undefined) return yield* Effect.die(`reservation of ${reservation.orderId} vanished while locked`)
-    yield* settleStock(sql, reservation.orderId, status === "committed")
+    yield* releaseStock(sql, reservation.orderId)
     return reservationOf(row, reservation.items)
   })
 
 /**
- * Commits the order's pending reservation in one statement (one round trip, the products locked for it alone): the
- * reservation's row is locked first, as every change of a reservation does, then it becomes `committed` (or `expired`
- * when its hold time is over by the database's clock, its stock then going back) and its units leave the stock.
+ * Commits the order's pending reservation in one statement: the reservation's row is locked first, as every change
+ * of a reservation does, then it becomes `committed` and its units are recorded as unfolded sales, which reads
+ * subtract from the stock until the folder moves them into the products' rows (see StockFold.ts): a commit does not
+ * touch, nor wait for, a popular product's row. When its hold time is over by the database's clock it becomes
+ * `expired` instead, and its stock goes back at once (the products locked for that statement alone).
  * A reservation that is not pending is returned as it is, with `settled` false; none when the order has none.
  * Concurrent commits of one order queue on its row, and the later ones find it settled.
  */
@@ -204,18 +203,21 @@ export const commitReservation = (sql: SqlClient.SqlClient, orderId: string) =>
         FROM target t WHERE r.order_id = t.order_id AND t.status = 'reserved'
         RETURNING r.order_id, r.status, r.created_at, r.expires_at, r.resolved_at
       ),
+      sales AS (
+        INSERT INTO unfolded_sales (order_id, product_id, quantity)
+        SELECT i.order_id, i.product_id, i.quantity FROM reservation_items i
+        WHERE i.order_id = ${orderId} AND EXISTS (SELECT 1 FROM settled WHERE status = 'committed')
+      ),
       ${
       lockedCte(
         sql,
         sql`SELECT product_id FROM reservation_items
-          WHERE order_id = ${orderId} AND EXISTS (SELECT 1 FROM settled)`
+          WHERE order_id = ${orderId} AND EXISTS (SELECT 1 FROM settled WHERE status = 'expired')`
       )
     },
-      moved AS (
-        UPDATE products p SET reserved = p.reserved - i.quantity,
-          on_hand = p.on_hand - CASE WHEN s.status = 'committed' THEN i.quantity ELSE 0 END,
-          sold = p.sold + CASE WHEN s.status = 'committed' THEN i.quantity ELSE 0 END
-        FROM locked l, reservation_items i, settled s
+      returned AS (
+        UPDATE products p SET reserved = p.reserved - i.quantity
+        FROM locked l, reservation_items i
         WHERE i.order_id = ${orderId} AND p.id = i.product_id AND l.id = p.id
       )
       SELECT r.*, (

@@ -2,21 +2,30 @@ import { assert, describe, layer } from "@effect/vitest"
 import { Duration, Effect, Exit, Option, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
 import { Inventory } from "../src/Inventory.ts"
+import { unfoldedUnits } from "../src/StockFold.ts"
 import { makeProduct, newOrderId, ProductTest, stockOf } from "./fixtures/ProductTest.ts"
 
-/** Per product: reserved equals the sum of its pending reservation items, and no column is negative. */
+/**
+ * Per product: reserved (its unfolded sales applied) equals the sum of its pending reservation items, no column is
+ * negative, and every unfolded sale belongs to a committed reservation's line.
+ */
 const assertConservation = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const broken = yield* sql<{ readonly id: string }>`
-    SELECT p.id FROM products p
+    SELECT p.id FROM (SELECT *, ${unfoldedUnits(sql, "products")} AS u FROM products) p
     LEFT JOIN (
       SELECT i.product_id, sum(i.quantity)::int AS held FROM reservation_items i
       JOIN reservations r ON r.order_id = i.order_id AND r.status = 'reserved' GROUP BY i.product_id
     ) h ON h.product_id = p.id
-    WHERE p.reserved <> coalesce(h.held, 0) OR p.reserved < 0 OR p.on_hand < p.reserved OR p.sold < 0`.pipe(
-    Effect.orDie
-  )
+    WHERE p.reserved - p.u <> coalesce(h.held, 0) OR p.reserved - p.u < 0 OR p.on_hand < p.reserved OR p.sold < 0`
+    .pipe(Effect.orDie)
   assert.deepStrictEqual(broken, [])
+  const strays = yield* sql<{ readonly order_id: string }>`
+    SELECT u.order_id FROM unfolded_sales u
+    LEFT JOIN reservation_items i ON i.order_id = u.order_id AND i.product_id = u.product_id
+    LEFT JOIN reservations r ON r.order_id = u.order_id
+    WHERE i.quantity IS DISTINCT FROM u.quantity OR r.status IS DISTINCT FROM 'committed'`.pipe(Effect.orDie)
+  assert.deepStrictEqual(strays, [])
 })
 
 describe("Inventory", () => {

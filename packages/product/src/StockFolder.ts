@@ -1,0 +1,48 @@
+import { Context, Effect, Layer, Option, Queue } from "effect"
+import { SqlClient } from "effect/sql"
+import { ProductConfig } from "./ProductConfig.ts"
+import { foldSales } from "./StockFold.ts"
+
+/** Unfolded sales folded per statement; a round repeats it until fewer are left. */
+const batchSize = 1000
+
+/**
+ * Folds committed sales into their products' rows in the background (see StockFold.ts). A commit of this process
+ * signals; the folder then waits `foldDelay` so that the commits meanwhile share one fold, and folds everything
+ * recorded. It also looks every `foldPoll` for sales nobody signalled: those of a process that died right after its
+ * commit, or of a replica whose folder is late. Replicas may all run it (their folds claim with SKIP LOCKED).
+ *
+ * A late or failed fold costs nothing a read can see; only the table of unfolded sales grows until the next round.
+ */
+export class StockFolder extends Context.Service<StockFolder, {
+  /** Tells the folder that a commit recorded sales. Never waits. */
+  readonly signal: Effect.Effect<void>
+}>()("product/StockFolder") {
+  static readonly layer = Layer.effect(
+    StockFolder,
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const { foldDelay, foldPoll } = yield* ProductConfig
+      // Signals sent while the folder waits or folds fold into one: the round folds whatever was recorded before it.
+      const signals = yield* Queue.dropping<void>(1)
+      const foldAll = Effect.gen(function*() {
+        for (;;) {
+          const folded = yield* foldSales(sql, batchSize)
+          if (folded < batchSize) return
+        }
+      }).pipe(
+        Effect.withSpan("StockFolder.fold", {}, { captureStackTrace: false }),
+        Effect.catchCause((cause) =>
+          Effect.logWarning("stock fold failed; the sales stay recorded and are folded next round", cause)
+        )
+      )
+      const round = Effect.gen(function*() {
+        const woken = yield* Queue.take(signals).pipe(Effect.timeoutOption(foldPoll), Effect.map(Option.isSome))
+        if (woken) yield* Effect.sleep(foldDelay)
+        yield* foldAll
+      })
+      yield* Effect.forkScoped(Effect.forever(round))
+      return StockFolder.of({ signal: Effect.sync(() => void Queue.offerUnsafe(signals, undefined)) })
+    })
+  )
+}
