@@ -48,6 +48,7 @@ describe("Prometheus configuration", () => {
       "CheckoutLatencyBudgetBurnSlow",
       "EventConsumerLagHigh",
       "DeadLettersIncreasing",
+      "StockFoldFailing",
       "CircuitBreakerOpen",
       "ServiceDown"
     ]

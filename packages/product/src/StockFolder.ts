@@ -1,10 +1,21 @@
-import { Context, Effect, Layer, Option, Queue } from "effect"
+import { Context, Effect, Layer, Metric, Option, Queue } from "effect"
 import { SqlClient } from "effect/sql"
 import { ProductConfig } from "./ProductConfig.ts"
 import { foldSales } from "./StockFold.ts"
 
 /** Unfolded sales folded per statement; a round repeats it until fewer are left. */
 const batchSize = 1000
+
+export const salesFolded = Metric.counter("stock_sales_folded_total", {
+  description: "Sales (an order's line) folded into their products' stock rows",
+  incremental: true
+})
+
+/** Failing rounds cost no read anything, but `unfolded_sales` grows until one succeeds. */
+export const foldFailures = Metric.counter("stock_fold_failures_total", {
+  description: "Rounds of the stock folder that failed; their sales stay recorded for the next round",
+  incremental: true
+})
 
 /**
  * Folds committed sales into their products' rows in the background (see StockFold.ts). A commit of this process
@@ -28,12 +39,16 @@ export class StockFolder extends Context.Service<StockFolder, {
       const foldAll = Effect.gen(function*() {
         for (;;) {
           const folded = yield* foldSales(sql, batchSize)
+          if (folded > 0) yield* Metric.update(salesFolded, folded)
           if (folded < batchSize) return
         }
       }).pipe(
         Effect.withSpan("StockFolder.fold", {}, { captureStackTrace: false }),
         Effect.catchCause((cause) =>
-          Effect.logWarning("stock fold failed; the sales stay recorded and are folded next round", cause)
+          Effect.andThen(
+            Metric.update(foldFailures, 1),
+            Effect.logWarning("stock fold failed; the sales stay recorded and are folded next round", cause)
+          )
         )
       )
       const round = Effect.gen(function*() {

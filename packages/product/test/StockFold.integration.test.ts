@@ -1,10 +1,11 @@
 import { assert, describe, layer } from "@effect/vitest"
-import { Duration, Effect, Fiber, Option } from "effect"
+import { Duration, Effect, Fiber, Metric, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { Catalog } from "../src/Catalog.ts"
 import { Inventory } from "../src/Inventory.ts"
 import { commitReservation } from "../src/Reservation.ts"
 import { foldSales } from "../src/StockFold.ts"
+import { salesFolded } from "../src/StockFolder.ts"
 import { makeProduct, newOrderId, ProductTest, stockOf, storedStockOf } from "./fixtures/ProductTest.ts"
 
 /** Reserves `quantity` of the product for a new order and commits it; the order id. */
@@ -154,12 +155,14 @@ describe("StockFold", () => {
         const sql = yield* SqlClient.SqlClient
         const inventory = yield* Inventory
         const product = yield* makeProduct({ inventory: 100 })
+        const foldedBefore = (yield* Metric.value(salesFolded)).count
         yield* Effect.forEach(Array.from({ length: 20 }, (_, i) => i), (i) => sell(product.id, `live_${i}`), {
           concurrency: 5
         })
         assert.deepStrictEqual(yield* stockOf(product.id), { on_hand: 80, reserved: 0, sold: 20 })
         yield* eventually(storedStockOf(product.id), (stock) => stock.unfolded === 0)
         assert.deepStrictEqual(yield* storedStockOf(product.id), { on_hand: 80, reserved: 0, sold: 20, unfolded: 0 })
+        assert.strictEqual((yield* Metric.value(salesFolded)).count - foldedBefore, 20)
 
         // Committed by the statement alone, as a process that died before signalling left it.
         const orderId = newOrderId("unsignalled")
