@@ -5,7 +5,7 @@ import { Catalog } from "../src/Catalog.ts"
 import { Inventory } from "../src/Inventory.ts"
 import { commitReservation } from "../src/Reservation.ts"
 import { foldSales } from "../src/StockFold.ts"
-import { salesFolded } from "../src/StockFolder.ts"
+import { foldFailures, salesFolded } from "../src/StockFolder.ts"
 import { makeProduct, newOrderId, ProductTest, stockOf, storedStockOf } from "./fixtures/ProductTest.ts"
 
 /** Reserves `quantity` of the product for a new order and commits it; the order id. */
@@ -171,6 +171,29 @@ describe("StockFold", () => {
         assert.deepStrictEqual(yield* stockOf(product.id), { on_hand: 75, reserved: 0, sold: 25 })
         yield* eventually(storedStockOf(product.id), (stock) => stock.unfolded === 0)
         assert.deepStrictEqual(yield* storedStockOf(product.id), { on_hand: 75, reserved: 0, sold: 25, unfolded: 0 })
+      }))
+
+    it.effect("a round that fails loses no sale: the next one folds it", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const inventory = yield* Inventory
+        const product = yield* makeProduct({ inventory: 10 })
+        const orderId = newOrderId("fold_fails")
+        yield* inventory.reserve(orderId, [{ productId: product.id, quantity: 4 }])
+        const failuresBefore = (yield* Metric.value(foldFailures)).count
+        // The table out of the folder's reach (as a database that refuses its statements) for a few polls, the sale
+        // committed just before; then back.
+        yield* Effect.acquireUseRelease(
+          commitReservation(sql, orderId).pipe(
+            Effect.andThen(sql`ALTER TABLE unfolded_sales RENAME TO unfolded_sales_away`),
+            Effect.orDie
+          ),
+          () => eventually(Metric.value(foldFailures), (state) => state.count > failuresBefore),
+          () => sql`ALTER TABLE unfolded_sales_away RENAME TO unfolded_sales`.pipe(Effect.orDie)
+        )
+        assert.deepStrictEqual(yield* stockOf(product.id), { on_hand: 6, reserved: 0, sold: 4 })
+        yield* eventually(storedStockOf(product.id), (stock) => stock.unfolded === 0)
+        assert.deepStrictEqual(yield* storedStockOf(product.id), { on_hand: 6, reserved: 0, sold: 4, unfolded: 0 })
       }))
   })
 })
