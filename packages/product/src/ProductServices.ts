@@ -11,8 +11,8 @@ import { StockFolder } from "./StockFolder.ts"
 
 /**
  * The product service without its gRPC server, over a given cache store: Catalog, Search, Inventory and
- * ProductCache, plus the reservation sweeper, the stock folder and the catalog epoch watch running in the background. Needs `SqlClient`
- * (migrated) and `ProductConfig`.
+ * ProductCache, plus the reservation sweeper, the stock folder and the catalog epoch watch running in the
+ * background. Needs `SqlClient` (migrated) and `ProductConfig`.
  */
 export const ProductServicesWith = <E, R>(store: Layer.Layer<CacheStore, E, R>) =>
   Layer.mergeAll(ProductCache.layer, ReservationSweeperLive, CatalogEpochWatchLive).pipe(
