@@ -20,8 +20,8 @@ export const foldFailures = Metric.counter("stock_fold_failures_total", {
 /**
  * Folds committed sales into their products' rows in the background (see StockFold.ts). A commit of this process
  * signals; the folder then waits `foldDelay` so that the commits meanwhile share one fold, and folds everything
- * recorded. It also looks every `foldPoll` for sales nobody signalled: those of a process that died right after its
- * commit, or of a replica whose folder is late. Replicas may all run it (their folds claim with SKIP LOCKED).
+ * recorded. It also folds at start, and looks every `foldPoll`, for sales nobody signalled: those of a process that
+ * died right after its commit, or of a replica whose folder is late. Replicas may all run it (their folds claim with SKIP LOCKED).
  *
  * A late or failed fold costs nothing a read can see; only the table of unfolded sales grows until the next round.
  */
@@ -56,7 +56,8 @@ export class StockFolder extends Context.Service<StockFolder, {
         if (woken) yield* Effect.sleep(foldDelay)
         yield* foldAll
       })
-      yield* Effect.forkScoped(Effect.forever(round))
+      // A first round at once: the sales a previous process of this service left unfolded (killed after a commit).
+      yield* Effect.forkScoped(Effect.andThen(foldAll, Effect.forever(round)))
       return StockFolder.of({ signal: Effect.sync(() => void Queue.offerUnsafe(signals, undefined)) })
     })
   )

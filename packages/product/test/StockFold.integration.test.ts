@@ -1,11 +1,11 @@
 import { assert, describe, layer } from "@effect/vitest"
-import { Duration, Effect, Fiber, Metric, Option } from "effect"
+import { Duration, Effect, Fiber, Layer, Metric, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { Catalog } from "../src/Catalog.ts"
 import { Inventory } from "../src/Inventory.ts"
 import { commitReservation } from "../src/Reservation.ts"
 import { foldSales } from "../src/StockFold.ts"
-import { foldFailures, salesFolded } from "../src/StockFolder.ts"
+import { foldFailures, salesFolded, StockFolder } from "../src/StockFolder.ts"
 import { makeProduct, newOrderId, ProductTest, stockOf, storedStockOf } from "./fixtures/ProductTest.ts"
 
 /** Reserves `quantity` of the product for a new order and commits it; the order id. */
@@ -120,6 +120,18 @@ describe("StockFold", () => {
         assert.strictEqual((yield* catalog.update(product.id, { inventory: 3 })).inventory, 3)
         assert.deepStrictEqual(yield* stockOf(product.id), { on_hand: 3, reserved: 3, sold: 4 })
       }))
+
+    it.effect("a folder that starts folds at once what a process killed after its commits left", () =>
+      Effect.gen(function*() {
+        const product = yield* makeProduct({ inventory: 10 })
+        yield* sell(product.id, "left_a", 2)
+        yield* sell(product.id, "left_b", 3)
+        assert.strictEqual((yield* storedStockOf(product.id)).unfolded, 5)
+        // A second folder, as the restarted process's, that would otherwise not look for an hour.
+        yield* Layer.build(Layer.fresh(StockFolder.layer))
+        yield* eventually(storedStockOf(product.id), (stock) => stock.unfolded === 0)
+        assert.deepStrictEqual(yield* storedStockOf(product.id), { on_hand: 5, reserved: 0, sold: 5, unfolded: 0 })
+      }).pipe(Effect.scoped))
 
     it.effect("concurrent folds (replicas) fold every sale once", () =>
       Effect.gen(function*() {
