@@ -6,6 +6,7 @@
  *   npm run bench:orders -- --mode open --rate 100 --duration 20   # open loop: 100 orders/s due, whatever happens
  *   npm run bench:orders -- --k6                               # the k6 scenario of tests/load/k6/scenarios.json
  *   add --start to start (and stop) the platform here instead of measuring a running one
+ *   add --waits to sample what the platform's PostgreSQL backends wait on meanwhile (a popular row, the WAL)
  *
  * Prints create-call latency, time to confirmed (from the moment an order was due to the `occurredAt` of its
  * confirmation), orders confirmed per second end to end, the CPU each platform process spent per confirmed order,
@@ -18,12 +19,14 @@ import { k6Scenario, latencyOf, reportThresholds } from "./lib/k6-scenarios.ts"
 import { formatResults, type LoadMode, percentile, runLoad } from "./lib/load.ts"
 import { watchOrderEvents } from "./lib/order-events.ts"
 import { makeOrderTracker } from "./lib/order-tracker.ts"
+import { formatWaits, startWaitSampler } from "./lib/waits.ts"
 
 const values = parse({
   concurrency: { type: "string", default: "16" },
   replicas: { type: "string" },
   products: { type: "string", default: "1" },
-  settle: { type: "string", default: "30" }
+  settle: { type: "string", default: "30" },
+  waits: { type: "boolean", default: false }
 })
 // --replicas N (with --start): N gateways, product and order services on the same databases (REPLICAS, see README)
 const bench = await benchPlatform(values, values.replicas === undefined ? {} : { REPLICAS: values.replicas })
@@ -118,6 +121,7 @@ async function run() {
   const perReplicaBefore = await Promise.all(orderAdmins.map((url) => metricSum([url], "orders_confirmed_total")))
   const confirmedBefore = perReplicaBefore.reduce((sum, n) => sum + n, 0)
   const meter = await startCpuMeter(platform, gatewayUrl)
+  const sampler = values.waits ? await startWaitSampler(platform) : undefined
   const result = await runLoad({
     name: "create order",
     bases: gateways,
@@ -132,6 +136,7 @@ async function run() {
   const settleDeadline = Date.now() + positive("settle", values.settle, 600) * 1000
   while (tracker.pending() > 0 && Date.now() < settleDeadline) await new Promise((r) => setTimeout(r, 50))
   const cpu = await meter.stop()
+  const waits = await sampler?.stop()
   const perReplica = await Promise.all(orderAdmins.map((url) => metricSum([url], "orders_confirmed_total")))
   const confirmedAfter = perReplica.reduce((sum, n) => sum + n, 0)
   await watcher.stop()
@@ -140,7 +145,21 @@ async function run() {
     console.log(`\nconfirmations per order replica (orders_confirmed_total): ${shares.join(", ")}`)
   }
   const charges = await chargesPerOrder(platform.setting("payment", "PAYMENT_PROVIDER_URL"), tracker)
-  await report(result, tracker, cpu, confirmedAfter - confirmedBefore, scenario, watcher.undecodable(), charges)
+  const waitsText = !values.waits
+    ? undefined
+    : waits === undefined
+    ? "--waits: the databases are embedded or unknown, nothing sampled"
+    : formatWaits(waits)
+  await report(
+    result,
+    tracker,
+    cpu,
+    confirmedAfter - confirmedBefore,
+    scenario,
+    watcher.undecodable(),
+    charges,
+    waitsText
+  )
 }
 
 async function report(
@@ -150,7 +169,8 @@ async function report(
   metricConfirmed: number,
   scenario: ReturnType<typeof k6Scenario> | undefined,
   undecodable: number,
-  charges: { readonly checked: boolean; readonly chargedTwice: number }
+  charges: { readonly checked: boolean; readonly chargedTwice: number },
+  waitsText: string | undefined
 ) {
   const outcomes = [...tracker.orders.values()]
   const confirmed = outcomes.filter((o) => o.confirmedAt !== undefined)
@@ -197,6 +217,7 @@ async function report(
     `orders_confirmed_total rose by ${metricConfirmed} on the order service (the events showed ${confirmed.length})`
   )
   console.log(`\n${formatCpu(cpu, confirmed.length, "order")}`)
+  if (waitsText !== undefined) console.log(`\n${waitsText}`)
 
   const problems: Array<string> = []
   if (result.failed) problems.push(`create calls with unexpected answers: ${JSON.stringify(result.problems)}`)
