@@ -1,8 +1,9 @@
 import { Conflict, InsufficientStock, NotFound, type ValidationError } from "@shop/domain"
 import { traced } from "@shop/service-defaults/TracedFunction"
-import { Context, Duration, Effect, Layer, Option } from "effect"
-import { SqlClient } from "effect/sql"
+import { Context, Duration, Effect, Layer, Metric, Option } from "effect"
+import { SqlClient, type SqlError } from "effect/sql"
 import { CacheVersions } from "./CacheVersions.ts"
+import { makeKeyedBatches } from "./KeyedBatches.ts"
 import { ProductConfig } from "./ProductConfig.ts"
 import {
   commitReservation,
@@ -10,7 +11,9 @@ import {
   lockProducts,
   readAvailable,
   type Reservation,
+  type ReservationRequest,
   reserveAtOnce,
+  reserveMany,
   sameItems,
   settleReservation,
   type StockItem
@@ -43,6 +46,14 @@ export interface ReleaseOutcome {
 }
 
 const notFound = (id: string) => new NotFound({ entity: "product", id })
+
+export const reservationBatchSize = Metric.histogram("stock_reservation_batch_size", {
+  description: "Reservations made by one statement: the orders of one set of products that queued behind each other",
+  boundaries: [1, 2, 4, 8, 16, 32, 64, 128]
+})
+
+/** The most reservations one statement makes. */
+const maxBatch = 100
 
 /** The reservation is over: committing it or reserving again fails, with the status in the message. */
 const ended = (reservation: Reservation) =>
@@ -96,11 +107,33 @@ export class Inventory extends Context.Service<Inventory, {
       }
 
       // The order's new reservation, or the replay of the one it has.
+      const outcomeOf = (orderId: string, items: ReadonlyArray<StockItem>, inserted: Option.Option<Reservation>) =>
+        Option.isSome(inserted)
+          ? Effect.succeed<Outcome>({ reservation: inserted.value, replayed: false })
+          : Effect.flatMap(loadReservation(sql, orderId), (existing) => replay(Option.getOrThrow(existing), items))
       const reserveOnce = (orderId: string, items: ReadonlyArray<StockItem>, ttl: Duration.Duration) =>
-        Effect.flatMap(reserveAtOnce(sql, orderId, items, ttl), (inserted) =>
-          Option.isSome(inserted)
-            ? Effect.succeed<Outcome>({ reservation: inserted.value, replayed: false })
-            : Effect.flatMap(loadReservation(sql, orderId), (existing) => replay(Option.getOrThrow(existing), items)))
+        Effect.flatMap(reserveAtOnce(sql, orderId, items, ttl), (inserted) => outcomeOf(orderId, items, inserted))
+
+      // Reservations of the same products that come while one runs would wait for its row locks: they are made
+      // together by the next statement (KeyedBatches), which locks each row once for them all. One order's statement
+      // at a time (the usual case with little load) is the single-order one. A batch that fails on stock fails for
+      // every order in it; each then goes the way of a short reservation, where only its own items count.
+      const batches = yield* makeKeyedBatches<ReservationRequest, Option.Option<Reservation>, SqlError.SqlError>({
+        maxBatch,
+        conflicts: (a, b) => a.orderId === b.orderId,
+        run: (requests) =>
+          Effect.andThen(
+            Metric.update(reservationBatchSize, requests.length),
+            requests.length === 1
+              ? Effect.map(reserveAtOnce(sql, requests[0]!.orderId, requests[0]!.items, requests[0]!.ttl), (r) => [r])
+              : reserveMany(sql, requests)
+          )
+      })
+      const reserveBatched = (orderId: string, items: ReadonlyArray<StockItem>, ttl: Duration.Duration) =>
+        Effect.flatMap(
+          batches(items.map((item) => item.productId).join(","), { orderId, items, ttl }),
+          (inserted) => outcomeOf(orderId, items, inserted)
+        )
 
       // After a short or unknown item failed the statement (nothing was written): with the products locked in id
       // order, the first such item and what is left of it; none any more (stock given back meanwhile), the
@@ -126,7 +159,7 @@ export class Inventory extends Context.Service<Inventory, {
           yield* validateOrderId(orderId)
           const sorted = yield* validateItems(items)
           const hold = yield* validateTtl(ttl ?? config.reservationTtl, config.reservationMaxTtl)
-          const outcome = yield* reserveOnce(orderId, sorted, hold).pipe(
+          const outcome = yield* reserveBatched(orderId, sorted, hold).pipe(
             Effect.catchReason("SqlError", "ConstraintError", () => reserveShort(orderId, sorted, hold)),
             Effect.catchTag("SqlError", Effect.die)
           )

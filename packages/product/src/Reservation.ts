@@ -155,6 +155,65 @@ export const reserveAtOnce = (
     return Option.some(reservationOf(row, row.items.map(itemOf)))
   })
 
+/** One order's request in {@link reserveMany}: its items in product id order, held for `ttl`. */
+export interface ReservationRequest {
+  readonly orderId: string
+  readonly items: ReadonlyArray<StockItem>
+  readonly ttl: Duration.Duration
+}
+
+/**
+ * {@link reserveAtOnce} for several orders (distinct order ids) in one statement: every order without a reservation
+ * gets one, their products are locked once in id order and raised by the sum of their quantities, and each order's
+ * lines are recorded with the locked rows' names and prices. Per request, in order: the new reservation, or none
+ * when the order had one already. As with one order, a short or unknown item fails the statement whole (a
+ * ConstraintError) and nothing is written, for any of the orders.
+ */
+export const reserveMany = (sql: SqlClient.SqlClient, requests: ReadonlyArray<ReservationRequest>) =>
+  Effect.gen(function*() {
+    const lines = requests.flatMap((request) => request.items.map((item) => ({ request, item })))
+    const requested = sql`unnest(
+      ${lines.map((line) => line.request.orderId)}::text[], ${lines.map((line) => line.item.productId)}::text[],
+      ${lines.map((line) => line.item.quantity)}::int[], ${
+      lines.map((line) => Duration.toMillis(line.request.ttl))
+    }::float8[]
+    ) AS v(order_id, product_id, quantity, ttl_ms)`
+    const rows = yield* sql<ReservationRow & { readonly items: ReadonlyArray<ItemRow> }>`
+      WITH requested AS MATERIALIZED (SELECT * FROM ${requested}),
+      inserted AS (
+        INSERT INTO reservations (order_id, status, expires_at)
+        SELECT DISTINCT ON (order_id) order_id, 'reserved', now() + ttl_ms * interval '1 millisecond' FROM requested
+        ON CONFLICT (order_id) DO NOTHING RETURNING ${sql.literal(reservationColumns)}
+      ),
+      wanted AS MATERIALIZED (
+        SELECT r.product_id, sum(r.quantity)::int AS quantity
+        FROM requested r JOIN inserted i ON i.order_id = r.order_id GROUP BY r.product_id
+      ),
+      ${lockedCte(sql, sql`SELECT product_id FROM wanted`)},
+      updated AS (
+        UPDATE products p SET reserved = p.reserved + w.quantity
+        FROM locked l, wanted w
+        WHERE l.id = p.id AND p.id = w.product_id
+        RETURNING p.id, p.name, p.price_cents, p.currency
+      ),
+      lines AS (
+        INSERT INTO reservation_items (order_id, product_id, quantity, unit_price_cents, currency, name)
+        SELECT r.order_id, r.product_id, r.quantity, u.price_cents, u.currency, u.name
+        FROM requested r JOIN inserted i ON i.order_id = r.order_id LEFT JOIN updated u ON u.id = r.product_id
+      )
+      SELECT i.*, (
+        SELECT coalesce(json_agg(json_build_object('product_id', u.id, 'quantity', r.quantity,
+          'unit_price_cents', u.price_cents, 'currency', u.currency, 'name', u.name) ORDER BY u.id), '[]'::json)
+        FROM requested r JOIN updated u ON u.id = r.product_id WHERE r.order_id = i.order_id
+      ) AS items
+      FROM inserted i`
+    const byOrder = new Map(rows.map((row) => [row.order_id, row]))
+    return requests.map((request) => {
+      const row = byOrder.get(request.orderId)
+      return row === undefined ? Option.none<Reservation>() : Option.some(reservationOf(row, row.items.map(itemOf)))
+    })
+  })
+
 /** Gives the items of an order back to the stock (off the reserved units), its products locked in id order. */
 export const releaseStock = (sql: SqlClient.SqlClient, orderId: string) =>
   sql`

@@ -1,0 +1,70 @@
+import { Deferred, Effect, Exit, Scope } from "effect"
+
+interface Waiting<A, B, E> {
+  readonly input: A
+  readonly answer: Deferred.Deferred<B, E>
+}
+
+/**
+ * Runs the calls of one key in batches, with no delay of its own: a call whose key has no batch running starts one
+ * at once, alone; the calls that come while it runs wait, and form the next batch (up to `maxBatch`) as soon as it
+ * ends. One call at a time runs alone, as soon as it comes; calls that would queue behind each other anyway (on a
+ * popular product's row) share one statement instead.
+ *
+ * `run` answers every input of its batch, in order; its failure is the failure of every call in the batch. A call
+ * that `conflicts` with one already in the batch waits for the next. Batches run in the owner's scope: an interrupted
+ * caller neither cancels its batch (its work may still be done) nor leaves the others waiting.
+ */
+export const makeKeyedBatches = <A, B, E>(options: {
+  readonly maxBatch: number
+  readonly run: (inputs: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<B>, E>
+  readonly conflicts: (a: A, b: A) => boolean
+}) =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.Scope
+    // Present while a batch of the key runs: the calls waiting for the next one.
+    const waitingByKey = new Map<string, Array<Waiting<A, B, E>>>()
+
+    const takeBatch = (waiting: Array<Waiting<A, B, E>>) => {
+      const batch: Array<Waiting<A, B, E>> = []
+      for (let i = 0; i < waiting.length && batch.length < options.maxBatch;) {
+        const call = waiting[i]!
+        if (batch.some((taken) => options.conflicts(taken.input, call.input))) {
+          i++
+        } else {
+          batch.push(call)
+          waiting.splice(i, 1)
+        }
+      }
+      return batch
+    }
+
+    const runBatches = (key: string, batch: ReadonlyArray<Waiting<A, B, E>>): Effect.Effect<void> =>
+      Effect.flatMap(Effect.exit(options.run(batch.map((call) => call.input))), (exit) =>
+        Effect.suspend(() => {
+          batch.forEach((call, i) => {
+            Deferred.doneUnsafe(
+              call.answer,
+              Exit.isSuccess(exit) ? Exit.succeed(exit.value[i]!) : Exit.failCause(exit.cause)
+            )
+          })
+          const waiting = waitingByKey.get(key)!
+          if (waiting.length === 0) {
+            waitingByKey.delete(key)
+            return Effect.void
+          }
+          return runBatches(key, takeBatch(waiting))
+        }))
+
+    return (key: string, input: A): Effect.Effect<B, E> =>
+      Effect.suspend(() => {
+        const answer = Deferred.makeUnsafe<B, E>()
+        const waiting = waitingByKey.get(key)
+        if (waiting !== undefined) {
+          waiting.push({ input, answer })
+          return Deferred.await(answer)
+        }
+        waitingByKey.set(key, [])
+        return Effect.andThen(Effect.forkIn(runBatches(key, [{ input, answer }]), scope), Deferred.await(answer))
+      })
+  })
