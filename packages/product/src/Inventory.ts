@@ -114,12 +114,13 @@ export class Inventory extends Context.Service<Inventory, {
       const reserveOnce = (orderId: string, items: ReadonlyArray<StockItem>, ttl: Duration.Duration) =>
         Effect.flatMap(reserveAtOnce(sql, orderId, items, ttl), (inserted) => outcomeOf(orderId, items, inserted))
 
-      // Reservations of the same products that come while one runs would wait for its row locks: they are made
-      // together by the next statement (KeyedBatches), which locks each row once for them all. One order's statement
-      // at a time (the usual case with little load) is the single-order one. A batch that fails on stock fails for
+      // Reservations of the same products that come while two run would wait for their row locks: they are made
+      // together by the next statement (KeyedBatches), which locks each row once for them all. A statement of one
+      // order (the usual case with little load) is the single-order one. A batch that fails on stock fails for
       // every order in it; each then goes the way of a short reservation, where only its own items count.
       const batches = yield* makeKeyedBatches<ReservationRequest, Option.Option<Reservation>, SqlError.SqlError>({
         maxBatch,
+        inFlight: 2,
         conflicts: (a, b) => a.orderId === b.orderId,
         run: (requests) =>
           Effect.andThen(

@@ -6,10 +6,12 @@ interface Waiting<A, B, E> {
 }
 
 /**
- * Runs the calls of one key in batches, with no delay of its own: a call whose key has no batch running starts one
- * at once, alone; the calls that come while it runs wait, and form the next batch (up to `maxBatch`) as soon as it
- * ends. One call at a time runs alone, as soon as it comes; calls that would queue behind each other anyway (on a
- * popular product's row) share one statement instead.
+ * Runs the calls of one key in batches, with no delay of its own: a call whose key has fewer than `inFlight` batches
+ * running starts one at once, alone; the calls that come while they run wait, and form the next batch (up to
+ * `maxBatch`) as soon as one ends. A few calls at a time run alone, as soon as they come, as without batches; calls
+ * that would queue behind each other anyway (on a popular product's row) share one statement instead. With two
+ * batches in flight, the next one already waits in the database while the first holds the rows, instead of leaving
+ * after the first's answer came back.
  *
  * `run` answers every input of its batch, in order; its failure is the failure of every call in the batch. A call
  * that `conflicts` with one already in the batch waits for the next. Batches run in the owner's scope: an interrupted
@@ -17,13 +19,14 @@ interface Waiting<A, B, E> {
  */
 export const makeKeyedBatches = <A, B, E>(options: {
   readonly maxBatch: number
+  readonly inFlight: number
   readonly run: (inputs: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<B>, E>
   readonly conflicts: (a: A, b: A) => boolean
 }) =>
   Effect.gen(function*() {
     const scope = yield* Scope.Scope
-    // Present while a batch of the key runs: the calls waiting for the next one.
-    const waitingByKey = new Map<string, Array<Waiting<A, B, E>>>()
+    // Present while a batch of the key runs: how many run, and the calls waiting for the next one.
+    const keys = new Map<string, { running: number; readonly waiting: Array<Waiting<A, B, E>> }>()
 
     const takeBatch = (waiting: Array<Waiting<A, B, E>>) => {
       const batch: Array<Waiting<A, B, E>> = []
@@ -48,23 +51,22 @@ export const makeKeyedBatches = <A, B, E>(options: {
               Exit.isSuccess(exit) ? Exit.succeed(exit.value[i]!) : Exit.failCause(exit.cause)
             )
           })
-          const waiting = waitingByKey.get(key)!
-          if (waiting.length === 0) {
-            waitingByKey.delete(key)
-            return Effect.void
-          }
-          return runBatches(key, takeBatch(waiting))
+          const state = keys.get(key)!
+          if (state.waiting.length > 0) return runBatches(key, takeBatch(state.waiting))
+          if (--state.running === 0) keys.delete(key)
+          return Effect.void
         }))
 
     return (key: string, input: A): Effect.Effect<B, E> =>
       Effect.suspend(() => {
         const answer = Deferred.makeUnsafe<B, E>()
-        const waiting = waitingByKey.get(key)
-        if (waiting !== undefined) {
-          waiting.push({ input, answer })
+        let state = keys.get(key)
+        if (state === undefined) keys.set(key, state = { running: 0, waiting: [] })
+        if (state.running >= options.inFlight) {
+          state.waiting.push({ input, answer })
           return Deferred.await(answer)
         }
-        waitingByKey.set(key, [])
+        state.running++
         return Effect.andThen(Effect.forkIn(runBatches(key, [{ input, answer }]), scope), Deferred.await(answer))
       })
   })

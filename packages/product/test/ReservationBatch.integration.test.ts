@@ -78,7 +78,8 @@ describe("Reservations of one product at once", () => {
           "Conflict",
           "ok"
         ])
-        assert.strictEqual((yield* stockOf(product.id)).reserved, 17)
+        // Whichever came first holds its quantity: 1 or 3 units on top of the 16.
+        assert.strictEqual((yield* stockOf(product.id)).reserved, Exit.isSuccess(exits[0]!) ? 17 : 19)
       }))
 
     it.effect("each order of a batch keeps its own hold time", () =>
