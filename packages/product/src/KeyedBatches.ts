@@ -1,8 +1,10 @@
-import { Deferred, Effect, Exit, Scope } from "effect"
+import { Deferred, Effect, Exit, Scope, type Tracer } from "effect"
 
 interface Waiting<A, B, E> {
   readonly input: A
   readonly answer: Deferred.Deferred<B, E>
+  /** The caller's span: a batch runs under its first call's, so its statement shows in that request's trace. */
+  readonly span: Tracer.AnySpan | undefined
 }
 
 /**
@@ -15,7 +17,8 @@ interface Waiting<A, B, E> {
  *
  * `run` answers every input of its batch, in order; its failure is the failure of every call in the batch. A call
  * that `conflicts` with one already in the batch waits for the next. Batches run in the owner's scope: an interrupted
- * caller neither cancels its batch (its work may still be done) nor leaves the others waiting.
+ * caller neither cancels its batch (its work may still be done) nor leaves the others waiting. A batch runs under the
+ * span of its first call.
  */
 export const makeKeyedBatches = <A, B, E>(options: {
   readonly maxBatch: number
@@ -42,8 +45,14 @@ export const makeKeyedBatches = <A, B, E>(options: {
       return batch
     }
 
+    const runOne = (batch: ReadonlyArray<Waiting<A, B, E>>) => {
+      const run = options.run(batch.map((call) => call.input))
+      const span = batch[0]!.span
+      return Effect.exit(span === undefined ? run : Effect.withParentSpan(run, span))
+    }
+
     const runBatches = (key: string, batch: ReadonlyArray<Waiting<A, B, E>>): Effect.Effect<void> =>
-      Effect.flatMap(Effect.exit(options.run(batch.map((call) => call.input))), (exit) =>
+      Effect.flatMap(runOne(batch), (exit) =>
         Effect.suspend(() => {
           batch.forEach((call, i) => {
             Deferred.doneUnsafe(
@@ -57,16 +66,18 @@ export const makeKeyedBatches = <A, B, E>(options: {
           return Effect.void
         }))
 
+    const currentSpan = Effect.orElseSucceed(Effect.currentParentSpan, () => undefined)
+
     return (key: string, input: A): Effect.Effect<B, E> =>
-      Effect.suspend(() => {
+      Effect.flatMap(currentSpan, (span) => {
         const answer = Deferred.makeUnsafe<B, E>()
         let state = keys.get(key)
         if (state === undefined) keys.set(key, state = { running: 0, waiting: [] })
         if (state.running >= options.inFlight) {
-          state.waiting.push({ input, answer })
+          state.waiting.push({ input, answer, span })
           return Deferred.await(answer)
         }
         state.running++
-        return Effect.andThen(Effect.forkIn(runBatches(key, [{ input, answer }]), scope), Deferred.await(answer))
+        return Effect.andThen(Effect.forkIn(runBatches(key, [{ input, answer, span }]), scope), Deferred.await(answer))
       })
   })

@@ -7,6 +7,7 @@ describe("KeyedBatches", () => {
   it.effect("runs the first calls of a key at once, batches those that wait, and keeps keys apart", () =>
     Effect.gen(function*() {
       const batches: Array<ReadonlyArray<string>> = []
+      const spans = new Map<string, string>()
       const call = yield* makeKeyedBatches<string, string, "refused">({
         maxBatch: 4,
         inFlight: 2,
@@ -14,6 +15,11 @@ describe("KeyedBatches", () => {
         run: (inputs) =>
           Effect.gen(function*() {
             batches.push(inputs)
+            const span = yield* Effect.currentSpan.pipe(
+              Effect.map((current) => current.name),
+              Effect.orElseSucceed(() => "none")
+            )
+            spans.set(inputs.join(""), span)
             yield* Effect.sleep("10 millis")
             if (inputs.includes("bad")) return yield* Effect.fail("refused" as const)
             return inputs.map((input) => input.toUpperCase())
@@ -22,7 +28,9 @@ describe("KeyedBatches", () => {
       const inputs = ["a", "b", "c", "d", "c", "e", "f", "g"]
       const fiber = yield* Effect.forkChild(
         Effect.all([
-          Effect.forEach(inputs, (input) => Effect.exit(call("hot", input)), { concurrency: "unbounded" }),
+          Effect.forEach(inputs, (input, i) => Effect.exit(call("hot", input).pipe(Effect.withSpan(`call ${i}`))), {
+            concurrency: "unbounded"
+          }),
           Effect.forEach(["x", "bad", "y"], (input) => Effect.exit(call(input === "y" ? "hot" : "cold", input)), {
             concurrency: "unbounded"
           })
@@ -48,6 +56,14 @@ describe("KeyedBatches", () => {
         "F",
         "G"
       ])
+      // Each batch runs under the span of its first call, not of the call that started the key's first batch.
+      assert.deepStrictEqual([spans.get("a"), spans.get("b"), spans.get("cdef"), spans.get("cgy")], [
+        "call 0",
+        "call 1",
+        "call 2",
+        "call 4"
+      ])
+      assert.strictEqual(spans.get("x"), "none")
       // Another key runs at once too; a failed batch fails every call in it and nothing else.
       assert.deepStrictEqual(batches.slice(0, 4).flat().toSorted(), ["a", "b", "bad", "x"])
       assert.deepStrictEqual(cold.map((exit) => Exit.isSuccess(exit) ? exit.value : "failed"), ["X", "failed", "Y"])
