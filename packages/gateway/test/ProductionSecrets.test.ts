@@ -1,22 +1,16 @@
 import { assert, describe, it } from "@effect/vitest"
+import { freePort as freePortEffect } from "@shop/service-defaults/testing/FreePort"
 import { Effect } from "effect"
 import { execFileSync, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { readFileSync } from "node:fs"
-import { type AddressInfo, createServer } from "node:net"
 import { join, resolve } from "node:path"
 import { PublishedSecrets } from "../src/auth/SigningSecretPolicy.ts"
 import { startGateway } from "./fixtures/TestGateway.ts"
 
 const root = resolve(import.meta.dirname, "../../..")
 
-const freePort = () =>
-  new Promise<number>((resolvePort) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolvePort(port))
-    })
-  })
+const freePort = () => Effect.runPromise(freePortEffect)
 const generated = () => randomBytes(48).toString("base64")
 
 /** Starts a gateway in-process and returns why it refused to start, or fails the test if it started. */

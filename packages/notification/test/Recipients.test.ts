@@ -1,10 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Email, PhoneNumber } from "@shop/domain/Contact"
 import type { DeliveredEvent } from "@shop/service-defaults/events/EventBus"
+import { freePort } from "@shop/service-defaults/testing/FreePort"
 import { UnsafeConfiguration } from "@shop/service-defaults/UnsafeConfiguration"
 import { ConfigProvider, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
-import { type AddressInfo, createServer } from "node:net"
 import { Deliveries } from "../src/Deliveries.ts"
 import { Mailer } from "../src/Mailer.ts"
 import { NotificationConfig } from "../src/NotificationConfig.ts"
@@ -106,13 +106,6 @@ describe("recipients", () => {
 })
 
 /** A loopback port nobody listens on right now. */
-const freePort = Effect.callback<number>((resume) => {
-  const server = createServer().listen(0, "127.0.0.1", () => {
-    const { port } = server.address() as AddressInfo
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
-
 describe("the mail transport", () => {
   const mailerWith = (env: Record<string, string>) =>
     Effect.gen(function*() {

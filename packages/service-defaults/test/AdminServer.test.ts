@@ -1,17 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
+import { freePort } from "@shop/service-defaults/testing/FreePort"
 import { ConfigProvider, Effect, Layer, Metric } from "effect"
 import { FetchHttpClient, HttpClient } from "effect/http"
-import { createServer } from "node:net"
 import { AdminServerLive } from "../src/AdminServer.ts"
 import { HealthChecks } from "../src/HealthChecks.ts"
-
-const freePort = Effect.callback<number>((resume) => {
-  const server = createServer().listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 const withAdmin = <A, E>(port: number, body: Effect.Effect<A, E, HealthChecks | HttpClient.HttpClient>) =>
   body.pipe(

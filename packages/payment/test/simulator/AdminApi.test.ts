@@ -1,16 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
+import { freePort } from "@shop/service-defaults/testing/FreePort"
 import { ConfigProvider, Context, Effect, Layer, Logger } from "effect"
-import { createServer } from "node:net"
 import { PaymentSimulator } from "../../src/simulator/PaymentSimulator.ts"
 import { call } from "./client.ts"
-
-const freePort = Effect.callback<number>((resume) => {
-  const server = createServer().listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 /** The simulator as its process runs it, configured from `env`, serving until the scope closes. */
 const fromEnv = (env: Record<string, string>) =>

@@ -1,16 +1,8 @@
 import { assert, describe, it, layer } from "@effect/vitest"
+import { freePort } from "@shop/service-defaults/testing/FreePort"
 import { ConfigProvider, Effect, Layer, Logger } from "effect"
-import { createServer } from "node:net"
 import { PaymentSimulator, startSimulator } from "../../src/simulator/PaymentSimulator.ts"
 import { call, chargeBody, simulatorClient } from "./client.ts"
-
-const freePort = Effect.callback<number>((resume) => {
-  const server = createServer().listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 describe("simulator: look-ups and reset", () => {
   it.live("a charge by id, by idempotency key, and the charges of an order", () =>
