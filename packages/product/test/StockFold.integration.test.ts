@@ -1,4 +1,5 @@
 import { assert, describe, layer } from "@effect/vitest"
+import { eventually } from "@shop/service-defaults/testing/Eventually"
 import { Duration, Effect, Fiber, Layer, Metric, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { Catalog } from "../src/Catalog.ts"
@@ -26,17 +27,6 @@ const holdRow = (productId: string, hold: Duration.Input) =>
       Effect.sleep(hold)
     ).pipe(sql.withTransaction)
   ).pipe(Effect.orDie)
-
-const eventually = <A, R>(read: Effect.Effect<A, never, R>, check: (a: A) => boolean) =>
-  Effect.gen(function*() {
-    const deadline = Date.now() + 10_000
-    for (;;) {
-      const value = yield* read
-      if (check(value)) return value
-      if (Date.now() > deadline) return yield* Effect.die(`condition not met in time: ${JSON.stringify(value)}`)
-      yield* Effect.sleep("20 millis")
-    }
-  })
 
 describe("StockFold", () => {
   // A folder that never folds on its own: a signal makes it wait an hour, and it polls every hour.
@@ -129,7 +119,7 @@ describe("StockFold", () => {
         assert.strictEqual((yield* storedStockOf(product.id)).unfolded, 5)
         // A second folder, as the restarted process's, that would otherwise not look for an hour.
         yield* Layer.build(Layer.fresh(StockFolder.layer))
-        yield* eventually(storedStockOf(product.id), (stock) => stock.unfolded === 0)
+        yield* eventually(storedStockOf(product.id), (stock) => stock.unfolded === 0, "10 seconds")
         assert.deepStrictEqual(yield* storedStockOf(product.id), { on_hand: 5, reserved: 0, sold: 5, unfolded: 0 })
       }).pipe(Effect.scoped))
 
@@ -172,7 +162,7 @@ describe("StockFold", () => {
           concurrency: 5
         })
         assert.deepStrictEqual(yield* stockOf(product.id), { on_hand: 80, reserved: 0, sold: 20 })
-        yield* eventually(storedStockOf(product.id), (stock) => stock.unfolded === 0)
+        yield* eventually(storedStockOf(product.id), (stock) => stock.unfolded === 0, "10 seconds")
         assert.deepStrictEqual(yield* storedStockOf(product.id), { on_hand: 80, reserved: 0, sold: 20, unfolded: 0 })
         assert.strictEqual((yield* Metric.value(salesFolded)).count - foldedBefore, 20)
 
@@ -181,7 +171,7 @@ describe("StockFold", () => {
         yield* inventory.reserve(orderId, [{ productId: product.id, quantity: 5 }])
         yield* commitReservation(sql, orderId).pipe(Effect.orDie)
         assert.deepStrictEqual(yield* stockOf(product.id), { on_hand: 75, reserved: 0, sold: 25 })
-        yield* eventually(storedStockOf(product.id), (stock) => stock.unfolded === 0)
+        yield* eventually(storedStockOf(product.id), (stock) => stock.unfolded === 0, "10 seconds")
         assert.deepStrictEqual(yield* storedStockOf(product.id), { on_hand: 75, reserved: 0, sold: 25, unfolded: 0 })
       }))
 
@@ -200,11 +190,11 @@ describe("StockFold", () => {
             Effect.andThen(sql`ALTER TABLE unfolded_sales RENAME TO unfolded_sales_away`),
             Effect.orDie
           ),
-          () => eventually(Metric.value(foldFailures), (state) => state.count > failuresBefore),
+          () => eventually(Metric.value(foldFailures), (state) => state.count > failuresBefore, "10 seconds"),
           () => sql`ALTER TABLE unfolded_sales_away RENAME TO unfolded_sales`.pipe(Effect.orDie)
         )
         assert.deepStrictEqual(yield* stockOf(product.id), { on_hand: 6, reserved: 0, sold: 4 })
-        yield* eventually(storedStockOf(product.id), (stock) => stock.unfolded === 0)
+        yield* eventually(storedStockOf(product.id), (stock) => stock.unfolded === 0, "10 seconds")
         assert.deepStrictEqual(yield* storedStockOf(product.id), { on_hand: 6, reserved: 0, sold: 4, unfolded: 0 })
       }))
   })

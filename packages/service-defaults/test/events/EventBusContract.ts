@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Duration, Effect, Fiber, type Layer, Ref } from "effect"
+import { Deferred, Effect, Fiber, type Layer, Ref } from "effect"
 import { randomUUID } from "node:crypto"
 import { type DeliveredEvent, EventBus, type EventRecord } from "../../src/events/EventBus.ts"
+import { eventually } from "../../testing/Eventually.ts"
 
 /** Records of one test: a fresh topic, so that tests sharing one transport never see each other's events. */
 export const makeRecords = (topic: string, keys: ReadonlyArray<string>, perKey: number): Array<EventRecord> => {
@@ -15,23 +16,7 @@ export const makeRecords = (topic: string, keys: ReadonlyArray<string>, perKey: 
   return records
 }
 
-/** Polls until `check` holds, failing after `timeout`: the machine is slow and shared, so waits are generous. */
-export const eventually = <A>(
-  read: Effect.Effect<A>,
-  check: (a: A) => boolean,
-  timeout: Duration.Input = "45 seconds"
-) =>
-  Effect.gen(function*() {
-    const deadline = Date.now() + Duration.toMillis(Duration.fromInputUnsafe(timeout))
-    while (true) {
-      const value = yield* read
-      if (check(value)) return value
-      if (Date.now() > deadline) {
-        return yield* Effect.die(new Error(`condition not met in time: ${JSON.stringify(value)}`))
-      }
-      yield* Effect.sleep("25 millis")
-    }
-  })
+export { eventually }
 
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`
 
