@@ -83,7 +83,10 @@ export const discoverPlatform = (gatewayUrl: string): Platform => {
     const http = environmentOf(p.pid, "HTTP_PORT")
     return http === undefined ? [] : [`http://${url.hostname}:${http}`]
   })
-  const databasePort = Number(new URL(setting("product", "DATABASE_URL") ?? "postgres://x:0/").port)
+  // A server reached over its Unix socket (the host a directory) has no port in the URL: PostgreSQL's own then
+  const databaseUrl = new URL(setting("product", "DATABASE_URL") ?? "postgres://x:0/")
+  const overUnixSocket = databaseUrl.hostname.startsWith("%2F") || databaseUrl.searchParams.get("host")?.startsWith("/")
+  const databasePort = Number(databaseUrl.port || (overUnixSocket ? 5432 : 0))
   const databaseServer = databasePort > 0 ? listenerOf(databasePort) : undefined
   const mode = databaseServer === undefined
     ? "unknown"

@@ -1,6 +1,7 @@
 /**
  * The shared servers a distributed platform uses, seen from /proc: the PostgreSQL backends that serve the platform's
- * own connections (matched by the client port of each connection its processes hold), the PostgreSQL server's
+ * own connections (over TCP matched by the client port of each connection its processes hold; over the server's Unix
+ * socket, which has no port, by the platform's databases), the PostgreSQL server's
  * background processes, and Redis. On a machine shared with other work, the background processes and Redis also
  * serve others: they are reported, but labelled as shared.
  */
@@ -8,7 +9,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import type { Platform } from "./platform.ts"
-import { commandLine, listenerOf, portsOf, tcpSockets } from "./proc.ts"
+import { commandLine, environmentOf, listenerOf, portsOf, tcpSockets } from "./proc.ts"
 
 export interface Tracked {
   readonly pid: number
@@ -34,11 +35,30 @@ const portOf = (url: string | undefined) => {
   }
 }
 
+const databaseOf = (url: string | undefined) => {
+  if (url === undefined) return []
+  try {
+    return [decodeURIComponent(new URL(url).pathname.slice(1))]
+  } catch {
+    return []
+  }
+}
+
+/** Every database the platform's processes were given (each service's own and the event log). */
+const platformDatabases = (platform: Platform) =>
+  new Set(
+    platform.processes.flatMap((p) => [
+      ...databaseOf(environmentOf(p.pid, "DATABASE_URL")),
+      ...databaseOf(environmentOf(p.pid, "EVENT_LOG_URL"))
+    ])
+  )
+
 const activity = (url: string) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     return yield* sql<Backend>`
-      SELECT pid, datname, backend_type AS "backendType", client_port AS "clientPort" FROM pg_stat_activity`
+      SELECT pid, datname, backend_type AS "backendType", client_port AS "clientPort" FROM pg_stat_activity
+      WHERE pid <> pg_backend_pid()`
   }).pipe(
     Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1, applicationName: "bench" })),
     Effect.orDie
@@ -58,10 +78,13 @@ export const serverProcesses = async (platform: Platform): Promise<Array<Tracked
   if (databaseUrl !== undefined && postmaster !== undefined && !own.has(postmaster)) {
     const sockets = tcpSockets()
     const clientPorts = new Set(platform.processes.flatMap((p) => portsOf(p.pid, sockets).connected))
+    const databases = platformDatabases(platform)
     const backends = await Effect.runPromise(activity(databaseUrl))
     for (const backend of backends) {
       if (backend.backendType === "client backend") {
-        if (backend.clientPort !== null && clientPorts.has(backend.clientPort)) {
+        // A Unix socket's client port reads -1 (null when the row is not visible to the role)
+        const overUnixSocket = backend.clientPort === -1 && databases.has(backend.datname ?? "")
+        if (overUnixSocket || (backend.clientPort !== null && clientPorts.has(backend.clientPort))) {
           tracked.push({ pid: backend.pid, name: `postgres ${backend.datname ?? "?"}`, shared: false })
         }
       } else {

@@ -8,15 +8,17 @@
  * The shared servers are never flushed: the databases get fresh names (DATABASE_NAME_SUFFIX) and are dropped
  * afterwards, and every Redis key lives under a prefix of its own (REDIS_KEY_PREFIX), deleted afterwards.
  */
-import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import * as KafkaMockCluster from "@shop/kafka-mock"
 import { SmtpSink } from "@shop/notification/SmtpSink"
+import {
+  dropRunData,
+  runRedisKeys,
+  sharedServersEnv,
+  sharedServersRun
+} from "@shop/service-defaults/testing/SharedServers"
 import { testDatabaseUrl } from "@shop/service-defaults/testing/TestDatabase"
-import { Context, Effect, Layer, Redacted, Schedule } from "effect"
-import { SqlClient } from "effect/sql"
-import { randomBytes } from "node:crypto"
-import { createClient } from "redis"
+import { Context, Effect, Layer, Schedule } from "effect"
 import { awaitWholeTrace, collector, tokenFor } from "./PlatformFixtures.ts"
 import { freeOffset, kafkaMockCli, launcher, runScript } from "./PlatformLauncher.ts"
 
@@ -38,35 +40,6 @@ const json = (url: string, init?: RequestInit) =>
     return { status: response.status, body: await response.json() as any }
   })
 
-/** Drops the run's databases and deletes its Redis keys: exactly what the run created, nothing else. */
-const cleanUp = (serverUrl: string, suffix: string, keyPrefix: string) =>
-  Effect.gen(function*() {
-    yield* Effect.gen(function*() {
-      const sql = yield* SqlClient.SqlClient
-      const databases = yield* sql<{ name: string }>`SELECT datname AS name FROM pg_database
-        WHERE datname LIKE ${`shop\\_%${suffix}`}`
-      for (const { name } of databases) {
-        if (name.endsWith(suffix)) yield* sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
-      }
-    }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(serverUrl), maxConnections: 1 })), Effect.orDie)
-    yield* Effect.promise(async () => {
-      const redis = await createClient({ url: redisUrl }).connect()
-      for await (const keys of redis.scanIterator({ MATCH: `${keyPrefix}*`, COUNT: 500 })) {
-        if (keys.length > 0) await redis.del(keys)
-      }
-      await redis.close()
-    })
-  })
-
-const redisKeys = (keyPrefix: string) =>
-  Effect.promise(async () => {
-    const redis = await createClient({ url: redisUrl }).connect()
-    const found: Array<string> = []
-    for await (const keys of redis.scanIterator({ MATCH: `${keyPrefix}*`, COUNT: 500 })) found.push(...keys)
-    await redis.close()
-    return found
-  })
-
 describe.skipIf(skipReason !== undefined)(
   `the platform distributed (make migrate-up, seed, run-all)${skipReason ? `: ${skipReason}` : ""}`,
   () => {
@@ -74,15 +47,14 @@ describe.skipIf(skipReason !== undefined)(
       const output: Array<string> = []
       return Effect.gen(function*() {
         const serverUrl = (yield* testDatabaseUrl)!
-        const run = randomBytes(4).toString("hex")
-        const suffix = `_e2e_${run}`
-        const keyPrefix = `e2e:${run}:`
-        yield* Effect.addFinalizer(() => cleanUp(serverUrl, suffix, keyPrefix))
+        const run = sharedServersRun("e2e", serverUrl, redisUrl)
+        const keyPrefix = run.redisKeyPrefix
+        yield* Effect.addFinalizer(() => dropRunData(run))
 
         const brokers = yield* kafkaMockCli(output)
         const otlp = yield* collector
         const mailbox = Context.get(yield* Layer.build(SmtpSink.layer({ port: 0 })), SmtpSink)
-        const databases = { POSTGRES_URL: serverUrl, DATABASE_NAME_SUFFIX: suffix }
+        const { REDIS_URL, REDIS_KEY_PREFIX, ...databases } = sharedServersEnv(run)
 
         // make migrate-up && make seed
         yield* runScript("scripts/migrate.ts", databases, output)
@@ -93,8 +65,8 @@ describe.skipIf(skipReason !== undefined)(
         const platform = yield* launcher({
           ...databases,
           PORT_OFFSET: String(offset),
-          REDIS_URL: redisUrl,
-          REDIS_KEY_PREFIX: keyPrefix,
+          REDIS_URL,
+          REDIS_KEY_PREFIX,
           KAFKA_BROKERS: brokers,
           OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
           SMTP_URL: `smtp://127.0.0.1:${mailbox.port}`,
@@ -136,7 +108,7 @@ describe.skipIf(skipReason !== undefined)(
             items: [{ product_id: mouse!.id, quantity: 1 }],
             shipping_address: { street: "123 Main St", city: "San Francisco", state: "CA", zip: "94102" },
             payment_method: "credit_card",
-            idempotency_key: `e2e-${run}`,
+            idempotency_key: `e2e-${run.redisKeyPrefix}`,
             email: "e2e-customer@example.com"
           })
         })
@@ -162,7 +134,7 @@ describe.skipIf(skipReason !== undefined)(
 
         // Redis was used under the run's own prefix: the product cache and the order service's circuit breakers (the
         // rate limiter's windows are there too, but expire within a second or two).
-        const keys = yield* redisKeys(keyPrefix)
+        const keys = yield* runRedisKeys(run)
         assert.isTrue(keys.some((key) => key.startsWith(`${keyPrefix}product:`)), keys.join(" "))
         assert.isTrue(keys.some((key) => key.startsWith(`${keyPrefix}order:breaker:`)), keys.join(" "))
 

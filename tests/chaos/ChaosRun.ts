@@ -1,4 +1,5 @@
 import type { ProductId } from "@shop/domain"
+import type { SharedServersRun } from "@shop/service-defaults/testing/SharedServers"
 import { type ChaosPlan, type ChaosProfile, makePlan } from "./ChaosPlan.ts"
 import { type Disruption, runDisruptions } from "./Disruptions.ts"
 import { check, type Violation } from "./Invariants.ts"
@@ -18,6 +19,11 @@ export interface ChaosOptions {
   readonly log: (line: string) => void
   /** Keeps the data folder and its `platform.log` when a violation is found. */
   readonly keepDataOnViolation?: boolean
+  /**
+   * Runs the platform distributed, on the machine's PostgreSQL and Redis (databases and keys of its own, dropped
+   * afterwards), where its connections, locks and batches are those of production; embedded otherwise.
+   */
+  readonly servers?: SharedServersRun | undefined
 }
 
 export interface ChaosResult {
@@ -96,8 +102,11 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosResult> => {
     } fault phases, ${plan.kills.length} kills, settle bound ${profile.settleSeconds} s`
   )
   log(`platform settings: ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(" ")}`)
-  const platform: Platform = await startPlatform(options.offset, env)
-  log(`platform up on PORT_OFFSET ${options.offset} (data and logs: ${platform.dataDir})`)
+  const platform: Platform = await startPlatform(options.offset, env, { servers: options.servers })
+  log(
+    `platform up, ${options.servers === undefined ? "embedded" : "distributed"}, on PORT_OFFSET ${options.offset} ` +
+      `(data and logs: ${platform.storage})`
+  )
   const interrupted = () => void platform.stop().finally(() => process.exit(130))
   process.once("SIGINT", interrupted)
   process.once("SIGTERM", interrupted)
@@ -149,11 +158,11 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosResult> => {
       scenarios: all,
       violations,
       report: lines,
-      keptData: keepData ? platform.dataDir : undefined
+      keptData: keepData ? platform.storage : undefined
     }
   } catch (error) {
     keepData = options.keepDataOnViolation === true
-    throw new Error(`${String(error)}\n(platform data and logs: ${keepData ? platform.dataDir : "removed"})`, {
+    throw new Error(`${String(error)}\n(platform data and logs: ${keepData ? platform.storage : "removed"})`, {
       cause: error
     })
   } finally {

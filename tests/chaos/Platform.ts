@@ -1,4 +1,6 @@
+import { dropRunData, sharedServersEnv, type SharedServersRun } from "@shop/service-defaults/testing/SharedServers"
 import { Topology } from "@shop/service-defaults/Topology"
+import { Effect } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
@@ -26,7 +28,8 @@ export const platformPorts = (offset: number): ReadonlyArray<number> =>
 
 /**
  * The caller's environment without the settings that would take the launcher to shared servers (distributed mode, a
- * real mail server): the checker's platform is always embedded, its own and disposable.
+ * real mail server): the checker's platform is its own and disposable, embedded unless it is given a run on the
+ * shared servers of its own.
  */
 const embeddedOnly = (environment: NodeJS.ProcessEnv) =>
   Object.fromEntries(
@@ -56,10 +59,15 @@ export const busyPorts = async (offset: number) => {
   return ports.filter((_, i) => !free[i])
 }
 
-/** The platform as `npm start` runs it (embedded), on ports shifted by `offset`, with its data in a fresh folder. */
+/**
+ * The platform as `npm start` runs it, on ports shifted by `offset`, with its logs in a fresh folder: embedded (its
+ * databases in that folder), or distributed on the machine's PostgreSQL and Redis, in databases and keys of its own.
+ */
 export interface Platform {
   readonly offset: number
   readonly dataDir: string
+  /** Where its data lives: the data folder, or the shared servers' run. */
+  readonly storage: string
   readonly gateway: string
   readonly simulator: string
   /** The notification service's HTTP API: the local mailbox is `${notifications}/mail`. */
@@ -71,7 +79,10 @@ export interface Platform {
   /** SIGKILLs `service` if it is running; the PID killed, or undefined when it was down already. */
   readonly kill9: (service: KilledService) => number | undefined
   readonly tail: () => string
-  /** Stops the launcher (Ctrl-C) and everything it started; the data folder is removed unless `keepData`. */
+  /**
+   * Stops the launcher (Ctrl-C) and everything it started; the data folder (and a distributed run's databases and
+   * Redis keys) are removed unless `keepData`.
+   */
   readonly stop: (options?: { readonly keepData?: boolean }) => Promise<number | null>
 }
 
@@ -105,7 +116,10 @@ const startLine = (line: string): StartLine | undefined => {
 export const startPlatform = async (
   offset: number,
   env: Readonly<Record<string, string>>,
-  startTimeoutMs = 150_000
+  { servers, startTimeoutMs = 150_000 }: {
+    readonly startTimeoutMs?: number
+    readonly servers?: SharedServersRun | undefined
+  } = {}
 ): Promise<Platform> => {
   const busy = await busyPorts(offset)
   if (busy.length > 0) throw new Error(`PORT_OFFSET ${offset}: ports already in use: ${busy.join(", ")}`)
@@ -116,7 +130,14 @@ export const startPlatform = async (
   const recent: Array<string> = []
   const launcher: ChildProcess = spawn(process.execPath, [join(root, "scripts/start.ts")], {
     cwd: root,
-    env: { ...embeddedOnly(process.env), ...env, PORT_OFFSET: String(offset), DATA_DIR: dataDir, LOG_FORMAT: "json" },
+    env: {
+      ...embeddedOnly(process.env),
+      ...(servers === undefined ? {} : sharedServersEnv(servers)),
+      ...env,
+      PORT_OFFSET: String(offset),
+      DATA_DIR: dataDir,
+      LOG_FORMAT: "json"
+    },
     stdio: ["ignore", "pipe", "pipe"]
   })
   let up = false
@@ -160,7 +181,10 @@ export const startPlatform = async (
       clearTimeout(timer)
     }
     await new Promise<void>((done) => log.end(done))
-    if (options.keepData !== true) rmSync(dataDir, { recursive: true, force: true })
+    if (options.keepData !== true) {
+      rmSync(dataDir, { recursive: true, force: true })
+      if (servers !== undefined) await Effect.runPromise(dropRunData(servers))
+    }
     return launcher.exitCode
   }
 
@@ -178,6 +202,9 @@ export const startPlatform = async (
   return {
     offset,
     dataDir,
+    storage: servers === undefined
+      ? dataDir
+      : `${dataDir} (logs); databases shop_*${servers.databaseSuffix} and Redis keys ${servers.redisKeyPrefix}*`,
     gateway: `http://127.0.0.1:${Topology.gateway.httpPort + offset}`,
     simulator: `http://127.0.0.1:${Topology.paymentSimulator.httpPort + offset}`,
     notifications: `http://127.0.0.1:${8083 + offset}`,
