@@ -176,7 +176,9 @@ for (const stream of [process.stdout, process.stderr]) {
 const services = join(root, "packages")
 
 const databaseUrl: Record<string, string> = {}
-const poolMax = postgresUrl ? {} : { DATABASE_POOL_MAX: "1" }
+// An embedded database serves one connection at a time, and the embedded platform is never run with statements
+// pipelined on it: on a real server (distributed) both stay at the services' defaults.
+const poolMax = postgresUrl ? {} : { DATABASE_POOL_MAX: "1", DATABASE_MULTIPLEX: "false" }
 // The PostgreSQL-backed event log lives in a database of its own, shared by producers and consumers.
 let eventLog: Record<string, string>
 

@@ -16,14 +16,36 @@ const migrations = {
 }
 
 /** Builds DatabaseLive against `url` the way a service does: from configuration. */
-const databaseAt = (url: string, maxConnections: number) =>
+const databaseAt = (url: string, maxConnections: number, settings: Record<string, string> = {}) =>
   DatabaseLive({ database: "widgets", migrations }).pipe(
     Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
       DATABASE_URL: url,
       DATABASE_POOL_MAX: String(maxConnections),
-      DATABASE_AUTO_CREATE: "false"
+      DATABASE_AUTO_CREATE: "false",
+      ...settings
     })))
   )
+
+/**
+ * Twenty statements at once, each sleeping 50 ms: the backends that ran them, and their transaction ids. The
+ * statement for id 1 conflicts with the row inserted first, the others insert rows of their own.
+ */
+const twentyAtOnce = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`INSERT INTO widgets (id, name) VALUES (1, 'first')`
+  return yield* Effect.forEach(
+    Array.from({ length: 20 }, (_, i) => i + 1),
+    (id) =>
+      sql<{ pid: number; xid: string }>`
+        WITH slept AS (SELECT pg_sleep(0.05)), inserted AS (
+          INSERT INTO widgets (id, name) SELECT ${id}, 'again' FROM slept RETURNING id)
+        SELECT pg_backend_pid() AS pid, txid_current()::text AS xid FROM inserted`.pipe(
+        Effect.map((rows) => ({ id, ...rows[0]! })),
+        Effect.catchReason("SqlError", "UniqueViolation", () => Effect.succeed({ id, pid: 0, xid: "conflict" }))
+      ),
+    { concurrency: "unbounded" }
+  )
+})
 
 describe("DatabaseLive", () => {
   it.live("applies versioned migrations once, in order, and registers a readiness check", () =>
@@ -46,6 +68,28 @@ describe("DatabaseLive", () => {
       assert.deepStrictEqual(first.applied, [1, 2])
       assert.deepStrictEqual(second.applied, [1, 2])
       assert.deepStrictEqual(first.checks.filter((c) => c.name === "postgres").map((c) => c.ok), [true])
+    }).pipe(Effect.scoped))
+
+  it.live("pipelines statements on shared connections by default, each in a transaction of its own and failing alone", () =>
+    Effect.gen(function*() {
+      const db = yield* acquireTestDatabase("multiplex")
+      if (!db.real) return // PGlite serves one connection: there is nothing to share
+      const layer = (settings: Record<string, string>) =>
+        Layer.fresh(databaseAt(db.url, db.maxConnections, settings).pipe(Layer.provideMerge(HealthChecks.layer)))
+      const pipelined = yield* twentyAtOnce.pipe(Effect.provide(layer({})))
+      yield* SqlClient.SqlClient.use((sql) => sql`TRUNCATE widgets`).pipe(Effect.provide(layer({})))
+      const apart = yield* twentyAtOnce.pipe(Effect.provide(layer({ DATABASE_MULTIPLEX: "false" })))
+
+      for (const results of [pipelined, apart]) {
+        // only id 1 conflicted; every other insert committed in a transaction of its own
+        assert.deepStrictEqual(results.filter((r) => r.xid === "conflict").map((r) => r.id), [1])
+        const committed = results.filter((r) => r.xid !== "conflict")
+        assert.strictEqual(new Set(committed.map((r) => r.xid)).size, 19)
+      }
+      const backends = (results: typeof pipelined) => new Set(results.filter((r) => r.pid !== 0).map((r) => r.pid))
+      // pipelined, twenty statements fit on fewer connections than the pool's ten; apart, each took one of the ten
+      assert.isBelow(backends(pipelined).size, db.maxConnections)
+      assert.strictEqual(backends(apart).size, db.maxConnections)
     }).pipe(Effect.scoped))
 
   it.live("creates the service's database on a real server when it is missing", () =>
