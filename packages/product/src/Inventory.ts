@@ -12,7 +12,6 @@ import {
   readAvailable,
   type Reservation,
   type ReservationRequest,
-  reserveAtOnce,
   reserveMany,
   sameItems,
   settleReservation,
@@ -112,23 +111,21 @@ export class Inventory extends Context.Service<Inventory, {
           ? Effect.succeed<Outcome>({ reservation: inserted.value, replayed: false })
           : Effect.flatMap(loadReservation(sql, orderId), (existing) => replay(Option.getOrThrow(existing), items))
       const reserveOnce = (orderId: string, items: ReadonlyArray<StockItem>, ttl: Duration.Duration) =>
-        Effect.flatMap(reserveAtOnce(sql, orderId, items, ttl), (inserted) => outcomeOf(orderId, items, inserted))
+        Effect.flatMap(
+          reserveMany(sql, [{ orderId, items, ttl }]),
+          ([inserted]) => outcomeOf(orderId, items, inserted!)
+        )
 
       // Reservations of the same products that come while two run would wait for their row locks: they are made
-      // together by the next statement (KeyedBatches), which locks each row once for them all. A statement of one
-      // order (the usual case with little load) is the single-order one. A batch that fails on stock fails for
-      // every order in it; each then goes the way of a short reservation, where only its own items count.
+      // together by the next statement (KeyedBatches), which locks each row once for them all (with little load,
+      // every batch is one order). A batch that fails on stock fails for every order in it; each then goes the way
+      // of a short reservation, where only its own items count.
       const batches = yield* makeKeyedBatches<ReservationRequest, Option.Option<Reservation>, SqlError.SqlError>({
         maxBatch,
         inFlight: 2,
         conflicts: (a, b) => a.orderId === b.orderId,
         run: (requests) =>
-          Effect.andThen(
-            Metric.update(reservationBatchSize, requests.length),
-            requests.length === 1
-              ? Effect.map(reserveAtOnce(sql, requests[0]!.orderId, requests[0]!.items, requests[0]!.ttl), (r) => [r])
-              : reserveMany(sql, requests)
-          )
+          Effect.andThen(Metric.update(reservationBatchSize, requests.length), reserveMany(sql, requests))
       })
       const reserveBatched = (orderId: string, items: ReadonlyArray<StockItem>, ttl: Duration.Duration) =>
         Effect.flatMap(

@@ -108,53 +108,6 @@ export const readAvailable = (sql: SqlClient.SqlClient, productIds: ReadonlyArra
   sql<{ readonly id: string; readonly available: number }>`
     SELECT id, on_hand - reserved AS available FROM products WHERE id = ANY(${productIds})`
 
-/**
- * A new reservation of the order holding `items` (in product id order) for `ttl`, in one statement and no
- * transaction around it: the reservation is inserted, the products locked in id order, their reserved stock raised
- * and the lines recorded with the locked rows' names and prices. A popular product's row stays locked for that one
- * round trip. None when the order has a reservation already (nothing is written). There is no guard on the stock:
- * a product without enough of it breaks the CHECK `reserved <= on_hand`, and an unknown one leaves its line without
- * a price (NOT NULL) and a product (FOREIGN KEY); either fails the statement whole (a ConstraintError) and nothing is
- * written. The caller then tells which item it was, with the products locked.
- */
-export const reserveAtOnce = (
-  sql: SqlClient.SqlClient,
-  orderId: string,
-  items: ReadonlyArray<StockItem>,
-  ttl: Duration.Duration
-) =>
-  Effect.gen(function*() {
-    const ids = items.map((i) => i.productId)
-    const requested = sql`unnest(${ids}::text[], ${items.map((i) => i.quantity)}::int[]) AS v(id, quantity)`
-    const [row] = yield* sql<ReservationRow & { readonly items: ReadonlyArray<ItemRow> }>`
-      WITH inserted AS (
-        INSERT INTO reservations (order_id, status, expires_at)
-        VALUES (${orderId}, 'reserved', now() + ${Duration.toMillis(ttl)} * interval '1 millisecond')
-        ON CONFLICT (order_id) DO NOTHING RETURNING ${sql.literal(reservationColumns)}
-      ),
-      ${lockedCte(sql, sql`SELECT unnest(${ids}::text[]) WHERE EXISTS (SELECT 1 FROM inserted)`)},
-      updated AS (
-        UPDATE products p SET reserved = p.reserved + v.quantity
-        FROM locked l, ${requested}
-        WHERE l.id = p.id AND p.id = v.id
-        RETURNING p.id, p.name, p.price_cents, p.currency, v.quantity
-      ),
-      lines AS (
-        INSERT INTO reservation_items (order_id, product_id, quantity, unit_price_cents, currency, name)
-        SELECT ${orderId}, v.id, v.quantity, u.price_cents, u.currency, u.name
-        FROM ${requested} LEFT JOIN updated u ON u.id = v.id
-        WHERE EXISTS (SELECT 1 FROM inserted)
-      )
-      SELECT i.*, (
-        SELECT coalesce(json_agg(json_build_object('product_id', u.id, 'quantity', u.quantity,
-          'unit_price_cents', u.price_cents, 'currency', u.currency, 'name', u.name) ORDER BY u.id), '[]'::json)
-        FROM updated u
-      ) AS items
-      FROM inserted i`
-    if (row === undefined) return Option.none<Reservation>()
-    return Option.some(reservationOf(row, row.items.map(itemOf)))
-  })
-
 /** One order's request in {@link reserveMany}: its items in product id order, held for `ttl`. */
 export interface ReservationRequest {
   readonly orderId: string
@@ -163,11 +116,14 @@ export interface ReservationRequest {
 }
 
 /**
- * {@link reserveAtOnce} for several orders (distinct order ids) in one statement: every order without a reservation
- * gets one, their products are locked once in id order and raised by the sum of their quantities, and each order's
- * lines are recorded with the locked rows' names and prices. Per request, in order: the new reservation, or none
- * when the order had one already. As with one order, a short or unknown item fails the statement whole (a
- * ConstraintError) and nothing is written, for any of the orders.
+ * New reservations of one or more orders (distinct order ids) in one statement and no transaction around it: every
+ * order without a reservation gets one, their products are locked once in id order and their reserved stock raised
+ * by the sum of the orders' quantities, and each order's lines are recorded with the locked rows' names and prices.
+ * A popular product's row stays locked for that one round trip. Per request, in order: the new reservation, or none
+ * when the order had one already (nothing is written for it). There is no guard on the stock: a product without
+ * enough of it breaks the CHECK `reserved <= on_hand`, and an unknown one leaves its line without a price (NOT NULL);
+ * either fails the statement whole (a ConstraintError) and nothing is written, for any of the orders. The caller
+ * then tells which item it was, with the products locked.
  */
 export const reserveMany = (sql: SqlClient.SqlClient, requests: ReadonlyArray<ReservationRequest>) =>
   Effect.gen(function*() {
