@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { type SharedServersRun, sharedServersRun } from "@shop/service-defaults/testing/SharedServers"
-import { ciProfile, faultKinds, killedServices } from "./ChaosPlan.ts"
+import { ciProfile, cutServices, faultKinds, killedServices } from "./ChaosPlan.ts"
 import { runChaos } from "./ChaosRun.ts"
 import { busyPorts } from "./Platform.ts"
 
@@ -9,7 +9,8 @@ import { busyPorts } from "./Platform.ts"
 // and 1500 of the other platform tests and the 3000 of `npm run chaos`). A fixed seed, so every CI run plays the
 // same plan; CHAOS_SEED replays another. Once embedded, as `npm start` runs, and once distributed on the machine's
 // PostgreSQL and Redis, where many connections race for the same rows, reservations share statements and sales are
-// folded by the product service, as in production.
+// folded by the product service, as in production; there the database connections of order, payment and product are
+// also cut from the server's side mid-saga, the services left running.
 const candidateOffsets = [2500, 4500]
 const seed = Number(process.env.CHAOS_SEED ?? 1313)
 
@@ -52,6 +53,14 @@ const checkChaos = async (servers: SharedServersRun | undefined) => {
   for (const service of killedServices) {
     const killed = result.disruptions.some((d) => d.type === "kill" && d.service === service && d.pid !== undefined)
     assert.isTrue(killed, `${service} was never killed`)
+  }
+  // Distributed, each service also lost its database connections mid-run, and had some to lose.
+  if (servers !== undefined) {
+    for (const service of cutServices) {
+      const cut = result.disruptions.filter((d) => d.type === "cut" && d.service === service)
+      assert.isNotEmpty(cut, `the database connections of ${service} were never cut`)
+      assert.isTrue(cut.some((d) => d.type === "cut" && d.connections > 0), `${service} had no connection to cut`)
+    }
   }
   const placed = result.placements.filter((p) => p.orderId !== undefined).length
   assert.isAtLeast(placed, Math.ceil(result.plan.orders.length * 0.9), printed)

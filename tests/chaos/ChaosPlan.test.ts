@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import {
   type ChaosProfile,
   ciProfile,
+  cutServices,
   faultKinds,
   fullProfile,
   killedServices,
@@ -33,10 +34,23 @@ describe("chaos plan", () => {
           assert.strictEqual(kills.length, profile.killsPerService)
           assert.isTrue(kills.every((kill) => kill.atMs > 0 && kill.atMs < windowMs))
         }
+        for (const service of cutServices) {
+          const cuts = plan.cuts.filter((cut) => cut.service === service)
+          assert.strictEqual(cuts.length, profile.cutsPerService)
+          assert.isTrue(cuts.every((cut) => cut.atMs > 0 && cut.atMs < windowMs))
+        }
         assert.strictEqual(phaseAt(plan, 0).kind, "none")
       }
     })
   }
+
+  it("draws the cuts after everything else: a seed plays the orders, phases and kills it played before cuts", () => {
+    const plan = makePlan(1313, ciProfile())
+    const { cuts: _cuts, ...rest } = plan
+    const withoutCuts = makePlan(1313, { ...ciProfile(), cutsPerService: 0 })
+    assert.deepStrictEqual(withoutCuts.cuts, [])
+    assert.deepStrictEqual({ ...withoutCuts, profile: rest.profile, cuts: undefined }, { ...rest, cuts: undefined })
+  })
 
   it("puts the latency of latency phases beyond the payment service's timeouts", () => {
     const latency = makePlan(1, fullProfile(200)).phases.find((phase) => phase.kind === "latency")!

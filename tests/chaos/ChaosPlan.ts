@@ -9,6 +9,14 @@ export type FaultKind = (typeof faultKinds)[number] | "none"
 export const killedServices = ["order", "payment", "product"] as const
 export type KilledService = (typeof killedServices)[number]
 
+/**
+ * The services whose PostgreSQL connections a distributed run cuts from the server's side (`pg_terminate_backend`),
+ * the process left running: its pool must notice, fail what was in flight on them (many statements at once when
+ * they are pipelined) and reconnect, without a statement's outcome being taken for another's.
+ */
+export const cutServices = killedServices
+export type CutService = KilledService
+
 /** How hard and how long a run shakes the platform. */
 export interface ChaosProfile {
   readonly name: string
@@ -20,6 +28,8 @@ export interface ChaosProfile {
   /** Latency phases delay every processor request by a time drawn in this range: beyond every timeout. */
   readonly latencyMillis: readonly [number, number]
   readonly killsPerService: number
+  /** How often each of `cutServices` has its database connections cut, in a distributed run. */
+  readonly cutsPerService: number
   /** After the faults are cleared, how long the platform has to reach a state where every invariant holds. */
   readonly settleSeconds: number
   /** Settings of the platform under test; timings shortened so that expiries and give-ups happen within a run. */
@@ -52,6 +62,7 @@ export const fullProfile = (orders: number): ChaosProfile => {
     phaseSeconds: [Math.round(longest * 0.6), longest],
     latencyMillis: [8_000, 45_000],
     killsPerService: 3,
+    cutsPerService: 3,
     // With the defaults, an outcome still unknown when the faults end is asked about again within
     // RECONCILE_BACKOFF_CAP (5 minutes) and an orphan charge is refunded 2-3 minutes after it was made.
     settleSeconds: 420,
@@ -71,6 +82,7 @@ export const ciProfile = (orders = 30): ChaosProfile => ({
   phaseSeconds: [6, 8],
   latencyMillis: [8_000, 20_000],
   killsPerService: 1,
+  cutsPerService: 1,
   settleSeconds: 100,
   platformEnv: {
     ...harnessEnv,
@@ -121,6 +133,11 @@ export interface PlannedKill {
   readonly service: KilledService
 }
 
+export interface PlannedCut {
+  readonly atMs: number
+  readonly service: CutService
+}
+
 /** Everything a run will do, derived from its seed alone. */
 export interface ChaosPlan {
   readonly seed: number
@@ -129,6 +146,8 @@ export interface ChaosPlan {
   readonly orders: ReadonlyArray<PlannedOrder>
   readonly phases: ReadonlyArray<FaultPhase>
   readonly kills: ReadonlyArray<PlannedKill>
+  /** Carried out by distributed runs only: the embedded databases are not PostgreSQL servers one can cut. */
+  readonly cuts: ReadonlyArray<PlannedCut>
 }
 
 const faultsOf = (kind: FaultKind, latency: readonly [number, number]): Partial<FaultConfig> => {
@@ -169,22 +188,37 @@ const planPhases = (random: Seeded, profile: ChaosProfile): Array<FaultPhase> =>
 }
 
 /**
- * Each service dies `killsPerService` times, once in each equal slice of the window (its first 5 % spared), and
- * mid-saga: a moment after an order of that slice arrived, while its reservation or charge is under way.
+ * `count` moments mid-saga, one in each equal slice of the window (its first 5 % spared): a moment after an order of
+ * that slice arrived, while its reservation or charge is under way.
  */
-const planKills = (random: Seeded, profile: ChaosProfile, orders: ReadonlyArray<PlannedOrder>): Array<PlannedKill> => {
+const midSagaTimes = (
+  random: Seeded,
+  profile: ChaosProfile,
+  orders: ReadonlyArray<PlannedOrder>,
+  count: number
+): Array<number> => {
   const windowMs = profile.loadSeconds * 1000
   const from = windowMs * 0.05
-  const slice = (windowMs * 0.9 - from) / profile.killsPerService
-  return killedServices.flatMap((service) =>
-    Array.from({ length: profile.killsPerService }, (_, i) => {
-      const start = from + slice * i
-      const arrivals = orders.filter((order) => order.atMs >= start && order.atMs < start + slice)
-      const anchor = arrivals.length > 0 ? random.pick(arrivals).atMs : Math.round(start + random.next() * slice)
-      return { service, atMs: anchor + random.int(100, 1500) }
-    })
-  ).toSorted((a, b) => a.atMs - b.atMs)
+  const slice = (windowMs * 0.9 - from) / count
+  return Array.from({ length: count }, (_, i) => {
+    const start = from + slice * i
+    const arrivals = orders.filter((order) => order.atMs >= start && order.atMs < start + slice)
+    const anchor = arrivals.length > 0 ? random.pick(arrivals).atMs : Math.round(start + random.next() * slice)
+    return anchor + random.int(100, 1500)
+  })
 }
+
+/** Each service dies `killsPerService` times, at mid-saga moments. */
+const planKills = (random: Seeded, profile: ChaosProfile, orders: ReadonlyArray<PlannedOrder>): Array<PlannedKill> =>
+  killedServices.flatMap((service) =>
+    midSagaTimes(random, profile, orders, profile.killsPerService).map((atMs) => ({ service, atMs }))
+  ).toSorted((a, b) => a.atMs - b.atMs)
+
+/** Each service loses its database connections `cutsPerService` times, at mid-saga moments of their own. */
+const planCuts = (random: Seeded, profile: ChaosProfile, orders: ReadonlyArray<PlannedOrder>): Array<PlannedCut> =>
+  cutServices.flatMap((service) =>
+    midSagaTimes(random, profile, orders, profile.cutsPerService).map((atMs) => ({ service, atMs }))
+  ).toSorted((a, b) => a.atMs - b.atMs)
 
 const paymentMethods = [
   ...Array<string>(6).fill("credit_card"),
@@ -225,7 +259,10 @@ export const makePlan = (seed: number, profile: ChaosProfile): ChaosPlan => {
     paymentMethod: random.pick(paymentMethods)
   }))
   const phases = planPhases(random, profile)
-  return { seed, profile, products, orders, phases, kills: planKills(random, profile, orders) }
+  const kills = planKills(random, profile, orders)
+  // Drawn last, so that a seed's orders, phases and kills are those it had before cuts were planned.
+  const cuts = planCuts(random, profile, orders)
+  return { seed, profile, products, orders, phases, kills, cuts }
 }
 
 /** The fault phase in force `atMs` into the window. */

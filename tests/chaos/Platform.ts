@@ -1,13 +1,15 @@
+import { PgClient } from "@effect/sql-pg"
 import { dropRunData, sharedServersEnv, type SharedServersRun } from "@shop/service-defaults/testing/SharedServers"
 import { Topology } from "@shop/service-defaults/Topology"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
 import { type ChildProcess, spawn } from "node:child_process"
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { createInterface } from "node:readline"
-import type { KilledService } from "./ChaosPlan.ts"
+import type { CutService, KilledService } from "./ChaosPlan.ts"
 
 const root = resolve(import.meta.dirname, "../..")
 
@@ -78,6 +80,11 @@ export interface Platform {
   readonly pidOf: (name: string) => number | undefined
   /** SIGKILLs `service` if it is running; the PID killed, or undefined when it was down already. */
   readonly kill9: (service: KilledService) => number | undefined
+  /**
+   * Distributed only (undefined embedded): terminates, from the server's side, every connection to `service`'s
+   * database, the service left running; how many there were.
+   */
+  readonly cutConnections: ((service: CutService) => Promise<number>) | undefined
   readonly tail: () => string
   /**
    * Stops the launcher (Ctrl-C) and everything it started; the data folder (and a distributed run's databases and
@@ -216,7 +223,25 @@ export const startPlatform = async (
       process.kill(pid, "SIGKILL")
       return pid
     },
+    cutConnections: servers === undefined ? undefined : (service) => cutConnections(servers, service),
     tail: () => recent.join("\n"),
     stop
   }
 }
+
+/** Terminates every backend of `service`'s database of the run; how many it terminated. */
+const cutConnections = (servers: SharedServersRun, service: CutService) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    // Materialized first: PostgreSQL may evaluate a WHERE's conditions in any order, and no backend of another
+    // database may be terminated.
+    const [row] = yield* sql<{ cut: number }>`WITH victims AS MATERIALIZED (
+        SELECT pid FROM pg_stat_activity
+        WHERE datname = ${Topology[service].database + servers.databaseSuffix} AND pid <> pg_backend_pid())
+      SELECT (count(*) FILTER (WHERE pg_terminate_backend(pid)))::int AS cut FROM victims`
+    return row?.cut ?? 0
+  }).pipe(
+    Effect.provide(PgClient.layer({ url: Redacted.make(servers.postgresUrl), maxConnections: 1 })),
+    Effect.orDie,
+    Effect.runPromise
+  )

@@ -77,6 +77,34 @@ describe("chaos report", () => {
     assert.strictEqual(cells("orders")[column("kill order")], "0")
     assert.strictEqual(cells("unplaced")[column("total")], "1")
     assert.include(lines, "kills: order 0 (+1 skipped: down), payment 1, product 0")
+    // An embedded run cuts no connection, and says nothing of cuts.
+    assert.isFalse(lines.some((line) => line.startsWith("database connections cut")))
     assert.isTrue(lines.some((line) => line.includes(`unplaced: ${third!.idempotencyKey} after 9 attempts: HTTP 503`)))
+  })
+
+  it("counts the database connections cut per service in a distributed run", () => {
+    const plan = makePlan(5, ciProfile(3))
+    const observation: Observation = {
+      ordersByUser: new Map(),
+      ledger: { charges: [], refunds: [] },
+      stock: [],
+      mails: []
+    }
+    const disruptions: Array<Disruption> = [
+      { at: origin + 1_000, type: "cut", service: "product", connections: 4 },
+      { at: origin + 2_000, type: "cut", service: "order", connections: 3 },
+      { at: origin + 3_000, type: "cut", service: "product", connections: 0 }
+    ]
+    const lines = report(
+      scenarios(plan, [], disruptions, observation, origin, origin + 5_000),
+      disruptions,
+      observation,
+      [],
+      30
+    )
+    assert.include(
+      lines,
+      "database connections cut: order 1 (3 connections), payment 0 (0 connections), product 2 (4 connections)"
+    )
   })
 })

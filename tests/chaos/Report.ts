@@ -1,6 +1,6 @@
 import type { OrderJson } from "@shop/domain"
 import { DateTime } from "effect"
-import { type ChaosPlan, type FaultKind, faultKinds, killedServices, phaseAt } from "./ChaosPlan.ts"
+import { type ChaosPlan, cutServices, type FaultKind, faultKinds, killedServices, phaseAt } from "./ChaosPlan.ts"
 import type { Disruption } from "./Disruptions.ts"
 import { invariants, type Violation } from "./Invariants.ts"
 import type { Observation } from "./Observation.ts"
@@ -103,6 +103,12 @@ export const report = (
     const skipped = done.filter((d) => d.type === "kill" && d.pid === undefined).length
     return `${service} ${done.length - skipped}${skipped > 0 ? ` (+${skipped} skipped: down)` : ""}`
   })
+  const cuts = cutServices.map((service) => {
+    const done = disruptions.flatMap((d) => d.type === "cut" && d.service === service ? [d.connections] : [])
+    const connections = done.reduce((sum, n) => sum + n, 0)
+    return `${service} ${done.length} (${connections} connection${connections === 1 ? "" : "s"})`
+  })
+  const anyCut = disruptions.some((d) => d.type === "cut")
   const { charges, refunds } = observation.ledger
   const succeeded = charges.filter((c) => c.status === "succeeded")
   const scenarioOf = new Map<string, OrderScenario>(
@@ -111,6 +117,7 @@ export const report = (
   return [
     ...counts,
     `kills: ${kills.join(", ")}`,
+    ...(anyCut ? [`database connections cut: ${cuts.join(", ")}`] : []),
     `processor: ${succeeded.length} succeeded charges (${money(succeeded.reduce((s, c) => s + c.amount, 0))}), ${
       charges.length - succeeded.length
     } declined, ${refunds.length} refunds (${
