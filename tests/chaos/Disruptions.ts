@@ -10,6 +10,9 @@ export type Disruption =
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** How long a cut waits for a service with no database connection (one restarting after a kill) to have some. */
+const cutPatienceMs = 10_000
+
 /**
  * Walks the plan's timeline from `origin`: switches the processor's faults at each phase and SIGKILLs each planned
  * service at its time (a service still down from an earlier kill is noted with no PID); on a distributed platform it
@@ -28,10 +31,12 @@ export const runDisruptions = async (
     ...plan.kills.map((kill) => ({ atMs: kill.atMs, run: () => killService(kill.service) })),
     ...(platform.cutConnections === undefined ? [] : plan.cuts).map((cut) => ({
       atMs: cut.atMs,
-      run: () => cutConnections(cut.service)
+      // In the background: a cut that waits for a restarting service must not delay the rest of the timeline.
+      run: () => void cuts.push(cutConnections(cut.service))
     }))
   ].toSorted((a, b) => a.atMs - b.atMs)
   const done: Array<Disruption> = []
+  const cuts: Array<Promise<void>> = []
 
   async function switchFaults(kind: FaultKind, faults: (typeof plan.phases)[number]["faults"]) {
     await processor.setFaults(faults)
@@ -44,10 +49,18 @@ export const runDisruptions = async (
     log(pid === undefined ? `kill -9 ${service}: already down, skipped` : `kill -9 ${service} (pid ${pid})`)
   }
 
+  // A service restarting after a kill has no connection yet: its cut waits (a bounded while) for the first ones, so
+  // that it cuts the new pool rather than nothing.
   async function cutConnections(service: CutService) {
-    const connections = await platform.cutConnections!(service)
+    const planned = Date.now()
+    let connections = await platform.cutConnections!(service)
+    while (connections === 0 && Date.now() - planned < cutPatienceMs) {
+      await sleep(250)
+      connections = await platform.cutConnections!(service)
+    }
+    const waited = Date.now() - planned
     done.push({ at: Date.now(), type: "cut", service, connections })
-    log(`database connections of ${service} cut: ${connections}`)
+    log(`database connections of ${service} cut: ${connections}${waited >= 250 ? ` (after ${waited} ms)` : ""}`)
   }
 
   try {
@@ -57,9 +70,13 @@ export const runDisruptions = async (
     }
     await sleep(Math.max(0, origin + plan.profile.loadSeconds * 1000 - Date.now()))
   } finally {
+    // Every cut ends before the faults are cleared: the clearing is the timeline's last entry.
+    await Promise.allSettled(cuts)
     await processor.setFaults({})
     done.push({ at: Date.now(), type: "faults", kind: "none" })
     log("faults cleared")
   }
+  // A cut that could not be made (the server unreachable) fails the run, as a fault that could not be set does.
+  for (const cut of await Promise.allSettled(cuts)) if (cut.status === "rejected") throw cut.reason
   return done
 }
