@@ -1,6 +1,6 @@
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Redacted } from "effect"
+import { ConfigProvider, Effect, Fiber, Layer, Redacted, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
 import { DatabaseLive } from "../src/Database.ts"
 import { HealthChecks } from "../src/HealthChecks.ts"
@@ -90,6 +90,73 @@ describe("DatabaseLive", () => {
       // pipelined, twenty statements fit on fewer connections than the pool's ten; apart, each took one of the ten
       assert.isBelow(backends(pipelined).size, db.maxConnections)
       assert.strictEqual(backends(apart).size, db.maxConnections)
+    }).pipe(Effect.scoped))
+
+  it.live("pipelined, a connection cut by the server fails what was in flight on it, never answers one statement with another's result, and the pool goes on", () =>
+    Effect.gen(function*() {
+      const db = yield* acquireTestDatabase("cut")
+      if (!db.real) return // PGlite serves one connection of its own: the server cannot cut it
+      const layer = Layer.fresh(databaseAt(db.url, db.maxConnections).pipe(Layer.provideMerge(HealthChecks.layer)))
+      const admin = PgClient.layer({ url: Redacted.make(db.url), maxConnections: 1, applicationName: "cutter" })
+      const result = yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        // Twenty inserts at once, statement i sleeping i * 25 ms first: pipelined, a connection's queue runs one
+        // after another, so some are done before the cut, one is sleeping and the rest wait behind it.
+        const insert = (id: number, seconds: number) =>
+          sql<{ id: number; pid: number }>`
+            WITH slept AS (SELECT pg_sleep(${seconds})), inserted AS (
+              INSERT INTO widgets (id, name) SELECT ${id}, 'cut' FROM slept RETURNING id)
+            SELECT id, pg_backend_pid() AS pid FROM inserted`.pipe(Effect.map((rows) => rows[0]!))
+        const inFlight = yield* Effect.forkChild(Effect.forEach(
+          Array.from({ length: 20 }, (_, i) => i),
+          (i) => Effect.result(insert(i + 1, i * 0.025)),
+          { concurrency: "unbounded" }
+        ))
+        const cut = yield* Effect.gen(function*() {
+          const server = yield* SqlClient.SqlClient
+          // The cut comes once two inserts are stored (the rest still has seconds of sleeps ahead)...
+          yield* server<{ n: number }>`SELECT count(*)::int AS n FROM widgets`.pipe(
+            Effect.repeat({ until: (rows) => rows[0]!.n >= 2, schedule: Schedule.spaced("10 millis") }),
+            Effect.timeout("10 seconds")
+          )
+          // ...and terminates every backend of the service's pool from the server's side, the process left running.
+          return yield* server<{ n: number }>`WITH victims AS MATERIALIZED (
+              SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'widgets')
+            SELECT (count(*) FILTER (WHERE pg_terminate_backend(pid)))::int AS n FROM victims`
+        }).pipe(Effect.provide(admin))
+        const outcomes = yield* Fiber.join(inFlight)
+        // Afterwards the pool serves statements again, on new connections.
+        const after = yield* Effect.forEach(
+          Array.from({ length: 20 }, (_, i) => 101 + i),
+          (id) => insert(id, 0),
+          { concurrency: "unbounded" }
+        )
+        const stored = yield* sql<{ id: number }>`SELECT id FROM widgets ORDER BY id`
+        return { cut: cut[0]!.n, outcomes, after, stored: stored.map((row) => row.id) }
+      }).pipe(Effect.provide(layer))
+
+      assert.isAbove(result.cut, 0)
+      const answered = result.outcomes.flatMap((outcome, i) =>
+        outcome._tag === "Success" ? [{ id: i + 1, row: outcome.success }] : []
+      )
+      const failed = result.outcomes.flatMap((outcome, i) =>
+        outcome._tag === "Failure" ? [{ id: i + 1, error: outcome.failure }] : []
+      )
+      // The cut hit statements in flight, and some had been answered before it.
+      assert.isNotEmpty(failed)
+      assert.isNotEmpty(answered)
+      for (const { error } of failed) assert.strictEqual(error._tag, "SqlError")
+      // A failed statement was not run again behind the caller's back: none of them is stored, but for the one a
+      // connection may have been committing when it was cut (its outcome unknown to the caller, as it must be told).
+      assert.isAtMost(failed.filter(({ id }) => result.stored.includes(id)).length, 1)
+      // Each answer is its own statement's, and what it says was stored is stored.
+      for (const { id, row } of answered) {
+        assert.strictEqual(row.id, id)
+        assert.include(result.stored, id)
+      }
+      assert.deepStrictEqual(result.after.map((row) => row.id), Array.from({ length: 20 }, (_, i) => 101 + i))
+      const cutBackends = new Set(answered.map(({ row }) => row.pid))
+      assert.isTrue(result.after.every((row) => !cutBackends.has(row.pid)), "a cut connection answered again")
     }).pipe(Effect.scoped))
 
   it.live("creates the service's database on a real server when it is missing", () =>
