@@ -13,12 +13,18 @@
  * That fallback needs gcc, g++, make, python3 and the OpenSSL and zlib development files (Debian:
  * `build-essential python3 libssl-dev zlib1g-dev`); about a minute and a half on two cores.
  *
+ * A binding built here is kept outside the checkout (`$XDG_CACHE_HOME/shop-mesh/kafka-binding`, default
+ * `~/.cache`), by package version, Node version and machine: the next install of the same on this machine (CI's clean
+ * clone, a second worktree) copies it back instead of building, if it loads; one that does not load (the system's
+ * OpenSSL changed) is built again and replaces it.
+ *
  * Without the binding the Kafka transport cannot start (every other part of the platform can): the install goes on
  * with a warning, except under CI=true or with `--strict` (the container images), where it fails.
  */
 import { spawnSync } from "node:child_process"
-import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync } from "node:fs"
 import { createRequire } from "node:module"
+import { homedir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 
 const root = resolve(import.meta.dirname, "..")
@@ -74,6 +80,48 @@ if (loads()) {
   process.exit(0)
 }
 
+const packageVersion = (JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as { version: string })
+  .version
+const cacheDir = join(
+  process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"),
+  "shop-mesh/kafka-binding",
+  `${packageVersion}-node${process.version}-${process.platform}-${process.arch}`
+)
+// The binding and the librdkafka libraries it loads from ../deps (its rpath).
+const bindingFiles = [
+  "build/Release/confluent-kafka-javascript.node",
+  "build/deps/librdkafka.so.1",
+  "build/deps/librdkafka++.so.1"
+]
+
+const restoredFromCache = () => {
+  if (!bindingFiles.every((file) => existsSync(join(cacheDir, file)))) return false
+  for (const file of bindingFiles) {
+    mkdirSync(dirname(join(packageDir, file)), { recursive: true })
+    copyFileSync(join(cacheDir, file), join(packageDir, file))
+  }
+  return loads()
+}
+
+const keepInCache = () => {
+  try {
+    for (const file of bindingFiles) {
+      const target = join(cacheDir, file)
+      mkdirSync(dirname(target), { recursive: true })
+      // copied under another name, then renamed: an install running at the same time never reads half a file
+      copyFileSync(join(packageDir, file), `${target}.${process.pid}`)
+      renameSync(`${target}.${process.pid}`, target)
+    }
+  } catch (error) {
+    console.warn(`kafka client: could not keep the binding in ${cacheDir} (${String(error)})`)
+  }
+}
+
+if (restoredFromCache()) {
+  console.log(`kafka client: native binding restored from ${cacheDir}`)
+  process.exit(0)
+}
+
 // Headers of exactly the running Node. An inherited nodedir with other headers (a distribution's npm sets /usr, the
 // headers of its own Node) would build a binding the running Node refuses.
 const prefix = dirname(dirname(realpathSync(process.execPath)))
@@ -96,6 +144,7 @@ const install = spawnSync(process.execPath, [nodePreGyp, "install", "--fallback-
 })
 
 if (install.status === 0 && loads()) {
+  if (bindingFiles.every((file) => existsSync(join(packageDir, file)))) keepInCache()
   console.log("kafka client: native binding ready")
   process.exit(0)
 }
