@@ -16,7 +16,7 @@
  * A binding built here is kept outside the checkout (`$XDG_CACHE_HOME/shop-mesh/kafka-binding`, default
  * `~/.cache`), by package version, Node version and machine: the next install of the same on this machine (CI's clean
  * clone, a second worktree) copies it back instead of building, if it loads; one that does not load (the system's
- * OpenSSL changed) is built again and replaces it.
+ * OpenSSL changed) is built again and replaces it. The container images (`--strict`) keep no copy.
  *
  * Without the binding the Kafka transport cannot start (every other part of the platform can): the install goes on
  * with a warning, except under CI=true or with `--strict` (the container images), where it fails.
@@ -144,7 +144,9 @@ const install = spawnSync(process.execPath, [nodePreGyp, "install", "--fallback-
 })
 
 if (install.status === 0 && loads()) {
-  if (bindingFiles.every((file) => existsSync(join(packageDir, file)))) keepInCache()
+  // Not in the container images (`--strict`): there the copy would only make the image larger.
+  const image = process.argv.includes("--strict")
+  if (!image && bindingFiles.every((file) => existsSync(join(packageDir, file)))) keepInCache()
   console.log("kafka client: native binding ready")
   process.exit(0)
 }
