@@ -26,17 +26,19 @@ export const runDisruptions = async (
   origin: number,
   log: (line: string) => void
 ): Promise<Array<Disruption>> => {
+  const cut = platform.cutConnections
   const events = [
     ...plan.phases.map((phase) => ({ atMs: phase.startMs, run: () => switchFaults(phase.kind, phase.faults) })),
     ...plan.kills.map((kill) => ({ atMs: kill.atMs, run: () => killService(kill.service) })),
-    ...(platform.cutConnections === undefined ? [] : plan.cuts).map((cut) => ({
-      atMs: cut.atMs,
+    ...(cut === undefined ? [] : plan.cuts.map((planned) => ({
+      atMs: planned.atMs,
       // In the background: a cut that waits for a restarting service must not delay the rest of the timeline.
-      run: () => void cuts.push(cutConnections(cut.service))
-    }))
+      run: () => void cuts.push(cutConnections(cut, planned.service))
+    })))
   ].toSorted((a, b) => a.atMs - b.atMs)
   const done: Array<Disruption> = []
   const cuts: Array<Promise<void>> = []
+  let cutOutcomes: Array<PromiseSettledResult<void>> = []
 
   async function switchFaults(kind: FaultKind, faults: (typeof plan.phases)[number]["faults"]) {
     await processor.setFaults(faults)
@@ -51,12 +53,12 @@ export const runDisruptions = async (
 
   // A service restarting after a kill has no connection yet: its cut waits (a bounded while) for the first ones, so
   // that it cuts the new pool rather than nothing.
-  async function cutConnections(service: CutService) {
+  async function cutConnections(cutOf: (service: CutService) => Promise<number>, service: CutService) {
     const planned = Date.now()
-    let connections = await platform.cutConnections!(service)
+    let connections = await cutOf(service)
     while (connections === 0 && Date.now() - planned < cutPatienceMs) {
       await sleep(250)
-      connections = await platform.cutConnections!(service)
+      connections = await cutOf(service)
     }
     const waited = Date.now() - planned
     done.push({ at: Date.now(), type: "cut", service, connections })
@@ -71,12 +73,13 @@ export const runDisruptions = async (
     await sleep(Math.max(0, origin + plan.profile.loadSeconds * 1000 - Date.now()))
   } finally {
     // Every cut ends before the faults are cleared: the clearing is the timeline's last entry.
-    await Promise.allSettled(cuts)
+    cutOutcomes = await Promise.allSettled(cuts)
     await processor.setFaults({})
     done.push({ at: Date.now(), type: "faults", kind: "none" })
     log("faults cleared")
   }
   // A cut that could not be made (the server unreachable) fails the run, as a fault that could not be set does.
-  for (const cut of await Promise.allSettled(cuts)) if (cut.status === "rejected") throw cut.reason
+  const failedCut = cutOutcomes.find((outcome) => outcome.status === "rejected")
+  if (failedCut !== undefined) throw failedCut.reason
   return done
 }

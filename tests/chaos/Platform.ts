@@ -1,7 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { dropRunData, sharedServersEnv, type SharedServersRun } from "@shop/service-defaults/testing/SharedServers"
 import { Topology } from "@shop/service-defaults/Topology"
-import { Effect, Redacted } from "effect"
+import { Effect, ManagedRuntime, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { type ChildProcess, spawn } from "node:child_process"
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs"
@@ -179,7 +179,13 @@ export const startPlatform = async (
     void exited.then((code) => up || reject(new Error(`launcher exited with ${code}`)))
   })
 
+  // One connection to the server for all of the run's cuts, opened at the first and closed when the platform stops.
+  const cutter = servers === undefined
+    ? undefined
+    : ManagedRuntime.make(PgClient.layer({ url: Redacted.make(servers.postgresUrl), maxConnections: 1 }))
+
   const stop = async (options: { readonly keepData?: boolean } = {}) => {
+    await cutter?.dispose()
     if (launcher.exitCode === null && launcher.signalCode === null) {
       launcher.kill("SIGINT")
       // The launcher gives its children 10 s after SIGTERM; past a minute it is stuck.
@@ -223,7 +229,9 @@ export const startPlatform = async (
       process.kill(pid, "SIGKILL")
       return pid
     },
-    cutConnections: servers === undefined ? undefined : (service) => cutConnections(servers, service),
+    cutConnections: servers === undefined || cutter === undefined
+      ? undefined
+      : (service) => cutter.runPromise(cutConnections(servers, service)),
     tail: () => recent.join("\n"),
     stop
   }
@@ -231,7 +239,7 @@ export const startPlatform = async (
 
 /** Terminates every backend of `service`'s database of the run; how many it terminated. */
 const cutConnections = (servers: SharedServersRun, service: CutService) =>
-  Effect.gen(function*() {
+  Effect.orDie(Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     // Materialized first: PostgreSQL may evaluate a WHERE's conditions in any order, and no backend of another
     // database may be terminated.
@@ -240,8 +248,4 @@ const cutConnections = (servers: SharedServersRun, service: CutService) =>
         WHERE datname = ${Topology[service].database + servers.databaseSuffix} AND pid <> pg_backend_pid())
       SELECT (count(*) FILTER (WHERE pg_terminate_backend(pid)))::int AS cut FROM victims`
     return row?.cut ?? 0
-  }).pipe(
-    Effect.provide(PgClient.layer({ url: Redacted.make(servers.postgresUrl), maxConnections: 1 })),
-    Effect.orDie,
-    Effect.runPromise
-  )
+  }))
