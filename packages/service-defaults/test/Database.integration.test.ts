@@ -47,6 +47,23 @@ const twentyAtOnce = Effect.gen(function*() {
   )
 })
 
+/**
+ * Opens every connection of the pool before a measurement: statements at once until the pool's `size` backends have
+ * each answered one. A pool opens its connections as statements wait for them; on a loaded machine an opening can
+ * take longer than a short statement, which then frees its connection for the next one and leaves the pool smaller.
+ */
+const openEveryConnection = (size: number) =>
+  SqlClient.SqlClient.use((sql) =>
+    Effect.forEach(
+      Array.from({ length: size }),
+      () => sql<{ pid: number }>`SELECT pg_backend_pid() AS pid FROM pg_sleep(0.1)`.pipe(Effect.map((r) => r[0]!.pid)),
+      { concurrency: "unbounded" }
+    )
+  ).pipe(
+    Effect.repeat({ until: (pids) => new Set(pids).size === size, times: 20 }),
+    Effect.map((pids) => new Set(pids).size)
+  )
+
 describe("DatabaseLive", () => {
   it.live("applies versioned migrations once, in order, and registers a readiness check", () =>
     Effect.gen(function*() {
@@ -78,7 +95,11 @@ describe("DatabaseLive", () => {
         Layer.fresh(databaseAt(db.url, db.maxConnections, settings).pipe(Layer.provideMerge(HealthChecks.layer)))
       const pipelined = yield* twentyAtOnce.pipe(Effect.provide(layer({})))
       yield* SqlClient.SqlClient.use((sql) => sql`TRUNCATE widgets`).pipe(Effect.provide(layer({})))
-      const apart = yield* twentyAtOnce.pipe(Effect.provide(layer({ DATABASE_MULTIPLEX: "false" })))
+      // Apart, with every connection open, each statement in flight holds one of the ten.
+      const apart = yield* Effect.gen(function*() {
+        assert.strictEqual(yield* openEveryConnection(db.maxConnections), db.maxConnections)
+        return yield* twentyAtOnce
+      }).pipe(Effect.provide(layer({ DATABASE_MULTIPLEX: "false" })))
 
       for (const results of [pipelined, apart]) {
         // only id 1 conflicted; every other insert committed in a transaction of its own
