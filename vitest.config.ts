@@ -1,4 +1,3 @@
-import { availableParallelism } from "node:os"
 import { resolve } from "node:path"
 import { defineConfig } from "vitest/config"
 
@@ -16,20 +15,8 @@ const packages = [
   "sdk"
 ]
 
-// Test files that measure latency and compare it with a baseline they took a moment before: they run after every
-// other file, one at a time, so that a neighbour starting a platform of its own cannot pass for what they measure.
-const alone: Record<string, ReadonlyArray<string>> = {
-  gateway: ["test/RedisOutage.integration.test.ts"]
-}
-
 export default defineConfig({
   test: {
-    // Two test files at a time at least: Vitest's default (cores - 1) is one on a two-core machine, and most of a
-    // platform test's time is waiting on the processes it started, so a second file uses what the first leaves idle
-    // (on two cores, with coverage: 552 s for the whole suite instead of about 800 s). The files are written to run
-    // side by side, as they do on a machine with more cores: a database per test, free ports or a port offset of
-    // their own, their own Redis key prefixes and temporary folders.
-    maxWorkers: Math.max(2, availableParallelism() - 1),
     // `npm test -- --coverage` (what CI runs): coverage of the services' source, entry points and migrations
     // excluded; below 70 % of lines the run fails.
     coverage: {
@@ -51,18 +38,6 @@ export default defineConfig({
           name,
           root: `packages/${name}`,
           include: ["test/**/*.test.ts"],
-          exclude: ["**/node_modules/**", ...(alone[name] ?? [])],
-          testTimeout: 60_000,
-          hookTimeout: 120_000
-        }
-      })),
-      ...Object.entries(alone).map(([name, files]) => ({
-        test: {
-          name: `${name}:alone`,
-          root: `packages/${name}`,
-          include: [...files],
-          sequence: { groupOrder: 1 },
-          maxWorkers: 1,
           testTimeout: 60_000,
           hookTimeout: 120_000
         }
