@@ -5,6 +5,7 @@ import { GetPaymentResponse, PaymentServiceService } from "@shop/proto/payment/v
 import { Deferred, Effect, Exit, Fiber, Scope } from "effect"
 import * as GrpcClient from "../../src/grpc/GrpcClient.ts"
 import * as GrpcService from "../../src/grpc/GrpcService.ts"
+import { eventually } from "../../testing/Eventually.ts"
 import { startServer } from "./fixtures.ts"
 
 // Opens grpc.health.v1.Health/Watch for the whole server and records every status until the stream ends.
@@ -49,7 +50,13 @@ describe("gRPC graceful shutdown", () => {
       yield* Deferred.await(started)
       const closedAt = Date.now()
       const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
-      yield* Effect.sleep("100 millis")
+      // The server turns NOT_SERVING, then refuses new calls, in one step: once the watch has seen the first, the
+      // second holds (a fixed pause could end before a loaded machine got there).
+      yield* eventually(
+        Effect.sync(() => [...health.statuses]),
+        (statuses) => statuses.includes("NOT_SERVING"),
+        "5 seconds"
+      )
 
       const fresh = yield* GrpcClient.make({ address, service: "payment" })
       const refused = yield* Effect.flip(fresh.unary(PaymentServiceService.getPayment, request))
