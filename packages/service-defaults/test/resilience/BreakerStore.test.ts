@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { type Duration, Effect, Layer } from "effect"
+import { Context, type Duration, Effect, Layer } from "effect"
 import { CircuitBreaker } from "effect/persistence"
 import { randomUUID } from "node:crypto"
 import { SoftRedis } from "../../src/Redis.ts"
@@ -9,13 +9,23 @@ const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 
 /**
  * One replica's breaker (consecutive(2), open 30 s) on the fallback store over a soft Redis at `url`; the Redis
- * client lives as long as the test's scope.
+ * client lives as long as the test's scope. The soft client connects in the background: with `connected`, the
+ * replica is returned once its store reaches Redis (at most 5 s), so that what it records is shared from the start.
  */
-const replica = (url: string, prefix: string, closedFor?: Duration.Input) =>
+const replica = (url: string, prefix: string, options: { closedFor?: Duration.Input; connected?: boolean } = {}) =>
   Effect.gen(function*() {
+    const redis = yield* Layer.build(SoftRedis.layer({ url, purpose: "circuit breaker state", fallback: "in memory" }))
+    if (options.connected === true) {
+      const soft = Context.get(redis, SoftRedis)
+      const deadline = Date.now() + 5_000
+      while (!soft.available()) {
+        if (Date.now() > deadline) return yield* Effect.die(new Error(`the breaker's Redis at ${url} never connected`))
+        yield* Effect.sleep("20 millis")
+      }
+    }
     const store = yield* Layer.build(
-      layerStoreFallback(prefix, closedFor === undefined ? {} : { closedFor }).pipe(
-        Layer.provide(SoftRedis.layer({ url, purpose: "circuit breaker state", fallback: "in memory" }))
+      layerStoreFallback(prefix, options.closedFor === undefined ? {} : { closedFor: options.closedFor }).pipe(
+        Layer.provide(Layer.succeedContext(redis))
       )
     )
     return yield* CircuitBreaker.make({ tripPolicy: CircuitBreaker.consecutive(2), openDuration: "30 seconds" }).pipe(
@@ -48,10 +58,8 @@ describe("circuit breaker state with Redis as a soft dependency", () => {
   it.live("Redis up: replicas share one circuit per dependency", () =>
     Effect.gen(function*() {
       const prefix = `test:breaker:${randomUUID()}:`
-      const a = yield* replica(redisUrl, prefix)
-      const b = yield* replica(redisUrl, prefix)
-      // the soft client connects in the background: wait until a's store reaches Redis
-      yield* Effect.sleep("300 millis")
+      const a = yield* replica(redisUrl, prefix, { connected: true })
+      const b = yield* replica(redisUrl, prefix, { connected: true })
       yield* tagOf(failing.pipe(a.execute({ key: "peer" })))
       yield* tagOf(failing.pipe(a.execute({ key: "peer" })))
       assert.strictEqual(
@@ -63,9 +71,8 @@ describe("circuit breaker state with Redis as a soft dependency", () => {
   it.live("a closed circuit is not asked of Redis before every call: another replica's opening is seen within closedFor", () =>
     Effect.gen(function*() {
       const prefix = `test:breaker:${randomUUID()}:`
-      const a = yield* replica(redisUrl, prefix)
-      const b = yield* replica(redisUrl, prefix, "400 millis")
-      yield* Effect.sleep("300 millis")
+      const a = yield* replica(redisUrl, prefix, { connected: true })
+      const b = yield* replica(redisUrl, prefix, { closedFor: "400 millis", connected: true })
       const ok = Effect.succeed("ok")
       assert.strictEqual(yield* ok.pipe(b.execute({ key: "peer" })), "ok") // b learns the circuit is closed
       yield* tagOf(failing.pipe(a.execute({ key: "peer" })))
