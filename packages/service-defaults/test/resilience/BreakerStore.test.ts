@@ -4,6 +4,7 @@ import { CircuitBreaker } from "effect/persistence"
 import { randomUUID } from "node:crypto"
 import { SoftRedis } from "../../src/Redis.ts"
 import { layerStoreFallback } from "../../src/resilience/BreakerStore.ts"
+import { eventually } from "../../testing/Eventually.ts"
 
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 
@@ -17,11 +18,7 @@ const replica = (url: string, prefix: string, options: { closedFor?: Duration.In
     const redis = yield* Layer.build(SoftRedis.layer({ url, purpose: "circuit breaker state", fallback: "in memory" }))
     if (options.connected === true) {
       const soft = Context.get(redis, SoftRedis)
-      const deadline = Date.now() + 5_000
-      while (!soft.available()) {
-        if (Date.now() > deadline) return yield* Effect.die(new Error(`the breaker's Redis at ${url} never connected`))
-        yield* Effect.sleep("20 millis")
-      }
+      yield* eventually(Effect.sync(() => soft.available()), (available) => available, "5 seconds")
     }
     const store = yield* Layer.build(
       layerStoreFallback(prefix, options.closedFor === undefined ? {} : { closedFor: options.closedFor }).pipe(
