@@ -66,8 +66,13 @@ const heldAggregateWaits = <E, E2>(
         published.filter((record) => record.key === held).map((record) => record.eventId),
         [first, second]
       )
-      const rows = yield* sql<{ pending: number }>`
-        SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL OR leased_until IS NOT NULL`
+      // The relay marks a batch published after the transport acknowledged it: waited for, not read at once.
+      const rows = yield* eventually(
+        sql<{ pending: number }>`
+          SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL OR leased_until IS NOT NULL`
+          .pipe(Effect.orDie),
+        (counted) => counted[0]?.pending === 0
+      )
       assert.strictEqual(rows[0]!.pending, 0, "every row published, no lease left behind")
       yield* Fiber.interrupt(relay)
     }).pipe(Effect.scoped, Effect.provide(Layer.merge(OutboxDatabase, FlakyBus(0, stored))))
