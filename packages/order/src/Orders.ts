@@ -163,21 +163,25 @@ export class Orders extends Context.Service<Orders, {
         )
 
       /**
-       * Places the order of a request that holds the claim of its key: reserves and prices it, then stores the
-       * order and its lines, its saga and its event and gives the claim up, in one statement (one round trip, all or
-       * nothing).
+       * Places the order of a request that holds the claim of its key: prices it (from the reservation made while
+       * claiming, else from the catalog), then stores the order and its lines, its saga and its event and gives the
+       * claim up, in one statement (one round trip, all or nothing).
        */
-      const placeClaimed = (request: PlaceOrder, digest: string, token: string) =>
+      const placeClaimed = (
+        request: PlaceOrder,
+        digest: string,
+        token: string,
+        ids: { readonly orderId: OrderId; readonly sagaId: SagaId },
+        held: Option.Option<HeldReservation>
+      ) =>
         Effect.gen(function*() {
-          const ids = { orderId: yield* OrderId.generate, sagaId: yield* SagaId.generate }
           yield* Effect.annotateCurrentSpan({ "order.id": ids.orderId, "saga.id": ids.sagaId })
           // Until the placement statement is sent no order of this id can exist, so what was reserved is ours to give
           // back; once sent, the order may be stored even if the answer is lost, and the saga owns the reservation.
-          const { held, priced } = yield* Effect.gen(function*() {
-            const reservation = yield* reserveWhilePlacing(ids.orderId, request)
-            if (Option.isNone(reservation)) return { held: reservation, priced: yield* priceFromCatalog(request) }
+          const priced = yield* Effect.gen(function*() {
+            if (Option.isNone(held)) return yield* priceFromCatalog(request)
             yield* failpoints.hit("after_reserve")
-            return { held: reservation, priced: yield* priceFromReservation(request, reservation.value) }
+            return yield* priceFromReservation(request, held.value)
           }).pipe(Effect.onError(() => releaseUnplaced(ids.orderId)))
           const traceparent = yield* currentTraceparent
           const placed = OrderTransitions.place(request, priced, ids, yield* stampEvent(traceparent))
@@ -229,11 +233,22 @@ export class Orders extends Context.Service<Orders, {
       /**
        * Idempotent by (user, key): the key's order again when it exists (IdempotencyKeyReused for another request),
        * RequestInProgress while another request with the key is still placing its order, on any replica.
+       *
+       * The key's claim and the order's reservation run at once, each a round trip to another process: a new order
+       * waits for the longer of the two instead of both. A request that does not win the claim (a replay, or a
+       * duplicate in flight) gives back what it reserved before it answers, so its order id, which no order will
+       * ever carry, holds stock only for that moment.
        */
       const place = traced("Orders.place")(function*(request: PlaceOrder) {
         const digest = fingerprint(request)
-        const claim = yield* claims.claim(request.userId, request.idempotencyKey, digest)
-        if (claim._tag === "Claimed") return yield* placeClaimed(request, digest, claim.token)
+        const ids = { orderId: yield* OrderId.generate, sagaId: yield* SagaId.generate }
+        const [claim, held] = yield* Effect.all([
+          claims.claim(request.userId, request.idempotencyKey, digest),
+          reserveWhilePlacing(ids.orderId, request)
+        ], { concurrency: 2 }).pipe(Effect.onError(() => releaseUnplaced(ids.orderId)))
+        if (claim._tag === "Claimed") return yield* placeClaimed(request, digest, claim.token, ids, held)
+        // Released whether or not the reservation answered: one that timed out may still have been made.
+        yield* releaseUnplaced(ids.orderId)
         // Placed, or Held by a request that may have stored its order since.
         const stored = yield* repo.findByKey(request.userId, request.idempotencyKey)
         if (Option.isSome(stored)) return yield* replay(stored.value, digest)

@@ -188,8 +188,13 @@ layer(Harness.layer("orders"), { timeout: 120_000, excludeTestServices: true })(
       assert.strictEqual(sagas[0]?.n, 1)
       assert.strictEqual(h.payment.captures(again.order!.orderId), 1)
       assert.strictEqual(h.product.products.get(a)?.inventory, 9)
+      // The duplicates reserved while they claimed, under order ids no order carries: all of it was given back.
+      assert.strictEqual(h.product.available(a), 9)
       const reused = yield* create({ ...req, items: [{ productId: a, quantity: 2 }] }).pipe(Effect.flip)
       assert.strictEqual(reused._tag, "IdempotencyKeyReused")
+      assert.strictEqual(h.product.available(a), 9)
+      const releasedUnplaced = [...h.product.reservations.values()].filter((r) => r.status === "released")
+      assert.isAtLeast(releasedUnplaced.length, 2, "the replay and the reused key each gave back what they reserved")
       const claims = yield* h.sql<{ readonly n: number }>`
         SELECT count(*)::int AS n FROM order_requests WHERE user_id = ${req.userId}`.pipe(Effect.orDie)
       assert.strictEqual(claims[0]?.n, 0, "a stored order leaves no claim behind")
@@ -213,6 +218,7 @@ layer(Harness.layer("orders"), { timeout: 120_000, excludeTestServices: true })(
       assert.strictEqual(busy._tag, "RequestInProgress")
       const other = yield* create({ ...req, items: [{ productId: a, quantity: 3 }] }).pipe(Effect.flip)
       assert.strictEqual(other._tag, "IdempotencyKeyReused")
+      assert.strictEqual(h.product.available(a), 10, "the refused requests hold no stock")
       // A claim past its lease was left by a process that died: the next request takes it over and places the order
       yield* inFlight(sameBody, new Date(Date.now() - (claimLeaseSeconds + 5) * 1000).toISOString())
       const placed = yield* create(req)
