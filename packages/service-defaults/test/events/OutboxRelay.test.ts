@@ -267,8 +267,14 @@ describe("OutboxRelay", () => {
         const stored = yield* Ref.make<Array<EventRecord>>([])
         return yield* Effect.gen(function*() {
           const wakeUp = yield* OutboxWakeUp
+          const idleRounds = Effect.map(
+            Metric.value(Metric.withAttributes(outboxRelayRounds, { outcome: "idle" })),
+            (state) => state.count
+          )
+          const before = yield* idleRounds
           const relay = yield* Effect.forkScoped(runOutboxRelay({ batchSize: 10, pollInterval: "1 minute" }))
-          yield* Effect.sleep("300 millis") // the relay's first round found nothing; it now waits for a minute
+          // The relay's first round found nothing (waited for, not assumed after a pause): it now waits for a minute.
+          yield* eventually(idleRounds, (count) => count > before)
           const unsignalled = yield* OrderId.generate
           const signalled = yield* OrderId.generate
           yield* insertCancellations([unsignalled], "written by another process")
