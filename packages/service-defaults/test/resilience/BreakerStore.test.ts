@@ -13,17 +13,39 @@ const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
  * client lives as long as the test's scope. The soft client connects in the background: with `connected`, the
  * replica is returned once its store reaches Redis (at most 5 s), so that what it records is shared from the start.
  */
-const replica = (url: string, prefix: string, options: { closedFor?: Duration.Input; connected?: boolean } = {}) =>
+const replica = (
+  url: string,
+  prefix: string,
+  options: {
+    closedFor?: Duration.Input
+    successEvery?: Duration.Input
+    connected?: boolean
+    /** Counts the scripts this replica's store runs in Redis (every admit and record is one). */
+    scripts?: { count: number }
+  } = {}
+) =>
   Effect.gen(function*() {
-    const redis = yield* Layer.build(SoftRedis.layer({ url, purpose: "circuit breaker state", fallback: "in memory" }))
+    const built = yield* Layer.build(SoftRedis.layer({ url, purpose: "circuit breaker state", fallback: "in memory" }))
+    const soft = Context.get(built, SoftRedis)
     if (options.connected === true) {
-      const soft = Context.get(redis, SoftRedis)
       yield* eventually(Effect.sync(() => soft.available()), (available) => available, "5 seconds")
     }
+    const scripts = options.scripts
+    const countedEval: typeof soft.redis.eval = (script) => {
+      const run = soft.redis.eval(script)
+      return (...params) =>
+        Effect.suspend(() => {
+          if (scripts !== undefined) scripts.count++
+          return run(...params)
+        })
+    }
+    const counted = SoftRedis.of({ ...soft, redis: { ...soft.redis, eval: countedEval } })
+    const { closedFor, successEvery } = options
     const store = yield* Layer.build(
-      layerStoreFallback(prefix, options.closedFor === undefined ? {} : { closedFor: options.closedFor }).pipe(
-        Layer.provide(Layer.succeedContext(redis))
-      )
+      layerStoreFallback(prefix, {
+        ...(closedFor === undefined ? {} : { closedFor }),
+        ...(successEvery === undefined ? {} : { successEvery })
+      }).pipe(Layer.provide(Layer.succeed(SoftRedis, counted)))
     )
     return yield* CircuitBreaker.make({ tripPolicy: CircuitBreaker.consecutive(2), openDuration: "30 seconds" }).pipe(
       Effect.provideContext(store)
@@ -79,5 +101,46 @@ describe("circuit breaker state with Redis as a soft dependency", () => {
       assert.strictEqual(yield* ok.pipe(b.execute({ key: "peer" })), "ok")
       yield* Effect.sleep("500 millis")
       assert.strictEqual(yield* tagOf(ok.pipe(b.execute({ key: "peer" }), Effect.andThen(failing))), "CircuitOpen")
+    }).pipe(Effect.scoped))
+
+  it.live("the successes of a closed circuit reach Redis once per successEvery, not once per call", () =>
+    Effect.gen(function*() {
+      const prefix = `test:breaker:${randomUUID()}:`
+      const scripts = { count: 0 }
+      const a = yield* replica(redisUrl, prefix, { connected: true, successEvery: "200 millis", scripts })
+      const ok = Effect.succeed("ok")
+      const started = Date.now()
+      for (let i = 0; i < 100; i++) assert.strictEqual(yield* ok.pipe(a.execute({ key: "peer" })), "ok")
+      const elapsed = Date.now() - started
+      // One admission (reused while closed), and a record per 200 ms that the calls took, at most.
+      assert.isAtMost(scripts.count, 2 + Math.ceil(elapsed / 200), `${scripts.count} scripts for 100 calls`)
+      // The deferred success is written: one more script, after the window.
+      const before = scripts.count
+      yield* eventually(Effect.sync(() => scripts.count), (count) => count > before, "5 seconds")
+    }).pipe(Effect.scoped))
+
+  it.live("one replica's success still ends another's failure streak, and a failure is never deferred", () =>
+    Effect.gen(function*() {
+      const prefix = `test:breaker:${randomUUID()}:`
+      const a = yield* replica(redisUrl, prefix, { connected: true })
+      const b = yield* replica(redisUrl, prefix, { connected: true, successEvery: "50 millis" })
+      const redis = yield* Layer.build(SoftRedis.layer({ url: redisUrl, purpose: "test", fallback: "none" }))
+      const soft = Context.get(redis, SoftRedis)
+      const streak = Effect.orDie(soft.send<string | null>("HGET", `${prefix}peer`, "streak"))
+      const ok = Effect.succeed("ok")
+      assert.strictEqual(yield* ok.pipe(b.execute({ key: "peer" })), "ok") // b knows the circuit closed
+      yield* tagOf(failing.pipe(a.execute({ key: "peer" })))
+      assert.strictEqual(yield* streak, "1", "a's failure is in Redis at once")
+      assert.strictEqual(yield* ok.pipe(b.execute({ key: "peer" })), "ok")
+      // b's success reaches Redis within its window and ends the streak: a's next failure is the first again
+      yield* eventually(streak, (value) => value === "0", "5 seconds")
+      yield* tagOf(failing.pipe(a.execute({ key: "peer" })))
+      assert.strictEqual((yield* a.state("peer"))._tag, "Closed", "two failures, but not in a row")
+      // b's own success then failure reach Redis in that order: the failure counts after the success, not before
+      assert.strictEqual(yield* ok.pipe(b.execute({ key: "peer" })), "ok")
+      yield* tagOf(failing.pipe(b.execute({ key: "peer" })))
+      assert.strictEqual(yield* streak, "1")
+      yield* tagOf(failing.pipe(a.execute({ key: "peer" })))
+      assert.strictEqual((yield* a.state("peer"))._tag, "Open")
     }).pipe(Effect.scoped))
 })
