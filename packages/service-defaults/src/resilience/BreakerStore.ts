@@ -1,4 +1,4 @@
-import { Duration, Effect, Layer, Option } from "effect"
+import { Deferred, Duration, Effect, Layer, Option } from "effect"
 import { CircuitBreaker, Redis } from "effect/persistence"
 import { RedisKeyPrefix, SoftRedis } from "../Redis.ts"
 
@@ -37,7 +37,8 @@ const isStoreError = (error: CircuitBreaker.CircuitBreakerError) => error.reason
  * failure streak, and one success does that as well as the many a busy replica has in that time (three calls of
  * every order, each a script run in Redis, were a twelfth of the platform's CPU per order). Another replica's
  * streak is thus ended up to `successEvery` later than the success that ends it. A failure here first records the
- * success that came before it, so this replica's own outcomes reach Redis in the order they happened.
+ * success that came before it (or waits for its write under way), so this replica's own outcomes reach Redis in the
+ * order they happened.
  */
 export const layerStoreFallback = (
   prefix: string,
@@ -78,9 +79,11 @@ export const layerStoreFallback = (
         )
 
       const successEveryMillis = Duration.toMillis(Duration.fromInputUnsafe(settings.successEvery ?? "20 millis"))
-      // The latest success of each key's closed circuit not yet written, and whether a write of them is due.
+      // The latest success of each key's closed circuit not yet written, whether a write of them is due, and the
+      // write under way (a failure waits for it, so that a success written late cannot end the streak after it).
       const pendingSuccesses = new Map<string, RecordOptions>()
       let flushDue = false
+      let flushing: Deferred.Deferred<void> | undefined
       const takePending = (key: string) => {
         const pending = pendingSuccesses.get(key)
         pendingSuccesses.delete(key)
@@ -89,7 +92,14 @@ export const layerStoreFallback = (
       const flushPending = Effect.suspend(() => {
         flushDue = false
         const due = [...pendingSuccesses.keys()].flatMap((key) => takePending(key) ?? [])
-        return Effect.forEach(due, recordShared, { concurrency: "unbounded", discard: true })
+        const written = Deferred.makeUnsafe<void>()
+        flushing = written
+        return Effect.forEach(due, recordShared, { concurrency: "unbounded", discard: true }).pipe(
+          Effect.ensuring(Effect.sync(() => {
+            if (flushing === written) flushing = undefined
+            Deferred.doneUnsafe(written, Effect.void)
+          }))
+        )
       })
       const deferSuccess = (options: RecordOptions) =>
         Effect.suspend(() => {
@@ -115,10 +125,12 @@ export const layerStoreFallback = (
           if (options.generation < 0) return local.record({ ...options, generation: -options.generation - 1 })
           if (successEveryMillis > 0 && closedSuccess(options)) return deferSuccess(options)
           if (options.outcome === "Failure") closed.delete(options.key)
+          const inFlight = flushing
           const before = takePending(options.key)
-          return before === undefined
+          const write = before === undefined
             ? recordShared(options)
             : Effect.andThen(recordShared(before), recordShared(options))
+          return inFlight === undefined ? write : Effect.andThen(Deferred.await(inFlight), write)
         },
         state: (key) =>
           soft.available()
