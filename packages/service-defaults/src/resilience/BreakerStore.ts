@@ -1,6 +1,9 @@
-import { Deferred, Duration, Effect, Layer, Option } from "effect"
+import { Config, Deferred, Duration, Effect, Layer, Option } from "effect"
 import { CircuitBreaker, Redis } from "effect/persistence"
 import { RedisKeyPrefix, SoftRedis } from "../Redis.ts"
+
+/** How often a closed circuit's successes are written to Redis (`BREAKER_SUCCESS_EVERY`); zero: at every call. */
+const defaultSuccessEvery = Duration.millis(20)
 
 /**
  * Where circuit states live: in Redis under `REDIS_KEY_PREFIX` + `scope` (e.g. `shop:order:breaker:`) when
@@ -15,9 +18,12 @@ export const breakerStoreLayer = (scope: string) =>
   Layer.unwrap(Effect.gen(function*() {
     const prefix = `${yield* RedisKeyPrefix}${scope}`
     const soft = yield* SoftRedis.fromConfig("circuit breaker state", "keeping circuit states in memory")
+    const successEvery = yield* Config.Duration("BREAKER_SUCCESS_EVERY").pipe(
+      Config.withDefault(defaultSuccessEvery)
+    )
     return Option.match(soft, {
       onNone: () => CircuitBreaker.layerStoreMemory(),
-      onSome: (redis) => layerStoreFallback(prefix).pipe(Layer.provide(redis))
+      onSome: (redis) => layerStoreFallback(prefix, { successEvery }).pipe(Layer.provide(redis))
     })
   }))
 
@@ -33,7 +39,7 @@ const isStoreError = (error: CircuitBreaker.CircuitBreakerError) => error.reason
  * half-open circuit, a probe, a transition or a failure here always goes back to Redis.
  *
  * Every failure is recorded in Redis at once, so failures count across replicas as before. The successes of a
- * closed circuit are recorded once per `successEvery` (20 ms) and key: in a closed circuit a success only ends the
+ * closed circuit are recorded once per `successEvery` (20 ms, `BREAKER_SUCCESS_EVERY`; zero: at every call) and key: in a closed circuit a success only ends the
  * failure streak, and one success does that as well as the many a busy replica has in that time (the calls of
  * every order, each a script run in Redis, were 6-8 % of the platform's CPU per order). Another replica's
  * streak is thus ended up to `successEvery` later than the success that ends it. A failure here first records the
@@ -78,7 +84,9 @@ export const layerStoreFallback = (
           Effect.catchIf(isStoreError, () => Effect.succeed(undefined))
         )
 
-      const successEveryMillis = Duration.toMillis(Duration.fromInputUnsafe(settings.successEvery ?? "20 millis"))
+      const successEveryMillis = Duration.toMillis(
+        Duration.fromInputUnsafe(settings.successEvery ?? defaultSuccessEvery)
+      )
       // The latest success of each key's closed circuit not yet written, whether a write of them is due, and the
       // write under way (a failure waits for it, so that a success written late cannot end the streak after it).
       const pendingSuccesses = new Map<string, RecordOptions>()

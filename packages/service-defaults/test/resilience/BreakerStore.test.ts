@@ -117,6 +117,16 @@ describe("circuit breaker state with Redis as a soft dependency", () => {
       assert.isAtMost(scripts.count, 2 + Math.ceil(elapsed / 200), `${scripts.count} scripts for 100 calls`)
     }).pipe(Effect.scoped))
 
+  it.live("with successEvery zero every success is written at once, as before", () =>
+    Effect.gen(function*() {
+      const scripts = { count: 0 }
+      const a = yield* replica(redisUrl, `test:breaker:${randomUUID()}:`, { connected: true, successEvery: 0, scripts })
+      for (let i = 0; i < 20; i++) {
+        assert.strictEqual(yield* Effect.succeed("ok").pipe(a.execute({ key: "peer" })), "ok")
+      }
+      assert.strictEqual(scripts.count, 21, "one admission and twenty records")
+    }).pipe(Effect.scoped))
+
   it.live("one replica's success still ends another's failure streak, and a failure is never deferred", () =>
     Effect.gen(function*() {
       const prefix = `test:breaker:${randomUUID()}:`
