@@ -39,12 +39,12 @@ const isStoreError = (error: CircuitBreaker.CircuitBreakerError) => error.reason
  * half-open circuit, a probe, a transition or a failure here always goes back to Redis.
  *
  * Every failure is recorded in Redis at once, so failures count across replicas as before. The successes of a
- * closed circuit are recorded once per `successEvery` (20 ms, `BREAKER_SUCCESS_EVERY`; zero: at every call) and key: in a closed circuit a success only ends the
- * failure streak, and one success does that as well as the many a busy replica has in that time (the calls of
- * every order, each a script run in Redis, were 6-8 % of the platform's CPU per order). Another replica's
- * streak is thus ended up to `successEvery` later than the success that ends it. A failure here first records the
- * success that came before it (or waits for its write under way), so this replica's own outcomes reach Redis in the
- * order they happened.
+ * closed circuit are recorded once per `successEvery` (20 ms, `BREAKER_SUCCESS_EVERY`; zero: at every call) and
+ * key: in a closed circuit a success only ends the failure streak, and one success does that as well as the many a
+ * busy replica has in that time (the calls of every order, each a script run in Redis, were 6-8 % of the
+ * platform's CPU per order). Another replica's streak is thus ended up to `successEvery` later than the success
+ * that ends it. A failure here first records the success that came before it (or waits for its write under way),
+ * so this replica's own outcomes reach Redis in the order they happened.
  */
 export const layerStoreFallback = (
   prefix: string,
