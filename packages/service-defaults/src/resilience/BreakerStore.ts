@@ -87,10 +87,10 @@ export const layerStoreFallback = (
       const successEveryMillis = Duration.toMillis(
         Duration.fromInputUnsafe(settings.successEvery ?? defaultSuccessEvery)
       )
-      // The latest success of each key's closed circuit not yet written, whether a write of them is due, and the
-      // write under way (a failure waits for it, so that a success written late cannot end the streak after it).
+      // The latest success of each key's closed circuit not yet written (a write of them is due while there are
+      // any), and the write under way (a failure waits for it, so that a success written late cannot end the streak
+      // after it).
       const pendingSuccesses = new Map<string, RecordOptions>()
-      let flushDue = false
       let flushing: Deferred.Deferred<void> | undefined
       const takePending = (key: string) => {
         const pending = pendingSuccesses.get(key)
@@ -98,7 +98,6 @@ export const layerStoreFallback = (
         return pending
       }
       const flushPending = Effect.suspend(() => {
-        flushDue = false
         const due = [...pendingSuccesses.keys()].flatMap((key) => takePending(key) ?? [])
         const written = Deferred.makeUnsafe<void>()
         flushing = written
@@ -111,9 +110,9 @@ export const layerStoreFallback = (
       })
       const deferSuccess = (options: RecordOptions) =>
         Effect.suspend(() => {
+          const due = pendingSuccesses.size > 0
           pendingSuccesses.set(options.key, options)
-          if (flushDue) return Effect.succeed(undefined)
-          flushDue = true
+          if (due) return Effect.succeed(undefined)
           return Effect.as(
             Effect.forkIn(Effect.andThen(Effect.sleep(successEveryMillis), flushPending), scope),
             undefined
