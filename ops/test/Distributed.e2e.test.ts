@@ -25,8 +25,6 @@ import { freeOffset, kafkaMockCli, launcher, runScript } from "./PlatformLaunche
 const secret = "distributed-e2e-secret-0123456789abcdef"
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 
-// Skipped only off CI, saying why: no Kafka mock cluster here, or no real PostgreSQL to run on. Under CI=true it runs
-// and a missing server fails it.
 // Skipped only off CI (no librdkafka-dev and gcc, or no TEST_DATABASE_URL), with the reason in the title; under
 // CI=true neither check skips, so a missing library or server fails the suite instead.
 const skipReason = KafkaMockCluster.unavailable() ??

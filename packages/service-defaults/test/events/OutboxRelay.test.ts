@@ -11,6 +11,12 @@ import { OutboxWakeUp } from "../../src/events/OutboxWakeUp.ts"
 import { eventually } from "./EventBusContract.ts"
 import { insertCancellations, OutboxDatabase, traceparent } from "./OutboxFixture.ts"
 
+/** How many of the relay's rounds found nothing, in this process so far. */
+const idleRounds = Effect.map(
+  Metric.value(Metric.withAttributes(outboxRelayRounds, { outcome: "idle" })),
+  (state) => state.count
+)
+
 /** A transport that stores what it acknowledged and refuses the first `failures` batches. */
 const FlakyBus = (failures: number, stored: Ref.Ref<Array<EventRecord>>) =>
   Layer.effect(
@@ -232,10 +238,6 @@ describe("OutboxRelay", () => {
             subscribe: () => Effect.die(new Error("unused")).pipe(Effect.andThen(Effect.never))
           })
         )
-        const idleRounds = Effect.map(
-          Metric.value(Metric.withAttributes(outboxRelayRounds, { outcome: "idle" })),
-          (state) => state.count
-        )
         return yield* Effect.gen(function*() {
           const wakeUp = yield* OutboxWakeUp
           // As the order service's writers do: a signal after each committed write.
@@ -267,10 +269,6 @@ describe("OutboxRelay", () => {
         const stored = yield* Ref.make<Array<EventRecord>>([])
         return yield* Effect.gen(function*() {
           const wakeUp = yield* OutboxWakeUp
-          const idleRounds = Effect.map(
-            Metric.value(Metric.withAttributes(outboxRelayRounds, { outcome: "idle" })),
-            (state) => state.count
-          )
           const before = yield* idleRounds
           const relay = yield* Effect.forkScoped(runOutboxRelay({ batchSize: 10, pollInterval: "1 minute" }))
           // The relay's first round found nothing (waited for, not assumed after a pause): it now waits for a minute.
