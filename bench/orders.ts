@@ -6,6 +6,8 @@
  *   npm run bench:orders -- --mode open --rate 100 --duration 20   # open loop: 100 orders/s due, whatever happens
  *   npm run bench:orders -- --k6                               # the k6 scenario of tests/load/k6/scenarios.json
  *   add --start to start (and stop) the platform here instead of measuring a running one
+ *   add --warmup 15 to run the same load for 15 s first, every answer checked and every order confirmed, and measure
+ *   the steady state after it (processes just started spend their first seconds compiling their hot code)
  *   add --waits to sample what the platform's PostgreSQL backends wait on meanwhile (a popular row, the WAL)
  *
  * Prints create-call latency, time to confirmed (from the moment an order was due to the `occurredAt` of its
@@ -16,7 +18,7 @@
 import { benchPlatform, describeRun, finish, metricSum, parse, positive, token } from "./lib/bench-setup.ts"
 import { formatCpu, startCpuMeter } from "./lib/cpu.ts"
 import { k6Scenario, latencyOf, reportThresholds } from "./lib/k6-scenarios.ts"
-import { formatResults, type LoadMode, percentile, runLoad } from "./lib/load.ts"
+import { formatResults, type LoadMode, percentile, runLoad, warmUpOf } from "./lib/load.ts"
 import { watchOrderEvents } from "./lib/order-events.ts"
 import { makeOrderTracker } from "./lib/order-tracker.ts"
 import { formatWaits, startWaitSampler } from "./lib/waits.ts"
@@ -26,6 +28,7 @@ const values = parse({
   replicas: { type: "string" },
   products: { type: "string", default: "1" },
   settle: { type: "string", default: "30" },
+  warmup: { type: "string", default: "0" },
   waits: { type: "boolean", default: false }
 })
 // --replicas N (with --start): N gateways, product and order services on the same databases (REPLICAS, see README)
@@ -63,6 +66,9 @@ async function run() {
       0
     )
     : mode.durationS * 2_000 // far above what the platform confirms per second
+  const warmupS = values.warmup === "0" ? 0 : positive("warmup", values.warmup, 600)
+  const warmupPlanned = warmupS *
+    (mode.kind === "open" ? Math.max(mode.startRate, ...mode.stages.map((s) => s.target)) : 2_000)
   const productIds: Array<string> = []
   for (let p = 0; p < positive("products", values.products, 100); p++) {
     const response = await fetch(`${gatewayUrl}/api/v1/products`, {
@@ -72,7 +78,7 @@ async function run() {
         name: `Bench Widget ${p + 1}`,
         price: 9.99,
         sku: `BENCH-${runId}-${p}`.toUpperCase(),
-        inventory: Math.ceil(planned * 2) + 100,
+        inventory: Math.ceil((planned + warmupPlanned) * 2) + 100,
         category: "Bench"
       })
     })
@@ -83,21 +89,38 @@ async function run() {
     productIds.push(body.id)
   }
 
+  // The measured orders, and those placed before measuring: each set is checked on its own (the events of one
+  // set are unknown orders to the other's tracker, which only keeps them aside).
   const tracker = makeOrderTracker()
-  const watcher = await watchOrderEvents(platform, tracker.seen)
+  const warmTracker = makeOrderTracker()
+  const watcher = await watchOrderEvents(platform, (seen) => {
+    warmTracker.seen(seen)
+    tracker.seen(seen)
+  })
   console.log(`events: ${watcher.transport}`)
-  const orderBody = (i: number) => ({
+  const orderBody = (i: number, phase = "") => ({
     items: [{ product_id: productIds[i % productIds.length]!, quantity: 1 }],
     shipping_address: { street: "1 Bench St", city: "San Francisco", state: "CA", zip: "94102" },
     payment_method: "credit_card",
-    idempotency_key: `${userId}-${i}`
+    idempotency_key: `${userId}-${phase}${i}`
   })
+  const createCheck = (orders: typeof tracker) => (text: string, _i: number, dueAt: number) => {
+    const order = JSON.parse(text) as { order_id?: string; status?: string }
+    if (order.order_id === undefined) return "answer without order_id"
+    orders.created(order.order_id, dueAt)
+    return order.status === "pending" || order.status === "confirmed" ? undefined : `status ${order.status}`
+  }
+  const settleDeadline = () => Date.now() + positive("settle", values.settle, 600) * 1000
+  const settled = async (orders: typeof tracker, deadline: number) => {
+    while (orders.pending() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    return orders.pending() === 0
+  }
 
   // One order end to end before measuring: the event pipeline is live and the watcher sees it.
   const warmup = await fetch(`${gateways[0]}/api/v1/orders`, {
     method: "POST",
     headers: { ...headers, "content-type": "application/json" },
-    body: JSON.stringify(orderBody(-1))
+    body: JSON.stringify(orderBody(0, "first-"))
   })
   const warm = (await warmup.json().catch(() => ({}))) as { order_id?: string }
   if (warmup.status >= 300 || warm.order_id === undefined) {
@@ -108,14 +131,19 @@ async function run() {
       }`
     )
   }
-  tracker.created(warm.order_id, Date.now())
-  const warmDeadline = Date.now() + 30_000
-  while (tracker.pending() > 0 && Date.now() < warmDeadline) await new Promise((r) => setTimeout(r, 50))
-  if (tracker.pending() > 0) {
+  warmTracker.created(warm.order_id, Date.now())
+  if (!(await settled(warmTracker, Date.now() + 30_000))) {
     await watcher.stop()
     throw new Error("the warm-up order's confirmation never arrived through the events within 30 s")
   }
-  tracker.orders.clear()
+  // --warmup: the same load, checked like the measured run, so that the measurement starts on warm processes.
+  const warmLoad = warmupS === 0 ? undefined : await runLoad({
+    name: "warm-up (not measured)",
+    bases: gateways,
+    next: (i) => ({ method: "POST", path: "/api/v1/orders", body: orderBody(i, "warm-"), headers }),
+    check: createCheck(warmTracker)
+  }, warmUpOf(mode, warmupS))
+  const warmSettled = await settled(warmTracker, settleDeadline())
 
   const orderAdmins = await platform.adminUrls("order")
   const perReplicaBefore = await Promise.all(orderAdmins.map((url) => metricSum([url], "orders_confirmed_total")))
@@ -126,15 +154,9 @@ async function run() {
     name: "create order",
     bases: gateways,
     next: (i) => ({ method: "POST", path: "/api/v1/orders", body: orderBody(i), headers }),
-    check: (text, _i, dueAt) => {
-      const order = JSON.parse(text) as { order_id?: string; status?: string }
-      if (order.order_id === undefined) return "answer without order_id"
-      tracker.created(order.order_id, dueAt)
-      return order.status === "pending" || order.status === "confirmed" ? undefined : `status ${order.status}`
-    }
+    check: createCheck(tracker)
   }, mode)
-  const settleDeadline = Date.now() + positive("settle", values.settle, 600) * 1000
-  while (tracker.pending() > 0 && Date.now() < settleDeadline) await new Promise((r) => setTimeout(r, 50))
+  await settled(tracker, settleDeadline())
   const cpu = await meter.stop()
   const waits = await sampler?.stop()
   const perReplica = await Promise.all(orderAdmins.map((url) => metricSum([url], "orders_confirmed_total")))
@@ -144,7 +166,7 @@ async function run() {
     const shares = perReplica.map((n, i) => `${orderAdmins[i]} ${n - perReplicaBefore[i]!}`)
     console.log(`\nconfirmations per order replica (orders_confirmed_total): ${shares.join(", ")}`)
   }
-  const charges = await chargesPerOrder(platform.setting("payment", "PAYMENT_PROVIDER_URL"), tracker)
+  const charges = await chargesPerOrder(platform.setting("payment", "PAYMENT_PROVIDER_URL"), [tracker, warmTracker])
   const waitsText = !values.waits
     ? undefined
     : waits === undefined
@@ -158,7 +180,8 @@ async function run() {
     scenario,
     watcher.undecodable(),
     charges,
-    waitsText
+    waitsText,
+    { load: warmLoad, tracker: warmTracker, settled: warmSettled }
   )
 }
 
@@ -170,7 +193,12 @@ async function report(
   scenario: ReturnType<typeof k6Scenario> | undefined,
   undecodable: number,
   charges: { readonly checked: boolean; readonly chargedTwice: number },
-  waitsText: string | undefined
+  waitsText: string | undefined,
+  warm: {
+    readonly load: Awaited<ReturnType<typeof runLoad>> | undefined
+    readonly tracker: ReturnType<typeof makeOrderTracker>
+    readonly settled: boolean
+  }
 ) {
   const outcomes = [...tracker.orders.values()]
   const confirmed = outcomes.filter((o) => o.confirmedAt !== undefined)
@@ -184,7 +212,16 @@ async function report(
     [50, 95, 99].map((p) => percentile(sorted, p).toFixed(1).padStart(8)).join(" ") +
     (sorted.length ? (sorted[sorted.length - 1] as number).toFixed(1).padStart(9) : "")
 
-  console.log(`\n${formatResults([result])}`)
+  const warmOrders = [...warm.tracker.orders.values()]
+  const warmFailed = warmOrders.filter((o) => o.failed !== undefined).length
+  const warmDuplicates = warm.tracker.duplicates()
+  console.log(`\n${formatResults(warm.load === undefined ? [result] : [warm.load, result])}`)
+  console.log(
+    `warm-up orders (not measured, the first one included): ${warmOrders.length}, failed ${warmFailed}, ` +
+      `not confirmed in time ${warm.tracker.pending()}, confirmed or paid twice ${
+        warmDuplicates.confirmations + warmDuplicates.payments
+      }`
+  )
   console.log(`\n${"".padEnd(22)} ${"n".padStart(6)}   p50 ms   p95 ms   p99 ms   max ms`)
   console.log(`${"time to confirmed".padEnd(22)} ${String(toConfirmed.length).padStart(6)} ${cells(toConfirmed)}`)
   console.log(
@@ -220,6 +257,11 @@ async function report(
   if (waitsText !== undefined) console.log(`\n${waitsText}`)
 
   const problems: Array<string> = []
+  if (warm.load?.failed) {
+    problems.push(`warm-up create calls with unexpected answers: ${JSON.stringify(warm.load.problems)}`)
+  }
+  if (warmFailed > 0 || !warm.settled) problems.push("warm-up orders failed or were not confirmed within --settle")
+  if (warmDuplicates.confirmations + warmDuplicates.payments > 0) problems.push("duplicates among the warm-up orders")
   if (result.failed) problems.push(`create calls with unexpected answers: ${JSON.stringify(result.problems)}`)
   if (failed.length > 0) problems.push(`${failed.length} orders failed`)
   if (pending > 0) problems.push(`${pending} orders not confirmed within --settle`)
@@ -243,7 +285,10 @@ function answered2xx(statuses: Readonly<Record<string, number>>) {
 }
 
 /** How many orders of this run the card processor (the simulator's ledger) charged more than once. */
-async function chargesPerOrder(simulator: string | undefined, tracker: ReturnType<typeof makeOrderTracker>) {
+async function chargesPerOrder(
+  simulator: string | undefined,
+  trackers: ReadonlyArray<ReturnType<typeof makeOrderTracker>>
+) {
   if (simulator === undefined) return { checked: false, chargedTwice: 0 }
   const ledger = await fetch(`${simulator}/v1/ledger`).then(
     (r) => r.json() as Promise<{ totals?: { by_order?: Record<string, number> } }>,
@@ -251,5 +296,6 @@ async function chargesPerOrder(simulator: string | undefined, tracker: ReturnTyp
   )
   const byOrder = ledger?.totals?.by_order
   if (byOrder === undefined) return { checked: false, chargedTwice: 0 }
-  return { checked: true, chargedTwice: [...tracker.orders.keys()].filter((id) => (byOrder[id] ?? 0) > 1).length }
+  const ids = trackers.flatMap((tracker) => [...tracker.orders.keys()])
+  return { checked: true, chargedTwice: ids.filter((id) => (byOrder[id] ?? 0) > 1).length }
 }

@@ -50,6 +50,16 @@ export type LoadMode =
     readonly maxInFlight: number
   }
 
+/**
+ * The load that warms a platform up before a measured run: the same concurrency, or an open loop's highest rate held
+ * for `seconds` (the rate the measurement ends at is the one whose code paths must be hot).
+ */
+export const warmUpOf = (mode: LoadMode, seconds: number): LoadMode => {
+  if (mode.kind === "closed") return { ...mode, durationS: seconds }
+  const rate = Math.max(mode.startRate, ...mode.stages.map((stage) => stage.target))
+  return { ...mode, startRate: rate, stages: [{ durationS: seconds, target: rate }] }
+}
+
 export interface Latency {
   readonly p50: number
   readonly p95: number

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterEach, describe, expect, it } from "vitest"
-import { arrivalTimes, runLoad } from "../lib/load.ts"
+import { arrivalTimes, runLoad, warmUpOf } from "../lib/load.ts"
 
 const servers: Array<Server> = []
 afterEach(() =>
@@ -23,6 +23,28 @@ const serve = (answer: (path: string, receivedAt: number) => { status: number; h
     servers.push(server)
     server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))
   })
+
+describe("warmUpOf", () => {
+  it("keeps a closed loop's concurrency for the warm-up's duration", () => {
+    expect(warmUpOf({ kind: "closed", durationS: 20, connections: 64 }, 15)).toEqual({
+      kind: "closed",
+      durationS: 15,
+      connections: 64
+    })
+  })
+
+  it("holds an open loop's highest rate, whichever stage reaches it", () => {
+    const mode = {
+      kind: "open",
+      startRate: 10,
+      stages: [{ durationS: 30, target: 300 }, { durationS: 30, target: 50 }],
+      maxInFlight: 512
+    } as const
+    const warm = warmUpOf(mode, 5)
+    expect(warm).toEqual({ kind: "open", startRate: 300, stages: [{ durationS: 5, target: 300 }], maxInFlight: 512 })
+    expect(arrivalTimes(300, warm.kind === "open" ? warm.stages : []).length).toBe(1_500)
+  })
+})
 
 describe("arrivalTimes", () => {
   it("spaces a constant rate evenly", () => {
