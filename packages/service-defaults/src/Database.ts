@@ -2,6 +2,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Config, Duration, Effect, Layer, Redacted, Schedule } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
 import { HealthChecks } from "./HealthChecks.ts"
+import { keepTableStatistics } from "./TableStatistics.ts"
 
 /** A service's migrations: `"0001_create_products": effect`, applied in id order, each once. */
 export type Migrations = Record<string, Effect.Effect<unknown, unknown, SqlClient.SqlClient>>
@@ -100,6 +101,7 @@ export const DatabaseLive = (options: { readonly database: string; readonly migr
       for (const [id, name] of applied) yield* Effect.logInfo("applied migration", `${id}_${name}`)
       const sql = yield* SqlClient.SqlClient
       yield* (yield* HealthChecks).register("postgres", sql`SELECT 1`)
+      yield* keepTableStatistics
     })
     return Layer.effectDiscard(setup).pipe(Layer.provideMerge(client))
   }))

@@ -4,6 +4,7 @@ import { ConfigProvider, Effect, Fiber, Layer, Redacted, Schedule } from "effect
 import { SqlClient } from "effect/sql"
 import { DatabaseLive } from "../src/Database.ts"
 import { HealthChecks } from "../src/HealthChecks.ts"
+import { analyzeOutgrownTables, outgrownAfterRows } from "../src/TableStatistics.ts"
 import { acquireTestDatabase } from "../testing/TestDatabase.ts"
 
 const migrations = {
@@ -178,6 +179,73 @@ describe("DatabaseLive", () => {
       assert.deepStrictEqual(result.after.map((row) => row.id), Array.from({ length: 20 }, (_, i) => 101 + i))
       const cutBackends = new Set(answered.map(({ row }) => row.pid))
       assert.isTrue(result.after.every((row) => !cutBackends.has(row.pid)), "a cut connection answered again")
+    }).pipe(Effect.scoped))
+
+  it.live("a statement planned while its table was empty is planned again once the table has outgrown its statistics", () =>
+    Effect.gen(function*() {
+      const db = yield* acquireTestDatabase("statistics")
+      const result = yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        // One connection: the prepared statement and its cached plan live on it, as a pool's statements do.
+        yield* sql`CREATE TABLE purchases (id int PRIMARY KEY, buyer text NOT NULL, note text)`
+        yield* sql`CREATE INDEX purchases_buyer_idx ON purchases (buyer)`
+        // Analyzed while empty, as autovacuum may find a table right after its migration: zero rows, so scanning
+        // the whole table is the cheapest plan there is. A generic plan is what a prepared statement settles on.
+        yield* sql`ANALYZE purchases`
+        yield* sql`SET plan_cache_mode = force_generic_plan`
+        yield* sql`PREPARE by_buyer(text) AS SELECT id FROM purchases WHERE buyer = $1`
+        const plan = () =>
+          Effect.map(
+            sql<{ "QUERY PLAN": string }>`EXPLAIN EXECUTE by_buyer('b7')`,
+            (rows) => rows.map((row) => row["QUERY PLAN"]).join("\n")
+          )
+        const empty = yield* plan()
+        yield* sql`INSERT INTO purchases SELECT i, 'b' || (i % 500), repeat('x', 100)
+          FROM generate_series(1, ${outgrownAfterRows * 3}) i`
+        // The counts of changed rows reach the statistics the analysis reads when the backend next reports them.
+        yield* sql`SELECT pg_stat_force_next_flush()`
+        const grown = yield* plan()
+        const analyzed = yield* analyzeOutgrownTables.pipe(
+          Effect.repeat({ until: (tables) => tables.length > 0, schedule: Schedule.spaced("100 millis"), times: 50 })
+        )
+        const after = yield* plan()
+        const again = yield* analyzeOutgrownTables
+        return { empty, grown, analyzed, after, again }
+      }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(db.url), maxConnections: 1 })))
+
+      assert.include(result.empty, "Seq Scan on purchases")
+      // Three thousand rows later the cached plan still reads all of them for one buyer's six: nothing invalidated it.
+      assert.include(result.grown, "Seq Scan on purchases")
+      assert.deepStrictEqual(result.analyzed, ["public.purchases"])
+      assert.include(result.after, "purchases_buyer_idx")
+      assert.notInclude(result.after, "Seq Scan")
+      // Analyzed, the table's statistics describe it: nothing to do until it outgrows them again.
+      assert.deepStrictEqual(result.again, [])
+    }).pipe(Effect.scoped))
+
+  it.live("a service's database keeps its tables' statistics up to date in the background", () =>
+    Effect.gen(function*() {
+      const db = yield* acquireTestDatabase("statistics_loop")
+      const lastAnalyzed = yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* sql`INSERT INTO widgets (id, name) SELECT i, 'w' FROM generate_series(1, ${outgrownAfterRows * 2}) i`
+        yield* sql`SELECT pg_stat_force_next_flush()`
+        return yield* sql<{ analyzed: boolean }>`
+          SELECT last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables WHERE relname = 'widgets'`.pipe(
+          Effect.repeat({
+            until: (rows) => rows[0]?.analyzed === true,
+            schedule: Schedule.spaced("100 millis"),
+            times: 100
+          })
+        )
+      }).pipe(
+        Effect.provide(
+          Layer.fresh(databaseAt(db.url, 1, { TABLE_STATISTICS_EVERY: "200 millis" })).pipe(
+            Layer.provideMerge(HealthChecks.layer)
+          )
+        )
+      )
+      assert.deepStrictEqual(lastAnalyzed, [{ analyzed: true }])
     }).pipe(Effect.scoped))
 
   it.live("creates the service's database on a real server when it is missing", () =>
