@@ -7,19 +7,18 @@ import * as jose from "jose"
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync } from "node:fs"
 import { createServer as createHttpServer } from "node:http"
-import { type AddressInfo, createServer } from "node:net"
+import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
 import { repoPath, repoRoot } from "./OpsAssets.ts"
 
-/** A loopback port nobody listens on right now. */
-export const freePort = Effect.callback<number>((resume) => {
-  const server = createServer().listen(0, "127.0.0.1", () => {
-    const port = (server.address() as AddressInfo).port
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
+/**
+ * A loopback port nobody listens on right now, below the kernel's ephemeral range: a port 0 hands out can be taken
+ * by an outgoing connection's local port before the process meant to listen on it starts (the tracing test's
+ * gateway once failed with EADDRINUSE that way).
+ */
+export { freePort } from "@shop/service-defaults/testing/FreePort"
 
 export interface SpanRecord {
   readonly service: string
