@@ -59,16 +59,9 @@ async function run() {
   const headers = { authorization: `Bearer ${token(userId, ["admin", "customer"])}` }
   describeRun(bench)
 
-  // Products with stock for every order the run can place.
-  const planned = mode.kind === "open"
-    ? mode.stages.reduce(
-      (sum, s, i, all) => sum + (s.target + (i ? all[i - 1]!.target : mode.startRate)) / 2 * s.durationS,
-      0
-    )
-    : mode.durationS * 2_000 // far above what the platform confirms per second
+  // Products with stock for every order the warm-up and the run can place.
   const warmupS = values.warmup === "0" ? 0 : positive("warmup", values.warmup, 600)
-  const warmupPlanned = warmupS *
-    (mode.kind === "open" ? Math.max(mode.startRate, ...mode.stages.map((s) => s.target)) : 2_000)
+  const planned = mostOrders(mode) + (warmupS === 0 ? 0 : mostOrders(warmUpOf(mode, warmupS)))
   const productIds: Array<string> = []
   for (let p = 0; p < positive("products", values.products, 100); p++) {
     const response = await fetch(`${gatewayUrl}/api/v1/products`, {
@@ -78,7 +71,7 @@ async function run() {
         name: `Bench Widget ${p + 1}`,
         price: 9.99,
         sku: `BENCH-${runId}-${p}`.toUpperCase(),
-        inventory: Math.ceil((planned + warmupPlanned) * 2) + 100,
+        inventory: Math.ceil(planned * 2) + 100,
         category: "Bench"
       })
     })
@@ -282,6 +275,15 @@ async function report(
 
 function answered2xx(statuses: Readonly<Record<string, number>>) {
   return Object.entries(statuses).filter(([status]) => status.startsWith("2")).reduce((sum, [, n]) => sum + n, 0)
+}
+
+/** The most orders a load can place: an open loop's arrivals, or far above what the platform confirms per second. */
+function mostOrders(mode: LoadMode) {
+  if (mode.kind === "closed") return mode.durationS * 2_000
+  return mode.stages.reduce(
+    (sum, s, i, all) => sum + (s.target + (i ? all[i - 1]!.target : mode.startRate)) / 2 * s.durationS,
+    0
+  )
 }
 
 /** How many orders of this run the card processor (the simulator's ledger) charged more than once. */
