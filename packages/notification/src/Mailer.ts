@@ -2,8 +2,11 @@ import { traced } from "@shop/service-defaults/TracedFunction"
 import { refuseInProduction } from "@shop/service-defaults/UnsafeConfiguration"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import { createTransport, type Transporter } from "nodemailer"
+import SMTPPool from "nodemailer/lib/smtp-pool/index.js"
+import SMTPTransport from "nodemailer/lib/smtp-transport/index.js"
 import { NotificationConfig } from "./NotificationConfig.ts"
 import { SmtpSink } from "./SmtpSink.ts"
+import { openSmtpSocket } from "./SmtpSocket.ts"
 
 export class SendError extends Schema.TaggedError<SendError>()("SendError", {
   channel: Schema.String,
@@ -25,21 +28,36 @@ export interface Mail {
 const pooledConnections = 4
 const pooledMessages = 1_000
 
+/** Where the mail goes: an `SMTP_URL`, or the local sink. */
+type SmtpServer = string | { host: string; port: number; secure: false; ignoreTLS: true }
+
 /**
- * The transport options with pooling on: mails reuse open connections instead of opening one (TCP, greeting, EHLO,
- * and QUIT at the end) per mail. A URL that says `pool=` itself keeps its choice.
+ * The transport, with pooling on: mails reuse open connections instead of opening one (TCP, greeting, EHLO, and
+ * QUIT at the end) per mail. A URL that says `pool=` itself keeps its choice. Either way the connections are opened
+ * with Nagle's algorithm off (see SmtpSocket.ts).
  */
-const pooled = (options: string | { host: string; port: number; secure: false; ignoreTLS: true }) => {
-  if (typeof options !== "string") {
-    return { ...options, pool: true as const, maxConnections: pooledConnections, maxMessages: pooledMessages }
+const transportTo = (server: SmtpServer): Transporter => {
+  if (typeof server !== "string") {
+    return createTransport(
+      new SMTPPool({
+        ...server,
+        pool: true,
+        maxConnections: pooledConnections,
+        maxMessages: pooledMessages,
+        getSocket: openSmtpSocket
+      })
+    )
   }
-  const url = new URL(options)
+  const url = new URL(server)
   if (!url.searchParams.has("pool")) {
     url.searchParams.set("pool", "true")
     url.searchParams.set("maxConnections", String(pooledConnections))
     url.searchParams.set("maxMessages", String(pooledMessages))
   }
-  return url.href
+  // nodemailer reads `pool` and the rest from the URL's query, which wins over the options beside it.
+  return url.searchParams.get("pool") === "false"
+    ? createTransport(new SMTPTransport({ url: url.href, getSocket: openSmtpSocket }))
+    : createTransport(new SMTPPool({ url: url.href, pool: true, getSocket: openSmtpSocket }))
 }
 
 /**
@@ -49,15 +67,11 @@ const pooled = (options: string | { host: string; port: number; secure: false; i
 export class Mailer extends Context.Service<Mailer, {
   readonly send: (mail: Mail) => Effect.Effect<void, SendError>
 }>()("@shop/notification/Mailer") {
-  static readonly make = (transportOptions: string | { host: string; port: number; secure: false; ignoreTLS: true }) =>
+  static readonly make = (server: SmtpServer) =>
     Effect.gen(function*() {
       const config = yield* NotificationConfig
       const transport = yield* Effect.acquireRelease(
-        // A URL or the local sink's options: nodemailer types the two as separate overloads.
-        Effect.sync((): Transporter => {
-          const options = pooled(transportOptions)
-          return typeof options === "string" ? createTransport(options) : createTransport(options)
-        }),
+        Effect.sync(() => transportTo(server)),
         (t) => Effect.sync(() => t.close())
       )
       return Mailer.of({

@@ -1,10 +1,17 @@
 import { assert, describe, it } from "@effect/vitest"
+import { freePort } from "@shop/service-defaults/testing/FreePort"
 import { ConfigProvider, Effect, Layer } from "effect"
+import { Socket } from "node:net"
+import { vi } from "vitest"
 import { Mailer } from "../src/Mailer.ts"
 import { NotificationConfig } from "../src/NotificationConfig.ts"
 import { SmtpSink } from "../src/SmtpSink.ts"
+import { type OpenedSocket, openSmtpSocket } from "../src/SmtpSocket.ts"
 
 const mail = (n: number) => ({ id: `ntf_mailer_${n}`, to: `buyer${n}@example.com`, subject: `Order ${n}`, text: "ok" })
+
+/** The service's default settings. */
+const defaults = NotificationConfig.layer.pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({}))))
 
 /** The mailer on a sink of its own (a free port), with the service's default settings. */
 const onSink = Layer.provideMerge(
@@ -13,10 +20,7 @@ const onSink = Layer.provideMerge(
     Effect.flatMap(SmtpSink, ({ port }) => Mailer.make({ host: "127.0.0.1", port, secure: false, ignoreTLS: true }))
   ),
   SmtpSink.layer({ port: 0 })
-).pipe(
-  Layer.provide(NotificationConfig.layer),
-  Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({})))
-)
+).pipe(Layer.provideMerge(defaults))
 
 describe("Mailer", () => {
   it.live("sends every mail on a few pooled connections, not one connection per mail", () =>
@@ -36,4 +40,48 @@ describe("Mailer", () => {
       // one connection for the ten sent one after another; at most the pool's size for the ones sent together
       assert.isAtMost(yield* sink.connections, 4)
     }).pipe(Effect.provide(onSink)))
+
+  // nodemailer writes a mail's body and its closing dot as two writes: with Nagle on, the second waits for the
+  // server's delayed acknowledgement, 40 ms per mail (see SmtpSocket.ts).
+  it.live("opens its connections to the server with Nagle's algorithm off", () =>
+    Effect.gen(function*() {
+      const setNoDelay = vi.spyOn(Socket.prototype, "setNoDelay")
+      yield* Effect.addFinalizer(() => Effect.sync(() => setNoDelay.mockRestore()))
+      const mailer = yield* Mailer
+      const sink = yield* SmtpSink
+      yield* Effect.forEach([1, 2, 3], (n) => mailer.send(mail(n)), { concurrency: 3 })
+      const toSink = setNoDelay.mock.contexts.filter((socket, i) =>
+        socket instanceof Socket && socket.remotePort === sink.port && setNoDelay.mock.calls[i]![0] !== false
+      )
+      assert.isAtLeast(toSink.length, 1)
+      assert.strictEqual(toSink.length, yield* sink.connections)
+    }).pipe(Effect.provide(onSink)))
+
+  it.live("a mailer on an SMTP_URL, pooled or not (pool=false), connects the same way and delivers", () =>
+    Effect.gen(function*() {
+      const sink = yield* SmtpSink
+      const setNoDelay = vi.spyOn(Socket.prototype, "setNoDelay")
+      yield* Effect.addFinalizer(() => Effect.sync(() => setNoDelay.mockRestore()))
+      const toSink = () =>
+        setNoDelay.mock.contexts.filter((socket) => socket instanceof Socket && socket.remotePort === sink.port).length
+      for (
+        const [n, url] of [[40, `smtp://127.0.0.1:${sink.port}`], [41, `smtp://127.0.0.1:${sink.port}?pool=false`]]
+      ) {
+        const before = toSink()
+        yield* Effect.scoped(Effect.flatMap(Mailer.make(url as string), (mailer) => mailer.send(mail(n as number))))
+        assert.isAbove(toSink(), before, String(url))
+      }
+      const received = yield* sink.list
+      assert.includeMembers(received.map((m) => m.to[0]), ["buyer40@example.com", "buyer41@example.com"])
+    }).pipe(Effect.provide(onSink)))
+
+  it.live("a server that refuses the connection is an error for the caller, not a crash", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const opened = yield* Effect.callback<OpenedSocket | false, Error>((resume) => {
+        openSmtpSocket({ pool: true, host: "127.0.0.1", port }, (error, socket) =>
+          resume(error === null ? Effect.succeed(socket) : Effect.fail(error)))
+      }).pipe(Effect.flip)
+      assert.match(opened.message, /ECONNREFUSED/)
+    }))
 })
