@@ -61,7 +61,7 @@ export class Deliveries extends Context.Service<Deliveries, {
         RETURNING id, event_id AS "eventId", order_id AS "orderId", channel, recipient, template, subject, body, attempts,
           sms_fallback AS "smsFallback", traceparent`
 
-      const capped = (recipient: string) =>
+      const overCap = (recipient: string) =>
         Effect.map(
           sql<{ n: number }>`SELECT count(*)::int AS n FROM notifications
             WHERE recipient = ${recipient} AND status = 'sent' AND sent_at > now() - interval '1 hour'`,
@@ -120,7 +120,7 @@ export class Deliveries extends Context.Service<Deliveries, {
 
       const deliver = (due: Due) =>
         Effect.gen(function*() {
-          if (!isTransactional(due.template) && (yield* capped(due.recipient))) {
+          if (!isTransactional(due.template) && (yield* overCap(due.recipient))) {
             yield* sql`UPDATE notifications SET next_attempt_at = now() + interval '5 minutes' WHERE id = ${due.id}`
             return yield* countSent(due.channel, "capped")
           }
@@ -139,12 +139,28 @@ export class Deliveries extends Context.Service<Deliveries, {
           yield* Effect.logWarning("notification send failed; will retry", { id: due.id, channel: due.channel, error })
         })
 
-      // Recipients in parallel, each recipient's messages one after another, so that the cap check sees every send.
+      // Up to four sends at once (the mailer's pooled connections). A recipient's capped messages go one after
+      // another, so that the cap check sees every send; transactional ones (never capped) each go on their own, so
+      // that one buyer's many orders do not queue behind each other.
       const runOnce = Effect.flatMap(claim, (rows) => {
-        const byRecipient = new Map<string, Array<Due>>()
-        for (const row of rows) byRecipient.set(row.recipient, [...(byRecipient.get(row.recipient) ?? []), row])
+        const groups: Array<Array<Due>> = []
+        const capped = new Map<string, Array<Due>>()
+        for (const row of rows) {
+          if (isTransactional(row.template)) {
+            groups.push([row])
+            continue
+          }
+          const group = capped.get(row.recipient)
+          if (group === undefined) {
+            const first = [row]
+            capped.set(row.recipient, first)
+            groups.push(first)
+          } else {
+            group.push(row)
+          }
+        }
         return Effect.as(
-          Effect.forEach(byRecipient.values(), (group) => Effect.forEach(group, deliver, { discard: true }), {
+          Effect.forEach(groups, (group) => Effect.forEach(group, deliver, { discard: true }), {
             concurrency: 4,
             discard: true
           }),

@@ -93,6 +93,24 @@ describe("Deliveries", () => {
   )
 
   it.live(
+    "sends one customer's confirmations several at once, not one after another",
+    () =>
+      Effect.gen(function*() {
+        const inbox = yield* NotificationInbox
+        const sink = yield* SmtpSink
+        for (let i = 0; i < 8; i++) {
+          const { record } = yield* confirmedRecord("user_flash_sale")
+          yield* inbox.handle(delivered(record))
+        }
+        assert.strictEqual(yield* (yield* Deliveries).runOnce, 8)
+        assert.strictEqual((yield* sink.list).length, 8)
+        // One after another, the pool would have sent them all on its first connection.
+        assert.isAbove(yield* sink.connections, 1)
+      }).pipe(Effect.provide(NotificationTest())),
+    120_000
+  )
+
+  it.live(
     "sends at most the hourly cap of non-transactional messages to one recipient; the rest wait",
     () =>
       Effect.gen(function*() {
