@@ -141,6 +141,9 @@ async function run() {
   const orderAdmins = await platform.adminUrls("order")
   const perReplicaBefore = await Promise.all(orderAdmins.map((url) => metricSum([url], "orders_confirmed_total")))
   const confirmedBefore = perReplicaBefore.reduce((sum, n) => sum + n, 0)
+  const notificationAdmins = await platform.adminUrls("notification")
+  const mailsSent = () => metricSum(notificationAdmins, "notifications_sent_total", "outcome=\"sent\"")
+  const mailsBefore = await mailsSent()
   const meter = await startCpuMeter(platform, gatewayUrl)
   const sampler = values.waits ? await startWaitSampler(platform) : undefined
   const result = await runLoad({
@@ -151,6 +154,7 @@ async function run() {
   }, mode)
   await settled(tracker, settleDeadline())
   const cpu = await meter.stop()
+  const mails = await mailsSent() - mailsBefore
   const waits = await sampler?.stop()
   const perReplica = await Promise.all(orderAdmins.map((url) => metricSum([url], "orders_confirmed_total")))
   const confirmedAfter = perReplica.reduce((sum, n) => sum + n, 0)
@@ -159,6 +163,15 @@ async function run() {
     const shares = perReplica.map((n, i) => `${orderAdmins[i]} ${n - perReplicaBefore[i]!}`)
     console.log(`\nconfirmations per order replica (orders_confirmed_total): ${shares.join(", ")}`)
   }
+  // Mails trail their orders (each is sent after its order's confirmation): printed, not checked. A notification
+  // service that falls behind shows as fewer mails than confirmations, and the CPU per order then leaves out the
+  // sends it put off.
+  const confirmedWhileMeasured = confirmedAfter - confirmedBefore
+  console.log(
+    `\nmails sent while measured (notifications_sent_total, outcome sent): ${mails}, ` +
+      `${(mails / (cpu.seconds || 1)).toFixed(1)} per second, ` +
+      `${(mails / (confirmedWhileMeasured || 1)).toFixed(2)} per order confirmed meanwhile`
+  )
   const charges = await chargesPerOrder(platform.setting("payment", "PAYMENT_PROVIDER_URL"), [tracker, warmTracker])
   const waitsText = !values.waits
     ? undefined

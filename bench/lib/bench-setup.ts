@@ -76,12 +76,17 @@ export const token = (sub: string, roles: ReadonlyArray<string>) =>
       ...roles.flatMap((role) => ["--role", role])
     ], { encoding: "utf8" }).trim()
 
-/** The sum of a counter over every series and every URL (each a service's admin port). */
-export const metricSum = async (adminUrls: ReadonlyArray<string>, name: string) => {
+/**
+ * The sum of a counter over every series and every URL (each a service's admin port); with `label` (`outcome="sent"`),
+ * over the series that carry it.
+ */
+export const metricSum = async (adminUrls: ReadonlyArray<string>, name: string, label?: string) => {
   let sum = 0
   for (const url of adminUrls) {
     const text = await fetch(`${url}/metrics`).then((response) => response.text())
     for (const line of text.split("\n")) {
+      const series = line.slice(0, line.lastIndexOf(" "))
+      if (label !== undefined && !series.includes(label)) continue
       if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) {
         sum += Number(line.slice(line.lastIndexOf(" ") + 1))
       }
