@@ -1,8 +1,9 @@
 import { continuing } from "@shop/service-defaults/events/EventTrace"
 import { idlePolling } from "@shop/service-defaults/events/IdlePolling"
+import { makeKeyedBatches } from "@shop/service-defaults/KeyedBatches"
 import * as Backoff from "@shop/service-defaults/resilience/Backoff"
 import { Cause, Context, Duration, Effect, Layer } from "effect"
-import { SqlClient } from "effect/sql"
+import { SqlClient, type SqlError } from "effect/sql"
 import { randomUUID } from "node:crypto"
 import { Mailer } from "./Mailer.ts"
 import { NotificationConfig } from "./NotificationConfig.ts"
@@ -60,6 +61,21 @@ export class Deliveries extends Context.Service<Deliveries, {
           ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
         RETURNING id, event_id AS "eventId", order_id AS "orderId", channel, recipient, template, subject, body, attempts,
           sms_fallback AS "smsFallback", traceparent`
+
+      // A sent mail's mark waits for the mark being written, if any, and then goes with the others that came
+      // meanwhile: one statement for the marks of the sends that end together, instead of one each. A mail whose
+      // mark was not written (a crash, the database out of reach) is sent again after its lease, as before.
+      const markSent = yield* makeKeyedBatches<string, void, SqlError.SqlError>({
+        maxBatch: 20,
+        inFlight: 1,
+        conflicts: () => false,
+        run: (ids) =>
+          Effect.as(
+            sql`UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL
+              WHERE ${sql.in("id", ids)}`,
+            ids.map(() => undefined)
+          )
+      })
 
       const overCap = (recipient: string) =>
         Effect.map(
@@ -126,8 +142,7 @@ export class Deliveries extends Context.Service<Deliveries, {
           }
           const result = yield* Effect.result(send(due).pipe(Effect.timeout(config.sendTimeout)))
           if (result._tag === "Success") {
-            yield* sql`UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1,
-              last_error = NULL WHERE id = ${due.id}`
+            yield* markSent("sent", due.id)
             return yield* countSent(due.channel, "sent")
           }
           const error = result.failure.message.slice(0, 500)

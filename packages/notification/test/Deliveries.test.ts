@@ -111,6 +111,43 @@ describe("Deliveries", () => {
   )
 
   it.live(
+    "marks the mails whose sends end while a mark is being written in one statement",
+    () =>
+      Effect.gen(function*() {
+        const inbox = yield* NotificationInbox
+        const sql = yield* SqlClient.SqlClient
+        for (let i = 0; i < 8; i++) {
+          const { record } = yield* confirmedRecord("user_marks")
+          yield* inbox.handle(delivered(record))
+        }
+        // Every statement that marks mails sent is recorded; the first one takes 500 ms, so that the sends beside it
+        // (four at once) end while it runs.
+        yield* sql`CREATE TABLE mark_statements (marked int NOT NULL)`
+        yield* sql`CREATE FUNCTION record_marks() RETURNS trigger LANGUAGE plpgsql AS $$
+          DECLARE marked int;
+          BEGIN
+            SELECT count(*) INTO marked FROM changed WHERE status = 'sent';
+            IF marked > 0 THEN
+              IF NOT EXISTS (SELECT 1 FROM mark_statements) THEN PERFORM pg_sleep(0.5); END IF;
+              INSERT INTO mark_statements VALUES (marked);
+            END IF;
+            RETURN NULL;
+          END $$`
+        yield* sql`CREATE TRIGGER record_marks AFTER UPDATE ON notifications REFERENCING NEW TABLE AS changed
+          FOR EACH STATEMENT EXECUTE FUNCTION record_marks()`
+        assert.strictEqual(yield* (yield* Deliveries).runOnce, 8)
+        const sent = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM notifications WHERE status = 'sent'`
+        assert.strictEqual(sent[0]?.n, 8)
+        const marks = yield* sql<{ marked: number }>`SELECT marked FROM mark_statements`
+        assert.strictEqual(marks.reduce((sum, row) => sum + row.marked, 0), 8)
+        // The first mark alone, the three sent beside it together, and so on: one statement per mail would be eight.
+        assert.isTrue(marks.some((row) => row.marked > 1), JSON.stringify(marks))
+        assert.isBelow(marks.length, 8, JSON.stringify(marks))
+      }).pipe(Effect.provide(NotificationTest())),
+    120_000
+  )
+
+  it.live(
     "sends at most the hourly cap of non-transactional messages to one recipient; the rest wait",
     () =>
       Effect.gen(function*() {

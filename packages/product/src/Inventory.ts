@@ -1,9 +1,9 @@
 import { Conflict, InsufficientStock, NotFound, type ValidationError } from "@shop/domain"
+import { makeKeyedBatches } from "@shop/service-defaults/KeyedBatches"
 import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Duration, Effect, Layer, Metric, Option } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
 import { CacheVersions } from "./CacheVersions.ts"
-import { makeKeyedBatches } from "./KeyedBatches.ts"
 import { ProductConfig } from "./ProductConfig.ts"
 import {
   commitReservation,
