@@ -36,9 +36,9 @@ const retryCap = Duration.minutes(10)
  * over the per-recipient hourly cap (transactional ones, order confirmed / failed, are never held back), retries with
  * exponential backoff, falls back from email to SMS after `maxAttempts` failures (when there is a number to fall
  * back to), and parks what keeps failing in the dead letters (`npm run redrive` puts it back). A crash between the
- * provider's acknowledgement and the `sent` update resends that one message after the lease: delivery to the
- * provider is at least once, with the notification id as the mail's Message-ID so a copy is recognisable. Each
- * send runs in a span continuing the trace of the event the notification came from.
+ * provider's acknowledgement and the `sent` update resends that message (and those whose marks waited with its)
+ * after the lease: delivery to the provider is at least once, with the notification id as the mail's Message-ID so
+ * a copy is recognisable. Each send runs in a span continuing the trace of the event the notification came from.
  */
 export class Deliveries extends Context.Service<Deliveries, {
   /** One pass over the due rows; the number handled. */

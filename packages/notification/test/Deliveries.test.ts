@@ -23,6 +23,16 @@ const drain = Effect.gen(function*() {
   }
 })
 
+/** `count` confirmations of one customer's orders, each recorded by the inbox as its event would be. */
+const confirmationsOf = (userId: string, count: number) =>
+  Effect.gen(function*() {
+    const inbox = yield* NotificationInbox
+    for (let i = 0; i < count; i++) {
+      const { record } = yield* confirmedRecord(userId)
+      yield* inbox.handle(delivered(record))
+    }
+  })
+
 const smsLedger = (baseUrl: string) =>
   Effect.promise(() =>
     fetch(`${baseUrl}/v1/messages`).then((r) => r.json() as Promise<{ data: Array<{ to: string }> }>)
@@ -78,12 +88,8 @@ describe("Deliveries", () => {
     "never holds back transactional mail by the hourly cap: 50 confirmations to one customer all go",
     () =>
       Effect.gen(function*() {
-        const inbox = yield* NotificationInbox
         const sink = yield* SmtpSink
-        for (let i = 0; i < 50; i++) {
-          const { record } = yield* confirmedRecord("user_busy")
-          yield* inbox.handle(delivered(record))
-        }
+        yield* confirmationsOf("user_busy", 50)
         yield* drain
         const mails = yield* sink.list
         assert.strictEqual(mails.length, 50)
@@ -96,12 +102,8 @@ describe("Deliveries", () => {
     "sends one customer's confirmations several at once, not one after another",
     () =>
       Effect.gen(function*() {
-        const inbox = yield* NotificationInbox
         const sink = yield* SmtpSink
-        for (let i = 0; i < 8; i++) {
-          const { record } = yield* confirmedRecord("user_flash_sale")
-          yield* inbox.handle(delivered(record))
-        }
+        yield* confirmationsOf("user_flash_sale", 8)
         assert.strictEqual(yield* (yield* Deliveries).runOnce, 8)
         assert.strictEqual((yield* sink.list).length, 8)
         // One after another, the pool would have sent them all on its first connection.
@@ -114,12 +116,8 @@ describe("Deliveries", () => {
     "marks the mails whose sends end while a mark is being written in one statement",
     () =>
       Effect.gen(function*() {
-        const inbox = yield* NotificationInbox
         const sql = yield* SqlClient.SqlClient
-        for (let i = 0; i < 8; i++) {
-          const { record } = yield* confirmedRecord("user_marks")
-          yield* inbox.handle(delivered(record))
-        }
+        yield* confirmationsOf("user_marks", 8)
         // Every statement that marks mails sent is recorded; the first one takes 500 ms, so that the sends beside it
         // (four at once) end while it runs.
         yield* sql`CREATE TABLE mark_statements (marked int NOT NULL)`
