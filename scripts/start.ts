@@ -15,6 +15,7 @@ import { mkdirSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { createInterface } from "node:readline"
 import { databaseOn } from "./databases.ts"
+import { waitForStart } from "./service-start.ts"
 
 const startedAt = Date.now()
 const root = resolve(import.meta.dirname, "..")
@@ -286,15 +287,18 @@ for (const name of databaseServices) {
   })
 }
 
+const adminEndpoints = [
+  ...gatewayAdminPorts.map((p, k) => [replicaName("gateway", k), `http://127.0.0.1:${p}`]),
+  ...databaseServices.flatMap((name) => adminPorts(name).map((p, k) => [replicaName(name, k), `http://127.0.0.1:${p}`]))
+] as const
 const endpoints = [
-  ...gatewayAdminPorts.map((p, k) => [replicaName("gateway", k), `http://127.0.0.1:${p}/healthz`]),
-  ...databaseServices.flatMap((name) =>
-    adminPorts(name).map((p, k) => [replicaName(name, k), `http://127.0.0.1:${p}/healthz`])
-  ),
+  ...adminEndpoints,
   ["payment-sim", `${paymentProviderUrl}/healthz`],
   ...gatewayHttpPorts.map((p, k) => [`platform via ${replicaName("gateway", k)}`, `http://127.0.0.1:${p}/healthz`])
 ] as const
-const results = await Promise.all(endpoints.map(([, url]) => waitForHealth(url, 90_000)))
+const results = await Promise.all(
+  endpoints.map(([, url], i) => i < adminEndpoints.length ? waitForStart(url, 90_000) : waitForHealth(url, 90_000))
+)
 const seconds = ((Date.now() - startedAt) / 1000).toFixed(1)
 if (results.every(Boolean)) {
   console.log(`

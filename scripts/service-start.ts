@@ -1,0 +1,23 @@
+/**
+ * Waits until the service behind an admin port has started: its readiness' `startup` check passes once every layer
+ * is built (migrations applied, gRPC port bound). Its liveness (`/healthz`) answers before that, so a service that
+ * then fails to start (its gRPC port taken by another process's connection, say) would have counted as up. The
+ * dependency checks beside `startup` (a database, Redis) are not waited for: a service that started with Redis away
+ * serves degraded, and its readiness says so. A readiness without a `startup` check counts when it answers 200.
+ */
+export const waitForStart = async (adminUrl: string, timeoutMs: number, pollMs = 250): Promise<boolean> => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const started = await fetch(`${adminUrl}/readyz`).then(
+      async (response) => {
+        const body = await response.json() as { readonly checks?: ReadonlyArray<{ name: string; ok: boolean }> }
+        const startup = body.checks?.find((check) => check.name === "startup")
+        return startup === undefined ? response.ok : startup.ok
+      },
+      () => false
+    )
+    if (started) return true
+    await new Promise((r) => setTimeout(r, pollMs))
+  }
+  return false
+}

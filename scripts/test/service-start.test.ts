@@ -1,0 +1,55 @@
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { afterEach, describe, expect, it } from "vitest"
+import { waitForStart } from "../service-start.ts"
+
+const servers: Array<Server> = []
+afterEach(() =>
+  Promise.all(servers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))))
+)
+
+/** An admin port whose liveness always answers and whose readiness answers `readiness()`. */
+const admin = (readiness: () => { status: number; body: unknown }) =>
+  new Promise<string>((resolve) => {
+    const server = createServer((req, res) => {
+      const { status, body } = req.url === "/readyz" ? readiness() : { status: 200, body: { status: "ok" } }
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body))
+    })
+    servers.push(server)
+    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))
+  })
+
+const readiness = (checks: Record<string, boolean>) => {
+  const ready = Object.values(checks).every(Boolean)
+  return {
+    status: ready ? 200 : 503,
+    body: { status: ready ? "ready" : "not_ready", checks: Object.entries(checks).map(([name, ok]) => ({ name, ok })) }
+  }
+}
+
+describe("waitForStart", () => {
+  it("is not satisfied by a live process whose start-up has not finished (its gRPC port not bound)", async () => {
+    const url = await admin(() => readiness({ startup: false, postgres: true }))
+    expect(await waitForStart(url, 600, 50)).toBe(false)
+  })
+
+  it("waits for the start-up to finish", async () => {
+    let polls = 0
+    const url = await admin(() => readiness({ startup: ++polls > 3, postgres: true }))
+    expect(await waitForStart(url, 5_000, 20)).toBe(true)
+    expect(polls).toBeGreaterThan(3)
+  })
+
+  it("counts a started service whose dependency is away (it serves degraded, and its readiness says so)", async () => {
+    const url = await admin(() => readiness({ startup: true, redis: false }))
+    expect(await waitForStart(url, 5_000, 20)).toBe(true)
+  })
+
+  it("counts a readiness without a start-up check when it answers 200, and nothing that does not answer", async () => {
+    expect(await waitForStart(await admin(() => ({ status: 200, body: { status: "ready" } })), 5_000, 20)).toBe(true)
+    expect(await waitForStart(await admin(() => ({ status: 503, body: { status: "not_ready" } })), 300, 20)).toBe(
+      false
+    )
+    expect(await waitForStart("http://127.0.0.1:9", 300, 20)).toBe(false)
+  })
+})
