@@ -2,8 +2,8 @@
  * Waits until the service behind an admin port has started: its readiness' `startup` check passes once every layer
  * is built (migrations applied, gRPC port bound). Its liveness (`/healthz`) answers before that, so a service that
  * then fails to start (its gRPC port taken by another process's connection, say) would have counted as up. The
- * dependency checks beside `startup` (a database, Redis) are not waited for: a service that started with Redis away
- * serves degraded, and its readiness says so. A readiness without a `startup` check counts when it answers 200.
+ * dependency checks beside `startup` (its database) are not waited for again: the start-up itself needed them. A
+ * readiness without a `startup` check counts when it answers 200.
  */
 export const waitForStart = async (adminUrl: string, timeoutMs: number, pollMs = 250): Promise<boolean> => {
   const deadline = Date.now() + timeoutMs

@@ -40,8 +40,8 @@ describe("waitForStart", () => {
     expect(polls).toBeGreaterThan(3)
   })
 
-  it("counts a started service whose dependency is away (it serves degraded, and its readiness says so)", async () => {
-    const url = await admin(() => readiness({ startup: true, redis: false }))
+  it("counts a started service whose database went away since (its readiness says so, not its start)", async () => {
+    const url = await admin(() => readiness({ startup: true, postgres: false }))
     expect(await waitForStart(url, 5_000, 20)).toBe(true)
   })
 
