@@ -1,7 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { freePort } from "@shop/service-defaults/testing/FreePort"
 import { ConfigProvider, Effect, Layer } from "effect"
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import type { AddressInfo } from "node:net"
 import { Socket } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { SMTPServer } from "smtp-server"
 import { vi } from "vitest"
 import { Mailer } from "../src/Mailer.ts"
 import { NotificationConfig } from "../src/NotificationConfig.ts"
@@ -74,6 +80,69 @@ describe("Mailer", () => {
       const received = yield* sink.list
       assert.includeMembers(received.map((m) => m.to[0]), ["buyer40@example.com", "buyer41@example.com"])
     }).pipe(Effect.provide(onSink)))
+
+  // Production mail goes over TLS: implicit (smtps, 465) or upgraded by STARTTLS (587). nodemailer upgrades the
+  // connections this service opens, as it did its own.
+  it.live("delivers over TLS, implicit and by STARTTLS, on the connections it opens with Nagle off", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "smtp-tls-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      execFileSync("openssl", [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem")
+      ], { stdio: "ignore" })
+      const key = readFileSync(join(dir, "key.pem"))
+      const cert = readFileSync(join(dir, "cert.pem"))
+      const received: Array<{ readonly subject: string; readonly secure: boolean }> = []
+      const tlsServer = (secure: boolean) =>
+        Effect.acquireRelease(
+          Effect.callback<SMTPServer>((resume) => {
+            const server = new SMTPServer({
+              secure,
+              key,
+              cert,
+              authOptional: true,
+              logger: false,
+              onData(stream, session, callback) {
+                let raw = ""
+                stream.on("data", (chunk: Buffer) => raw += chunk.toString())
+                stream.on("end", () => {
+                  received.push({ subject: /^Subject: (.*)$/m.exec(raw)?.[1] ?? "", secure: session.secure })
+                  callback()
+                })
+              }
+            })
+            server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+          }),
+          (server) => Effect.callback<void>((resume) => server.close(() => resume(Effect.void)))
+        )
+      const implicit = yield* tlsServer(true)
+      const starttls = yield* tlsServer(false)
+      const portOf = (server: SMTPServer) => (server.server.address() as AddressInfo).port
+      const setNoDelay = vi.spyOn(Socket.prototype, "setNoDelay")
+      yield* Effect.addFinalizer(() => Effect.sync(() => setNoDelay.mockRestore()))
+      const urls = [
+        [50, `smtps://127.0.0.1:${portOf(implicit)}?tls.rejectUnauthorized=false`],
+        [51, `smtp://127.0.0.1:${portOf(starttls)}?requireTLS=true&tls.rejectUnauthorized=false`]
+      ] as const
+      for (const [n, url] of urls) {
+        yield* Effect.scoped(Effect.flatMap(Mailer.make(url), (mailer) => mailer.send(mail(n))))
+      }
+      assert.deepStrictEqual(received, [{ subject: "Order 50", secure: true }, { subject: "Order 51", secure: true }])
+      const opened = setNoDelay.mock.contexts.flatMap((socket) => socket instanceof Socket ? [socket.remotePort] : [])
+      assert.includeMembers(opened, [portOf(implicit), portOf(starttls)])
+    }).pipe(Effect.provide(defaults)))
 
   it.live("a server that refuses the connection is an error for the caller, not a crash", () =>
     Effect.gen(function*() {
