@@ -8,14 +8,12 @@
 export const waitForStart = async (adminUrl: string, timeoutMs: number, pollMs = 250): Promise<boolean> => {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    const started = await fetch(`${adminUrl}/readyz`).then(
-      async (response) => {
-        const body = await response.json() as { readonly checks?: ReadonlyArray<{ name: string; ok: boolean }> }
-        const startup = body.checks?.find((check) => check.name === "startup")
-        return startup === undefined ? response.ok : startup.ok
-      },
-      () => false
-    )
+    // Not answering yet, or not with JSON (another server on the port): not started.
+    const started = await fetch(`${adminUrl}/readyz`).then(async (response) => {
+      const body = await response.json() as { readonly checks?: ReadonlyArray<{ name: string; ok: boolean }> }
+      const startup = body.checks?.find((check) => check.name === "startup")
+      return startup === undefined ? response.ok : startup.ok
+    }).catch(() => false)
     if (started) return true
     await new Promise((r) => setTimeout(r, pollMs))
   }

@@ -45,11 +45,17 @@ describe("waitForStart", () => {
     expect(await waitForStart(url, 5_000, 20)).toBe(true)
   })
 
-  it("counts a readiness without a start-up check when it answers 200, and nothing that does not answer", async () => {
+  it("counts a readiness without a start-up check when it answers 200; not a refusal, silence or a stranger", async () => {
     expect(await waitForStart(await admin(() => ({ status: 200, body: { status: "ready" } })), 5_000, 20)).toBe(true)
     expect(await waitForStart(await admin(() => ({ status: 503, body: { status: "not_ready" } })), 300, 20)).toBe(
       false
     )
     expect(await waitForStart("http://127.0.0.1:9", 300, 20)).toBe(false)
+    const notJson = await new Promise<string>((resolve) => {
+      const server = createServer((_req, res) => res.writeHead(200).end("<html>another server</html>"))
+      servers.push(server)
+      server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))
+    })
+    expect(await waitForStart(notJson, 300, 20)).toBe(false)
   })
 })
