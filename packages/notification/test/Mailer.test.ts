@@ -3,8 +3,7 @@ import { freePort } from "@shop/service-defaults/testing/FreePort"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import type { AddressInfo } from "node:net"
-import { Socket } from "node:net"
+import { type AddressInfo, Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { SMTPServer } from "smtp-server"
@@ -70,12 +69,11 @@ describe("Mailer", () => {
       yield* Effect.addFinalizer(() => Effect.sync(() => setNoDelay.mockRestore()))
       const toSink = () =>
         setNoDelay.mock.contexts.filter((socket) => socket instanceof Socket && socket.remotePort === sink.port).length
-      for (
-        const [n, url] of [[40, `smtp://127.0.0.1:${sink.port}`], [41, `smtp://127.0.0.1:${sink.port}?pool=false`]]
-      ) {
+      const urls = [[40, `smtp://127.0.0.1:${sink.port}`], [41, `smtp://127.0.0.1:${sink.port}?pool=false`]] as const
+      for (const [n, url] of urls) {
         const before = toSink()
-        yield* Effect.scoped(Effect.flatMap(Mailer.make(url as string), (mailer) => mailer.send(mail(n as number))))
-        assert.isAbove(toSink(), before, String(url))
+        yield* Effect.scoped(Effect.flatMap(Mailer.make(url), (mailer) => mailer.send(mail(n))))
+        assert.isAbove(toSink(), before, url)
       }
       const received = yield* sink.list
       assert.includeMembers(received.map((m) => m.to[0]), ["buyer40@example.com", "buyer41@example.com"])
