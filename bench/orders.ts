@@ -19,6 +19,7 @@ import { benchPlatform, describeRun, finish, metricSum, parse, positive, token }
 import { formatCpu, startCpuMeter } from "./lib/cpu.ts"
 import { k6Scenario, latencyOf, reportThresholds } from "./lib/k6-scenarios.ts"
 import { formatResults, type LoadMode, percentile, runLoad, warmUpOf } from "./lib/load.ts"
+import { mailsBehind } from "./lib/mails.ts"
 import { watchOrderEvents } from "./lib/order-events.ts"
 import { makeOrderTracker } from "./lib/order-tracker.ts"
 import { formatWaits, startWaitSampler } from "./lib/waits.ts"
@@ -163,9 +164,9 @@ async function run() {
     const shares = perReplica.map((n, i) => `${orderAdmins[i]} ${n - perReplicaBefore[i]!}`)
     console.log(`\nconfirmations per order replica (orders_confirmed_total): ${shares.join(", ")}`)
   }
-  // Mails trail their orders (each is sent after its order's confirmation): printed, not checked. A notification
-  // service that falls behind shows as fewer mails than confirmations, and the CPU per order then leaves out the
-  // sends it put off.
+  // Mails trail their orders (each is sent after its order's confirmation). A notification service that falls
+  // behind shows as fewer mails than confirmations, and the CPU per order then leaves out the sends it put off: far
+  // behind (see mails.ts), the run fails.
   const confirmedWhileMeasured = confirmedAfter - confirmedBefore
   console.log(
     `\nmails sent while measured (notifications_sent_total, outcome sent): ${mails}, ` +
@@ -187,7 +188,8 @@ async function run() {
     watcher.undecodable(),
     charges,
     waitsText,
-    { load: warmLoad, tracker: warmTracker, settled: warmSettled }
+    { load: warmLoad, tracker: warmTracker, settled: warmSettled },
+    mailsBehind(mails, confirmedWhileMeasured)
   )
 }
 
@@ -204,7 +206,8 @@ async function report(
     readonly load: Awaited<ReturnType<typeof runLoad>> | undefined
     readonly tracker: ReturnType<typeof makeOrderTracker>
     readonly settled: boolean
-  }
+  },
+  mailsProblem: string | undefined
 ) {
   const outcomes = [...tracker.orders.values()]
   const confirmed = outcomes.filter((o) => o.confirmedAt !== undefined)
@@ -274,6 +277,7 @@ async function report(
   if (duplicates.confirmations + duplicates.payments + charges.chargedTwice > 0) problems.push("duplicates")
   if (undecodable > 0) problems.push(`${undecodable} events did not decode`)
   if (metricConfirmed < confirmed.length) problems.push("the order service counted fewer confirmations than the events")
+  if (mailsProblem !== undefined) problems.push(mailsProblem)
   if (scenario !== undefined) {
     console.log("\nk6 scenario thresholds (tests/load/k6/scenarios.json, measured by this bench):")
     const met = reportThresholds(scenario, {
