@@ -38,8 +38,10 @@ export interface Subscription {
   readonly group: string
   readonly topics: ReadonlyArray<string>
   /**
-   * Runs for every event, in order per key. The position is committed only after the handler succeeded: a failure
-   * or a crash before that delivers the event again, so handlers must be idempotent (an inbox).
+   * Runs for every event, in order per key; events of different keys may be handled at once (the event log's
+   * consumer handles up to 16 keys of a batch at once; the Kafka transport, one event after another). The position is
+   * committed only after the handler succeeded: a failure or a crash before that delivers the event again, so
+   * handlers must be idempotent (an inbox).
    */
   readonly handler: (event: DeliveredEvent) => Effect.Effect<void, unknown>
 }

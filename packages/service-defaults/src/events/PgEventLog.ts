@@ -49,6 +49,9 @@ interface LogRow {
   readonly value: string
 }
 
+/** How many keys' events a consumer handles at once; each key's one after another. */
+const keysAtOnce = 16
+
 const make = (options: PgEventLogOptions) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
@@ -146,22 +149,38 @@ const make = (options: PgEventLogOptions) =>
           const rows = claimed.filter((row): row is typeof row & LogRow => row.seq !== null)
           yield* sampleLag(committed)
           if (rows.length === 0) return "idle" as const
-          let done: string | undefined
+          // The events of different keys are handled at once, each key's in order (the subscription's promise): a
+          // handler's round trip no longer waits for another order's, and handlers that write through a batcher
+          // share its statements.
+          const handled = rows.map(() => false)
+          const byKey = new Map<string, Array<number>>()
+          rows.forEach((row, i) => {
+            const indexes = byKey.get(row.key)
+            if (indexes === undefined) byKey.set(row.key, [i])
+            else indexes.push(i)
+          })
           yield* Effect.forEach(
-            rows,
-            (row) => {
-              const event = toDelivered(row)
-              return handler(event).pipe(processSpan(event, group), Effect.tap(() => Effect.sync(() => done = row.seq)))
-            },
-            { discard: true }
+            byKey.values(),
+            (indexes) =>
+              Effect.forEach(indexes, (i) => {
+                const event = toDelivered(rows[i]!)
+                return handler(event).pipe(
+                  processSpan(event, group),
+                  Effect.tap(() => Effect.sync(() => handled[i] = true))
+                )
+              }, { discard: true }),
+            { concurrency: keysAtOnce, discard: true }
+          ).pipe(
+            // A failed handler keeps the progress before the first event not handled; the rest of the batch comes
+            // again (handlers are idempotent). An interrupted consumer writes nothing more, like a crashed one, and
+            // its whole batch comes again.
+            Effect.onError((cause) => {
+              if (!Cause.hasFails(cause) && !Cause.hasDies(cause)) return Effect.void
+              const firstNotHandled = handled.indexOf(false)
+              const done = firstNotHandled === -1 ? rows.length : firstNotHandled
+              return done === 0 ? Effect.void : Effect.ignore(commit(rows[done - 1]!.seq))
+            })
           )
-            .pipe(
-              // A failed handler keeps the progress before it; an interrupted consumer writes nothing more, like a
-              // crashed one, and its whole batch comes again.
-              Effect.onError((cause) =>
-                done === undefined || Cause.hasInterrupts(cause) ? Effect.void : Effect.ignore(commit(done))
-              )
-            )
           yield* commit(rows[rows.length - 1]!.seq)
           // A short batch read every event there was: wait for the next wake-up (or poll) instead of asking again.
           return rows.length < batchSize ? "drained" as const : "busy" as const
