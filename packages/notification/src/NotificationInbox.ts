@@ -1,9 +1,10 @@
 import { decodeEventJson, type KnownEvent } from "@shop/domain/Events"
 import type { DeliveredEvent } from "@shop/service-defaults/events/EventBus"
 import { currentTraceparent } from "@shop/service-defaults/events/EventTrace"
+import { makeKeyedBatches } from "@shop/service-defaults/KeyedBatches"
 import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Effect, Layer } from "effect"
-import { SqlClient } from "effect/sql"
+import { SqlClient, type SqlError } from "effect/sql"
 import { randomUUID } from "node:crypto"
 import { NotificationConfig } from "./NotificationConfig.ts"
 import { countDeadLetter, countSent } from "./NotificationMetrics.ts"
@@ -12,6 +13,22 @@ import { renderConfirmed, type Rendered, renderFailed } from "./Templates.ts"
 
 /** What became of one delivered event. */
 export type InboxOutcome = "recorded" | "unsendable" | "duplicate" | "ignored" | "dead_letter"
+
+/** One event's inbox row and notification, as the batched statement writes them. */
+interface Recorded {
+  readonly id: string
+  readonly eventId: string
+  readonly type: string
+  readonly orderId: string
+  readonly recipient: string | null
+  readonly template: string
+  readonly status: "pending" | "unsendable"
+  readonly subject: string
+  readonly body: string
+  readonly lastError: string | null
+  readonly smsFallback: string | null
+  readonly traceparent: string | null
+}
 
 interface Notification {
   readonly orderId: string
@@ -72,20 +89,64 @@ export class NotificationInbox extends Context.Service<NotificationInbox, {
           return "dead_letter" as const
         })
 
+      // The events a consumer handles at once (different orders) record their notifications together: one
+      // statement per batch, each event's inbox row and notification as in a statement of its own (a redelivered
+      // event, its inbox row already there, writes nothing). A failed statement fails the batch's events, which the
+      // consumer delivers again.
+      const recordMany = (records: ReadonlyArray<Recorded>) => {
+        const column = (f: (record: Recorded) => string | null) => records.map((record) => f(record) ?? "")
+        return sql<{ eventId: string }>`WITH input AS (
+            SELECT * FROM unnest(
+              ${column((r) => r.id)}::text[], ${column((r) => r.eventId)}::text[], ${column((r) => r.type)}::text[],
+              ${column((r) => r.orderId)}::text[], ${column((r) => r.recipient)}::text[],
+              ${column((r) => r.template)}::text[], ${column((r) => r.status)}::text[],
+              ${column((r) => r.subject)}::text[], ${column((r) => r.body)}::text[],
+              ${column((r) => r.lastError)}::text[], ${column((r) => r.smsFallback)}::text[],
+              ${column((r) => r.traceparent)}::text[]
+            ) AS i(id, event_id, type, order_id, recipient, template, status, subject, body, last_error, sms_fallback,
+              traceparent)),
+          inboxed AS (
+            INSERT INTO inbox (event_id, type) SELECT event_id, type FROM input ON CONFLICT (event_id) DO NOTHING
+            RETURNING event_id)
+          INSERT INTO notifications (id, event_id, order_id, channel, recipient, template, status, subject, body,
+            last_error, sms_fallback, traceparent)
+          SELECT i.id, i.event_id, i.order_id, 'email', nullif(i.recipient, ''), i.template, i.status, i.subject,
+            i.body, nullif(i.last_error, ''), nullif(i.sms_fallback, ''), nullif(i.traceparent, '')
+          FROM input i JOIN inboxed USING (event_id)
+          RETURNING event_id AS "eventId"`.pipe(
+          Effect.map((rows) => {
+            const stored = new Set(rows.map((row) => row.eventId))
+            return records.map((record) => stored.has(record.eventId))
+          })
+        )
+      }
+      const batches = yield* makeKeyedBatches<Recorded, boolean, SqlError.SqlError>({
+        maxBatch: 100,
+        inFlight: 1,
+        run: recordMany,
+        // The same event twice in one statement would conflict with itself; the second waits for the next.
+        conflicts: (a, b) => a.eventId === b.eventId
+      })
+
       const record = (event: KnownEvent, target: Notification, traceparent: string | null) => {
         const { message, recipient } = target
         const unsendable = recipient._tag === "Unsendable"
-        return sql`WITH ${inboxed(event.eventId, event.type)}
-          INSERT INTO notifications (id, event_id, order_id, channel, recipient, template, status, subject, body,
-            last_error, sms_fallback, traceparent)
-          SELECT ${`ntf_${randomUUID()}`}, event_id, ${target.orderId}, 'email',
-            ${unsendable ? null : recipient.email}, ${message.template}, ${unsendable ? "unsendable" : "pending"},
-            ${message.subject}, ${message.body}, ${unsendable ? recipient.reason : null},
-            ${unsendable ? null : recipient.smsFallback ?? null}, ${traceparent}
-          FROM inboxed
-          RETURNING id`.pipe(
-          Effect.map((rows) =>
-            rows.length === 0 ? "duplicate" as const : unsendable ? "unsendable" as const : "recorded" as const
+        return batches("inbox", {
+          id: `ntf_${randomUUID()}`,
+          eventId: event.eventId,
+          type: event.type,
+          orderId: target.orderId,
+          recipient: unsendable ? null : recipient.email,
+          template: message.template,
+          status: unsendable ? "unsendable" : "pending",
+          subject: message.subject,
+          body: message.body,
+          lastError: unsendable ? recipient.reason : null,
+          smsFallback: unsendable ? null : recipient.smsFallback ?? null,
+          traceparent
+        }).pipe(
+          Effect.map((stored) =>
+            !stored ? "duplicate" as const : unsendable ? "unsendable" as const : "recorded" as const
           )
         )
       }
