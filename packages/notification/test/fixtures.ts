@@ -107,3 +107,30 @@ export const confirmedRecord = (userId: string, trackingNumber?: string, contact
     }
     return { event, record }
   })
+
+/**
+ * Counts the statements that write `notifications` rows matching `rows` (`INSERT`, or `UPDATE` to a row's new state):
+ * each such statement leaves how many rows it wrote in `written_by_statement`, and the first one takes 500 ms, so
+ * that the work beside it queues behind it. Returns what was counted, statement by statement.
+ */
+export const countWritesOfNotifications = (operation: "INSERT" | "UPDATE", rows: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`CREATE TABLE written_by_statement (written int NOT NULL)`
+    yield* sql.unsafe(`CREATE FUNCTION count_written() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE written int;
+      BEGIN
+        SELECT count(*) INTO written FROM changed WHERE ${rows};
+        IF written > 0 THEN
+          IF NOT EXISTS (SELECT 1 FROM written_by_statement) THEN PERFORM pg_sleep(0.5); END IF;
+          INSERT INTO written_by_statement VALUES (written);
+        END IF;
+        RETURN NULL;
+      END $$`)
+    yield* sql.unsafe(`CREATE TRIGGER count_written AFTER ${operation} ON notifications REFERENCING NEW TABLE AS changed
+      FOR EACH STATEMENT EXECUTE FUNCTION count_written()`)
+    return Effect.map(
+      sql<{ written: number }>`SELECT written FROM written_by_statement`,
+      (statements) => statements.map((statement) => statement.written)
+    )
+  })
