@@ -1,5 +1,4 @@
 import { assert, describe, it } from "@effect/vitest"
-import type { DeliveredEvent } from "@shop/service-defaults/events/EventBus"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import { redrive } from "../src/DeadLetters.ts"
@@ -7,9 +6,7 @@ import { Deliveries } from "../src/Deliveries.ts"
 import { NotificationInbox } from "../src/NotificationInbox.ts"
 import { SmsSimulator } from "../src/sms-simulator/SmsSimulator.ts"
 import { SmtpSink } from "../src/SmtpSink.ts"
-import { confirmedRecord, countWritesOfNotifications, NotificationTest } from "./fixtures.ts"
-
-const delivered = (record: Omit<DeliveredEvent, "position">): DeliveredEvent => ({ ...record, position: "1" })
+import { confirmedRecord, countWritesOfNotifications, delivered, NotificationTest } from "./fixtures.ts"
 
 /** Passes until nothing is due (retries are scheduled 20 ms apart and doubling in these tests). */
 const drain = Effect.gen(function*() {

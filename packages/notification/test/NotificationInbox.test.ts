@@ -1,11 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import type { DeliveredEvent } from "@shop/service-defaults/events/EventBus"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import { NotificationInbox } from "../src/NotificationInbox.ts"
-import { confirmedRecord, countWritesOfNotifications, NotificationTest } from "./fixtures.ts"
-
-const delivered = (record: Omit<DeliveredEvent, "position">): DeliveredEvent => ({ ...record, position: "1" })
+import { confirmedRecord, countWritesOfNotifications, delivered, NotificationTest } from "./fixtures.ts"
 
 describe("NotificationInbox", () => {
   it.live(

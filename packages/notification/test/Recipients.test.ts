@@ -1,6 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Email, PhoneNumber } from "@shop/domain/Contact"
-import type { DeliveredEvent } from "@shop/service-defaults/events/EventBus"
 import { freePort } from "@shop/service-defaults/testing/FreePort"
 import { UnsafeConfiguration } from "@shop/service-defaults/UnsafeConfiguration"
 import { ConfigProvider, Effect, Layer, Option } from "effect"
@@ -11,9 +10,8 @@ import { NotificationConfig } from "../src/NotificationConfig.ts"
 import { NotificationInbox } from "../src/NotificationInbox.ts"
 import { SmsSimulator } from "../src/sms-simulator/SmsSimulator.ts"
 import { SmtpSink } from "../src/SmtpSink.ts"
-import { confirmedRecord, NotificationTest } from "./fixtures.ts"
+import { confirmedRecord, delivered, NotificationTest } from "./fixtures.ts"
 
-const delivered = (record: Omit<DeliveredEvent, "position">): DeliveredEvent => ({ ...record, position: "1" })
 const contact = { email: Email.make("jane@example.com"), phone: PhoneNumber.make("+14155550123") }
 
 const drain = Effect.gen(function*() {

@@ -5,7 +5,7 @@ import { encodeEventJson, OrderConfirmed } from "@shop/domain/Events"
 import { OrderId, PaymentId, ProductId, TrackingNumber, UserId } from "@shop/domain/Ids"
 import { Cents, DefaultCurrency } from "@shop/domain/Money"
 import { Price } from "@shop/domain/Product"
-import type { EventRecord } from "@shop/service-defaults/events/EventBus"
+import type { DeliveredEvent, EventRecord } from "@shop/service-defaults/events/EventBus"
 import * as PgEventLog from "@shop/service-defaults/events/PgEventLog"
 import { acquireTestDatabase } from "@shop/service-defaults/testing/TestDatabase"
 import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
@@ -134,3 +134,6 @@ export const countWritesOfNotifications = (operation: "INSERT" | "UPDATE", rows:
       (statements) => statements.map((statement) => statement.written)
     )
   })
+
+/** A stored event as a consumer hands it to the inbox. */
+export const delivered = (record: Omit<DeliveredEvent, "position">): DeliveredEvent => ({ ...record, position: "1" })
