@@ -1,6 +1,7 @@
 import { Config, Context, Data, Duration, Effect, Exit, Layer, Option, Stream } from "effect"
 import { CircuitBreaker, Redis } from "effect/persistence"
 import { createClient } from "redis"
+import { answeredWithin } from "./resilience/AnsweredWithin.ts"
 import { reportBreakerTransitions } from "./resilience/BreakerTelemetry.ts"
 
 /** `REDIS_URL`; when unset the service runs on in-memory stores (embedded mode). */
@@ -21,7 +22,7 @@ export interface SoftRedisOptions {
   readonly purpose: string
   /** What the service does while Redis is away, in its log lines: `serving from PostgreSQL`. */
   readonly fallback: string
-  /** A slower command counts as a failure. Default: 150 milliseconds. */
+  /** A slower command counts as a failure (its answer read, not this process's own delays). Default: 150 ms. */
   readonly commandTimeout?: Duration.Input | undefined
   /** Consecutive failures that open the circuit, and how long it stays open. Default: 5, 2 seconds. */
   readonly failureThreshold?: number | undefined
@@ -120,14 +121,11 @@ const make = Effect.fnUntraced(function*(options: SoftRedisOptions) {
   const send = <A = unknown>(command: string, ...args: ReadonlyArray<string>): Effect.Effect<A, RedisUnavailable> =>
     Effect.suspend(() => {
       if (!client.isReady) return Effect.fail(new RedisUnavailable({ reason: "offline" }))
-      return Effect.tryPromise({
-        try: () => client.sendCommand([command, ...args]) as Promise<A>,
-        catch: (cause) => new RedisUnavailable({ reason: String(cause) })
+      return answeredWithin(() => client.sendCommand([command, ...args]) as Promise<A>, {
+        timeout,
+        onTimeout: () => new RedisUnavailable({ reason: `no answer within ${Duration.format(timeout)}` }),
+        onFailure: (cause) => new RedisUnavailable({ reason: String(cause) })
       }).pipe(
-        Effect.timeoutOrElse({
-          duration: timeout,
-          orElse: () => Effect.fail(new RedisUnavailable({ reason: `no answer within ${Duration.format(timeout)}` }))
-        }),
         breaker.execute({ key: "redis", classify: classify<A> }),
         Effect.catchTag(
           "CircuitBreakerError",

@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Duration, Effect, Layer } from "effect"
+import { Context, Duration, Effect, Fiber, Layer } from "effect"
 import { createServer, type Socket } from "node:net"
 import type { AddressInfo } from "node:net"
+import { Worker } from "node:worker_threads"
 import { vi } from "vitest"
 import { SoftRedis } from "../src/Redis.ts"
 
@@ -60,6 +61,35 @@ const stallingRedis = Effect.acquireRelease(
   (fake) => Effect.sync(fake.close)
 )
 
+/**
+ * A Redis stand-in that answers `+OK` to every command 20 ms after it arrives, from a worker thread: its event loop
+ * keeps time while the test's is blocked.
+ */
+const delayedRedis = Effect.acquireRelease(
+  Effect.callback<{ readonly url: string; readonly worker: Worker }>((resume) => {
+    const worker = new Worker(
+      `const { parentPort } = require("node:worker_threads")
+      const server = require("node:net").createServer((socket) => socket.on("data", (chunk) => {
+        const commands = chunk.toString("latin1").split("\\r\\n").filter((line) => line.startsWith("*")).length
+        setTimeout(() => socket.write("+OK\\r\\n".repeat(commands)), 20)
+      }))
+      server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port))`,
+      { eval: true }
+    )
+    worker.once("message", (port: number) => resume(Effect.succeed({ url: `redis://127.0.0.1:${port}`, worker })))
+  }),
+  ({ worker }) => Effect.promise(() => worker.terminate())
+)
+
+/** Keeps this thread's event loop busy, as a saturated process is: no timer and no socket is served meanwhile. */
+const busyFor = (millis: number) =>
+  Effect.sync(() => {
+    const until = performance.now() + millis
+    while (performance.now() < until) {
+      // spinning
+    }
+  })
+
 describe("SoftRedis", () => {
   it.live("bounds a command Redis does not answer by its own timeout", () =>
     Effect.gen(function*() {
@@ -90,5 +120,30 @@ describe("SoftRedis", () => {
       } finally {
         timeouts.mockRestore()
       }
+    }).pipe(Effect.scoped))
+
+  it.live("counts Redis's delay, not its own: the process busy past the timeout is not a timeout", () =>
+    Effect.gen(function*() {
+      const fake = yield* delayedRedis
+      const redis = yield* softRedis(fake.url, Duration.millis(60))
+      yield* ready(redis)
+      for (let i = 0; i < 5; i++) {
+        const answer = yield* Effect.forkChild(redis.send("PING"))
+        yield* Effect.sleep("5 millis") // the command is on the wire; its answer comes 20 ms after it arrived
+        yield* busyFor(150) // past the timeout, with the answer waiting in the socket
+        assert.strictEqual(yield* Fiber.join(answer), "OK")
+      }
+      // Busy before the command could even be written: the client writes in the next turn, after the timeout.
+      for (let i = 0; i < 5; i++) {
+        const answer = yield* Effect.forkChild(redis.send("PING"))
+        yield* Effect.yieldNow
+        yield* busyFor(150)
+        assert.strictEqual(yield* Fiber.join(answer), "OK")
+      }
+      // A Redis that is slower than the timeout while this process is idle still times out.
+      const slow = yield* softRedis(fake.url, Duration.millis(10))
+      yield* ready(slow)
+      const error = yield* Effect.flip(slow.send("PING"))
+      assert.match(error.reason, /no answer within 10ms/)
     }).pipe(Effect.scoped))
 })
