@@ -3,17 +3,16 @@ import { Duration, Effect } from "effect"
 /**
  * A call's promise, bounded by a timeout that counts the peer's delay and not this process's own.
  *
- * A plain timeout (`Effect.timeout`, a `setTimeout`) is wrong on a busy process. A call's request may leave only
- * after a long turn of the event loop (the Redis client writes its commands in `setImmediate`), and when the loop
- * comes back from a long turn, or from waiting for a core, Node runs the expired timers before it reads the
- * sockets, so an answer that arrived in time is found only after the timeout has fired. On two saturated cores that
- * made Redis "unreachable" several times a minute while it answered in under a millisecond: the gateway's rate
- * limiter left its shared budgets, and the breakers' store opened its circuit as a load started.
+ * A plain timeout (`Effect.timeout`, a `setTimeout`) is wrong on a busy process: it starts when the call is made,
+ * but the Redis client writes its commands in `setImmediate`, so a long turn of the event loop (or a wait for a
+ * core) right after the call holds the request itself back past the timeout, and the peer is blamed for the
+ * process's own delay. On two saturated cores that made Redis "unreachable" several times a minute while it
+ * answered in under a millisecond, and the gateway's rate limiter left its shared budgets each time.
  *
- * Here a timer that fires late (the process was busy, so it could not have sent or read) is armed once more for as
- * long as it was late, at most `timeout` again; and when it fires, the event loop first reads what has arrived (the
- * timeout is decided in `setImmediate`, after the poll phase). A peer that is really slow is still given up on, after
- * at most twice `timeout` and one turn of the loop.
+ * Here a timer that fires late (the process was busy, so it could not have sent or read meanwhile) is armed once
+ * more for as long as it was late, at most `timeout` again; and when it fires, the event loop reads what has arrived
+ * before the timeout is decided (in `setImmediate`, after the poll phase: Node runs expired timers before it reads
+ * the sockets). A peer that is really slow is still given up on, after at most twice `timeout` and one turn.
  */
 export const answeredWithin = <A, E>(
   call: () => PromiseLike<A>,
