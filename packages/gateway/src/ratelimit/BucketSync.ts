@@ -123,5 +123,8 @@ export const runBucketSync = (options: {
       if (!redis.available()) yield* transition(true)
     })
     if (redis !== undefined) yield* Metric.update(sharedStoreUp, 1)
-    yield* round.pipe(Effect.repeat(Schedule.spaced(options.interval)), Effect.forkScoped)
+    // With no Redis a round only sweeps and reports evictions: every 10 s, not every interval, so that an idle
+    // embedded gateway does not wake ten times a second for nothing.
+    const every = redis === undefined ? sweepEvery : options.interval
+    yield* round.pipe(Effect.repeat(Schedule.spaced(every)), Effect.forkScoped)
   })
