@@ -2,11 +2,12 @@
  * Event transport benchmark: the Kafka transport (`@confluentinc/kafka-javascript`, idempotent producer, acks=all)
  * on librdkafka's mock cluster, the way the outbox relay and the notification consumer use it.
  *
- *   npm run bench:events [-- --events 20000 --batch 200 --max-seconds 120]
+ *   npm run bench:events [-- --events 20000 --batch 200 --handler-ms 0 --max-seconds 120]
  *
  * Publishes --events events in batches of --batch, one batch at a time (the relay awaits each batch's
- * acknowledgement before the next), while one consumer group consumes them one by one and commits per batch, as the
- * notification service does. Prints publish throughput, time until the last event was consumed, and the CPU of this
+ * acknowledgement before the next), while one consumer group consumes them and commits per batch, as the
+ * notification service does. Each event's handler waits --handler-ms first, as a handler's round trip to its
+ * database would (the consumer handles the keys of a batch, and several partitions, at once). Prints publish throughput, time until the last event was consumed, and the CPU of this
  * process (producer and consumer both; the mock cluster runs in a process of its own, not counted) per event.
  * Bounded by --events and --max-seconds; everything stays on loopback. Needs gcc and librdkafka-dev (the mock).
  */
@@ -21,12 +22,14 @@ const { values } = parseArgs({
   options: {
     events: { type: "string", default: "20000" },
     batch: { type: "string", default: "200" },
+    "handler-ms": { type: "string", default: "0" },
     "max-seconds": { type: "string", default: "120" }
   }
 })
 const total = Math.min(Number(values.events), 200_000)
 const batchSize = Math.min(Number(values.batch), 1_000)
 const maxMillis = Math.min(Number(values["max-seconds"]), 600) * 1000
+const handlerMillis = Math.max(0, Math.min(Number(values["handler-ms"]), 1_000))
 
 const topic = `bench-${randomUUID().slice(0, 8)}`
 const keys = Array.from({ length: 64 }, (_, i) => `ord_bench_${i}`)
@@ -57,8 +60,11 @@ const bench = Effect.gen(function*() {
     handler: (event) =>
       Effect.suspend(() => {
         if (event.eventId === warmUp.eventId) return Effect.void
-        consumed++
-        return consumed === total ? Deferred.succeed(allConsumed, performance.now()) : Effect.void
+        const counted = Effect.suspend(() => {
+          consumed++
+          return consumed === total ? Deferred.succeed(allConsumed, performance.now()) : Effect.void
+        })
+        return handlerMillis > 0 ? Effect.andThen(Effect.sleep(handlerMillis), counted) : counted
       })
   }))
   // the topic exists and the group has joined before the clock starts
@@ -81,7 +87,7 @@ const bench = Effect.gen(function*() {
   const endToEnd = lastConsumedAt._tag === "Some" ? (lastConsumedAt.value - started) / 1000 : undefined
   const cpuMicrosPerEvent = (cpu.user + cpu.system) / Math.max(1, consumed)
   console.log(`
-Kafka transport on the mock cluster (3 brokers): ${published} events of ~500 bytes, batches of ${batchSize}
+Kafka transport on the mock cluster (3 brokers): ${published} events of ~500 bytes, batches of ${batchSize}, handlers of ${handlerMillis} ms
   publish       ${(published / seconds).toFixed(0)} events/s (${
     seconds.toFixed(2)
   } s, every batch acknowledged by all replicas)

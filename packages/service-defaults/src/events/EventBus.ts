@@ -38,10 +38,10 @@ export interface Subscription {
   readonly group: string
   readonly topics: ReadonlyArray<string>
   /**
-   * Runs for every event, in order per key; events of different keys may be handled at once (the event log's
-   * consumer handles up to 16 keys of a batch at once; the Kafka transport, one event after another). The position is
-   * committed only after the handler succeeded: a failure or a crash before that delivers the event again, so
-   * handlers must be idempotent (an inbox).
+   * Runs for every event, in order per key; events of different keys may be handled at once (both transports handle
+   * up to `keysAtOnce` keys of a batch at once; Kafka also several partitions at once). The position is committed
+   * only after the handler succeeded: a failure or a crash before that delivers the event again, so handlers must be
+   * idempotent (an inbox).
    */
   readonly handler: (event: DeliveredEvent) => Effect.Effect<void, unknown>
 }
@@ -58,3 +58,26 @@ export class EventBus extends Context.Service<EventBus, {
 
 /** How a consumer waits before trying again after a failure: doubling from 100 ms, never more than 5 seconds apart. */
 export const redeliveryBackoff = Schedule.min([Schedule.exponential("100 millis"), Schedule.spaced("5 seconds")])
+
+/** How many keys of one batch a consumer handles at once. */
+export const keysAtOnce = 16
+
+/**
+ * The positions in `keys` (a batch's keys, in the batch's order) grouped by key, each group in the batch's order: a
+ * consumer runs each group one event after another and the groups at once.
+ */
+export const indexesByKey = (keys: ReadonlyArray<string>): Array<Array<number>> => {
+  const byKey = new Map<string, Array<number>>()
+  keys.forEach((key, i) => {
+    const indexes = byKey.get(key)
+    if (indexes === undefined) byKey.set(key, [i])
+    else indexes.push(i)
+  })
+  return [...byKey.values()]
+}
+
+/** How many events at a batch's start were all handled: what a consumer may commit after a failure. */
+export const handledPrefix = (handled: ReadonlyArray<boolean>): number => {
+  const firstNotHandled = handled.indexOf(false)
+  return firstNotHandled === -1 ? handled.length : firstNotHandled
+}

@@ -6,6 +6,9 @@ import {
   EventBus,
   EventBusError,
   type EventRecord,
+  handledPrefix,
+  indexesByKey,
+  keysAtOnce,
   redeliveryBackoff,
   type Subscription
 } from "./EventBus.ts"
@@ -13,6 +16,9 @@ import { consumerLag } from "./EventMetrics.ts"
 import { processSpan } from "./EventTrace.ts"
 import { clientLogLevel, makeKafkaLogger } from "./KafkaLogger.ts"
 import { type ConsumerTimings, type KafkaSecurity, type KafkaSettings, KafkaSettingsConfig } from "./KafkaSettings.ts"
+
+/** How many partitions of its assignment a consumer handles at once (each up to `keysAtOnce` keys at once). */
+const partitionsAtOnce = 4
 
 const header = (headers: KafkaJS.IHeaders | undefined, name: string): string | undefined => {
   const value = headers?.[name]
@@ -161,28 +167,43 @@ const make = (settings: KafkaSettings) =>
         // the consumer disconnects: the disconnect waits for the batch in progress, and a hung handler would hold it
         // forever. A handler started after the set closed is interrupted at once.
         const runHandler = yield* FiberSet.makeRuntime<never, void, unknown>()
-        // Partitions are consumed one message at a time: the order of a key is the order of its partition. A failed
-        // handler is retried in place until it succeeds or the batch goes stale (the partition was taken away, or the
-        // handler held it past the rebalance timeout); the offset after the last handled message is committed after
-        // every batch, so what was not handled is delivered again, here or to the partition's next owner.
+        // The events of different keys in a batch (one partition's) are handled at once, up to `keysAtOnce`, each
+        // key's one after another, and several partitions at once: the order of a key is the order of its partition.
+        // A failed handler is retried in place until it succeeds or the batch goes stale (the partition was taken
+        // away, or the handler held it past the rebalance timeout); its key stops there, the others go on. The offset
+        // after the batch's handled prefix is committed after every batch, so what was not handled is delivered
+        // again, here or to the partition's next owner (with events of other keys that were handled after it:
+        // handlers are idempotent).
         yield* Effect.tryPromise({
           try: () =>
             consumer.run({
               eachBatchAutoResolve: false,
+              partitionsConsumedConcurrently: partitionsAtOnce,
               eachBatch: async ({ batch, isRunning, isStale, resolveOffset }) => {
                 const owned = () => isRunning() && !isStale()
-                let handled: string | undefined
-                for (const message of batch.messages) {
-                  if (!owned()) break
-                  const handling = runHandler(handleUntilOwnershipEnds(toDelivered(batch, message), owned))
-                  const exit = await Effect.runPromise(Fiber.await(handling))
-                  if (exit._tag === "Failure") break
-                  resolveOffset(message.offset)
-                  handled = message.offset
+                const { messages } = batch
+                const handled = messages.map(() => false)
+                const runKey = async (indexes: ReadonlyArray<number>) => {
+                  for (const i of indexes) {
+                    if (!owned()) return
+                    const handling = runHandler(handleUntilOwnershipEnds(toDelivered(batch, messages[i]!), owned))
+                    const exit = await Effect.runPromise(Fiber.await(handling))
+                    if (exit._tag === "Failure") return
+                    handled[i] = true
+                  }
                 }
+                const keys = indexesByKey(messages.map((message) => message.key?.toString() ?? ""))
+                let nextKey = 0
+                await Promise.all(Array.from({ length: Math.min(keysAtOnce, keys.length) }, async () => {
+                  while (nextKey < keys.length) await runKey(keys[nextKey++]!)
+                }))
+                const done = handledPrefix(handled)
+                if (done === 0) return
+                const handledUpTo = messages[done - 1]!.offset
+                resolveOffset(handledUpTo)
                 // A stale batch's partition belongs to another member now: its commit would be refused.
-                if (handled === undefined || isStale()) return
-                const next = (BigInt(handled) + 1n).toString()
+                if (isStale()) return
+                const next = (BigInt(handledUpTo) + 1n).toString()
                 const committed = await consumer.commitOffsets([
                   { topic: batch.topic, partition: batch.partition, offset: next }
                 ]).then(() => true, (cause) => run(Effect.as(Effect.logWarning("offset commit failed", cause), false)))

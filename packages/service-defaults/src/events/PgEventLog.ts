@@ -10,6 +10,9 @@ import {
   EventBus,
   EventBusError,
   type EventRecord,
+  handledPrefix,
+  indexesByKey,
+  keysAtOnce,
   redeliveryBackoff,
   type Subscription
 } from "./EventBus.ts"
@@ -48,9 +51,6 @@ interface LogRow {
   readonly traceparent: string | null
   readonly value: string
 }
-
-/** How many keys' events a consumer handles at once; each key's one after another. */
-const keysAtOnce = 16
 
 const make = (options: PgEventLogOptions) =>
   Effect.gen(function*() {
@@ -153,14 +153,8 @@ const make = (options: PgEventLogOptions) =>
           // handler's round trip no longer waits for another order's, and handlers that write through a batcher
           // share its statements.
           const handled = rows.map(() => false)
-          const byKey = new Map<string, Array<number>>()
-          rows.forEach((row, i) => {
-            const indexes = byKey.get(row.key)
-            if (indexes === undefined) byKey.set(row.key, [i])
-            else indexes.push(i)
-          })
           yield* Effect.forEach(
-            byKey.values(),
+            indexesByKey(rows.map((row) => row.key)),
             (indexes) =>
               Effect.forEach(indexes, (i) => {
                 const event = toDelivered(rows[i]!)
@@ -176,8 +170,7 @@ const make = (options: PgEventLogOptions) =>
             // its whole batch comes again.
             Effect.onError((cause) => {
               if (!Cause.hasFails(cause) && !Cause.hasDies(cause)) return Effect.void
-              const firstNotHandled = handled.indexOf(false)
-              const done = firstNotHandled === -1 ? rows.length : firstNotHandled
+              const done = handledPrefix(handled)
               return done === 0 ? Effect.void : Effect.ignore(commit(rows[done - 1]!.seq))
             })
           )

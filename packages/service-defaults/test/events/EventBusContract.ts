@@ -71,6 +71,33 @@ export const eventBusContract = (name: string, layer: Layer.Layer<EventBus, unkn
       120_000
     )
 
+    it.live(
+      "handles the events of different keys at once, each key's in order",
+      () =>
+        run(Effect.gen(function*() {
+          const topic = unique("t-keys")
+          const records = makeRecords(topic, ["a", "b", "c", "d", "e", "f", "g", "h"], 4)
+          let running = 0
+          let mostAtOnce = 0
+          yield* (yield* EventBus).publish(records)
+          // Each handler takes 30 ms: one event after another, no two would ever overlap.
+          const consumer = yield* consume(unique("g"), topic, () =>
+            Effect.acquireUseRelease(
+              Effect.sync(() => mostAtOnce = Math.max(mostAtOnce, ++running)),
+              () => Effect.sleep("30 millis"),
+              () => Effect.sync(() => running--)
+            ))
+          const seen = ids(yield* eventually(consumer.seen, (s) => new Set(ids(s)).size === records.length))
+          yield* Fiber.interrupt(consumer.fiber)
+          assert.isAbove(mostAtOnce, 1)
+          for (const key of ["a", "b", "c", "d", "e", "f", "g", "h"]) {
+            const order = ids(records.filter((r) => r.key === key))
+            assert.deepStrictEqual(seen.filter((id) => order.includes(id)).slice(0, order.length), order)
+          }
+        })),
+      120_000
+    )
+
     it.live("keeps the order of each key across batches", () =>
       run(Effect.gen(function*() {
         const topic = unique("t-order")

@@ -1,6 +1,6 @@
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Layer, Redacted, Ref } from "effect"
+import { Effect, Fiber, Layer, Redacted, Ref } from "effect"
 import { randomUUID } from "node:crypto"
 import { EventBus } from "../../src/events/EventBus.ts"
 import * as PgEventLog from "../../src/events/PgEventLog.ts"
@@ -47,43 +47,6 @@ describe("PostgreSQL event log: one group, two instances", () => {
         yield* Effect.forEach(instances, Fiber.interrupt)
         const seen = yield* Ref.get(handled)
         assert.strictEqual(seen.length, records.length, `${records.length} events handled ${seen.length} times`)
-      }).pipe(Effect.scoped, Effect.provide(EventLogLive)),
-    60_000
-  )
-})
-
-describe("PostgreSQL event log: a batch's keys", () => {
-  it.live(
-    "handles the events of different keys at once, each key's in order",
-    () =>
-      Effect.gen(function*() {
-        const bus = yield* EventBus
-        const topic = `keys-${randomUUID().slice(0, 8)}`
-        const group = `keys-${randomUUID().slice(0, 8)}`
-        // Key a's first event waits until key b's first one has run: handled one after another, in the log's order,
-        // a's would wait forever.
-        const records = makeRecords(topic, ["a", "b"], 3)
-        const bFirst = records.find((r) => r.key === "b")!.eventId
-        const aFirst = records.find((r) => r.key === "a")!.eventId
-        const bRan = yield* Deferred.make<void>()
-        const handled = yield* Ref.make<Array<string>>([])
-        yield* bus.publish(records)
-        const consumer = yield* Effect.forkChild(bus.subscribe({
-          group,
-          topics: [topic],
-          handler: (event) =>
-            Effect.gen(function*() {
-              if (event.eventId === aFirst) yield* Deferred.await(bRan).pipe(Effect.timeout("10 seconds"))
-              if (event.eventId === bFirst) yield* Deferred.succeed(bRan, undefined)
-              yield* Ref.update(handled, (all) => [...all, event.eventId])
-            })
-        }))
-        const seen = yield* eventually(Ref.get(handled), (ids) => new Set(ids).size === records.length)
-        yield* Fiber.interrupt(consumer)
-        for (const key of ["a", "b"]) {
-          const order = records.filter((r) => r.key === key).map((r) => r.eventId)
-          assert.deepStrictEqual(seen.filter((id) => order.includes(id)).slice(0, order.length), order)
-        }
       }).pipe(Effect.scoped, Effect.provide(EventLogLive)),
     60_000
   )
