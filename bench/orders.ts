@@ -17,6 +17,7 @@
  */
 import { benchPlatform, describeRun, finish, metricSum, parse, positive, token } from "./lib/bench-setup.ts"
 import { formatCpu, startCpuMeter } from "./lib/cpu.ts"
+import { formatEventLoops, startEventLoopSampler } from "./lib/event-loops.ts"
 import { k6Scenario, latencyOf, reportThresholds } from "./lib/k6-scenarios.ts"
 import { formatResults, type LoadMode, percentile, runLoad, warmUpOf } from "./lib/load.ts"
 import { mailsBehind } from "./lib/mails.ts"
@@ -145,6 +146,14 @@ async function run() {
   const notificationAdmins = await platform.adminUrls("notification")
   const mailsSent = () => metricSum(notificationAdmins, "notifications_sent_total", "outcome=\"sent\"")
   const mailsBefore = await mailsSent()
+  const eventLoops = startEventLoopSampler(
+    await Promise.all(
+      ["gateway", "product", "order", "payment", "notification"].map(async (service) => ({
+        service,
+        urls: await platform.adminUrls(service)
+      }))
+    )
+  )
   const meter = await startCpuMeter(platform, gatewayUrl)
   const sampler = values.waits ? await startWaitSampler(platform) : undefined
   const result = await runLoad({
@@ -155,6 +164,7 @@ async function run() {
   }, mode)
   await settled(tracker, settleDeadline())
   const cpu = await meter.stop()
+  const loops = eventLoops.stop()
   const mails = await mailsSent() - mailsBefore
   const waits = await sampler?.stop()
   const perReplica = await Promise.all(orderAdmins.map((url) => metricSum([url], "orders_confirmed_total")))
@@ -173,6 +183,7 @@ async function run() {
       `${(mails / (cpu.seconds || 1)).toFixed(1)} per second, ` +
       `${(mails / (confirmedWhileMeasured || 1)).toFixed(2)} per order confirmed meanwhile`
   )
+  console.log(formatEventLoops(loops))
   const charges = await chargesPerOrder(platform.setting("payment", "PAYMENT_PROVIDER_URL"), [tracker, warmTracker])
   const waitsText = !values.waits
     ? undefined

@@ -76,23 +76,33 @@ export const token = (sub: string, roles: ReadonlyArray<string>) =>
       ...roles.flatMap((role) => ["--role", role])
     ], { encoding: "utf8" }).trim()
 
-/**
- * The sum of a counter over every series and every URL (each a service's admin port); with `label` (`outcome="sent"`),
- * over the series that carry it.
- */
-export const metricSum = async (adminUrls: ReadonlyArray<string>, name: string, label?: string) => {
-  let sum = 0
+/** The values of a metric's series at every URL (each a service's admin port); with `label`, of those that carry it. */
+const seriesValues = async (adminUrls: ReadonlyArray<string>, name: string, label?: string) => {
+  const values: Array<number> = []
   for (const url of adminUrls) {
     const text = await fetch(`${url}/metrics`).then((response) => response.text())
     for (const line of text.split("\n")) {
       const series = line.slice(0, line.lastIndexOf(" "))
       if (label !== undefined && !series.includes(label)) continue
       if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) {
-        sum += Number(line.slice(line.lastIndexOf(" ") + 1))
+        values.push(Number(line.slice(line.lastIndexOf(" ") + 1)))
       }
     }
   }
-  return sum
+  return values
+}
+
+/**
+ * The sum of a counter over every series and every URL (each a service's admin port); with `label` (`outcome="sent"`),
+ * over the series that carry it.
+ */
+export const metricSum = async (adminUrls: ReadonlyArray<string>, name: string, label?: string) =>
+  (await seriesValues(adminUrls, name, label)).reduce((sum, value) => sum + value, 0)
+
+/** The largest value of a gauge over every series and every URL; undefined when no URL has it. */
+export const metricMax = async (adminUrls: ReadonlyArray<string>, name: string) => {
+  const values = await seriesValues(adminUrls, name)
+  return values.length === 0 ? undefined : Math.max(...values)
 }
 
 /** What the platform is and what the machine was doing, printed above every result. */
