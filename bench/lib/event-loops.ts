@@ -32,6 +32,8 @@ export const startEventLoopSampler = (
   }
   const timer = setInterval(() => void read(), 5_000)
   return {
+    /** A reading now, besides those every 5 s. */
+    readNow: read,
     stop: (): Array<EventLoopReading> => {
       clearInterval(timer)
       // In the order the services were given, whatever order their readings came back in.

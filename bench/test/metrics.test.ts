@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { afterEach, describe, expect, it, vi } from "vitest"
+import { afterEach, describe, expect, it } from "vitest"
 import { metricMax, metricSum } from "../lib/bench-setup.ts"
 import { formatEventLoops, startEventLoopSampler } from "../lib/event-loops.ts"
 
@@ -49,39 +49,30 @@ describe("metricMax", () => {
 
 describe("event-loop sampler", () => {
   it("averages each service's utilization and keeps its largest lag over the readings", async () => {
-    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] })
-    try {
-      let utilization = 0.2
-      let lag = 0.01
-      const server = createServer((_req, res) =>
-        res.end(`nodejs_eventloop_utilization ${utilization}\nnodejs_eventloop_lag_p99_seconds ${lag}`)
-      )
-      servers.push(server)
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()))
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-      const sampler = startEventLoopSampler([{ service: "order", urls: [url] }, { service: "ghost", urls: [] }])
-      const readAfter = async () => {
-        vi.advanceTimersByTime(5_000)
-        await new Promise((resolve) => setTimeout(resolve, 200)) // the reading's fetch, on real timers
-      }
-      await readAfter()
-      utilization = 0.6
-      lag = 0.08
-      await readAfter()
-      utilization = 0.4
-      lag = 0.02
-      await readAfter()
-      const [order, ...others] = sampler.stop()
-      expect(others).toEqual([])
-      expect(order!.service).toBe("order")
-      expect(order!.readings).toBe(3)
-      expect(order!.utilization).toBeCloseTo(0.4)
-      expect(order!.lagP99Millis).toBeCloseTo(80)
-      expect(formatEventLoops([order!])).toBe(
-        "event loops while measured (every 5 s): order 40 % busy, lag p99 up to 80 ms"
-      )
-    } finally {
-      vi.useRealTimers()
-    }
+    let utilization = 0.2
+    let lag = 0.01
+    const server = createServer((_req, res) =>
+      res.end(`nodejs_eventloop_utilization ${utilization}\nnodejs_eventloop_lag_p99_seconds ${lag}`)
+    )
+    servers.push(server)
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const sampler = startEventLoopSampler([{ service: "order", urls: [url] }, { service: "ghost", urls: [] }])
+    await sampler.readNow()
+    utilization = 0.6
+    lag = 0.08
+    await sampler.readNow()
+    utilization = 0.4
+    lag = 0.02
+    await sampler.readNow()
+    const [order, ...others] = sampler.stop()
+    expect(others).toEqual([])
+    expect(order!.service).toBe("order")
+    expect(order!.readings).toBe(3)
+    expect(order!.utilization).toBeCloseTo(0.4)
+    expect(order!.lagP99Millis).toBeCloseTo(80)
+    expect(formatEventLoops([order!])).toBe(
+      "event loops while measured (every 5 s): order 40 % busy, lag p99 up to 80 ms"
+    )
   })
 })

@@ -40,17 +40,19 @@ describe("RuntimeMetrics", () => {
   it.live("measures no event-loop delay while the loop is idle: its 20 ms timer is off", () =>
     Effect.gen(function*() {
       const { state, monitor } = recordingMonitor()
-      yield* Layer.build(makeRuntimeMetrics({ sampleEvery: "100 millis", monitor: () => monitor }))
-      yield* Effect.sleep("450 millis")
+      // Samples every 250 ms, "idle" under 10 %: a test worker on a loaded machine is never as idle as a service.
+      const idleBelow = 0.1
+      yield* Layer.build(makeRuntimeMetrics({ sampleEvery: "250 millis", idleBelow, monitor: () => monitor }))
+      yield* Effect.sleep("700 millis")
       assert.isFalse(state.on)
       assert.strictEqual(yield* gauge("nodejs_eventloop_lag_p99_seconds"), 0)
-      assert.isBelow((yield* gauge("nodejs_eventloop_utilization"))!, 0.02)
+      assert.isBelow((yield* gauge("nodejs_eventloop_utilization"))!, idleBelow)
       // Busy: measured from the next interval on.
-      yield* busy(30, 350)
+      yield* busy(30, 800)
       assert.isTrue(state.on)
       assert.isAbove((yield* gauge("nodejs_eventloop_utilization"))!, 0.5)
       // Idle again: off again.
-      yield* Effect.sleep("350 millis")
+      yield* Effect.sleep("800 millis")
       assert.isFalse(state.on)
       assert.isAtMost(state.enabled, 2)
     }).pipe(Effect.scoped))

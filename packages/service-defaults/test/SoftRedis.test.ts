@@ -62,24 +62,25 @@ const stallingRedis = Effect.acquireRelease(
 )
 
 /**
- * A Redis stand-in that answers `+OK` to every command 20 ms after it arrives, from a worker thread: its event loop
- * keeps time while the test's is blocked.
+ * A Redis stand-in that answers `+OK` to every command `delayMillis` after it arrives, from a worker thread: its event
+ * loop keeps time while the test's is blocked.
  */
-const delayedRedis = Effect.acquireRelease(
-  Effect.callback<{ readonly url: string; readonly worker: Worker }>((resume) => {
-    const worker = new Worker(
-      `const { parentPort } = require("node:worker_threads")
+const delayedRedis = (delayMillis: number) =>
+  Effect.acquireRelease(
+    Effect.callback<{ readonly url: string; readonly worker: Worker }>((resume) => {
+      const worker = new Worker(
+        `const { parentPort } = require("node:worker_threads")
       const server = require("node:net").createServer((socket) => socket.on("data", (chunk) => {
         const commands = chunk.toString("latin1").split("\\r\\n").filter((line) => line.startsWith("*")).length
-        setTimeout(() => socket.write("+OK\\r\\n".repeat(commands)), 20)
+        setTimeout(() => socket.write("+OK\\r\\n".repeat(commands)), ${delayMillis})
       }))
       server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port))`,
-      { eval: true }
-    )
-    worker.once("message", (port: number) => resume(Effect.succeed({ url: `redis://127.0.0.1:${port}`, worker })))
-  }),
-  ({ worker }) => Effect.promise(() => worker.terminate())
-)
+        { eval: true }
+      )
+      worker.once("message", (port: number) => resume(Effect.succeed({ url: `redis://127.0.0.1:${port}`, worker })))
+    }),
+    ({ worker }) => Effect.promise(() => worker.terminate())
+  )
 
 /** Keeps this thread's event loop busy, as a saturated process is: no timer and no socket is served meanwhile. */
 const busyFor = (millis: number) =>
@@ -124,7 +125,7 @@ describe("SoftRedis", () => {
 
   it.live("counts Redis's delay, not its own: the process busy past the timeout is not a timeout", () =>
     Effect.gen(function*() {
-      const fake = yield* delayedRedis
+      const fake = yield* delayedRedis(20)
       const redis = yield* softRedis(fake.url, Duration.millis(60))
       yield* ready(redis)
       for (let i = 0; i < 5; i++) {
@@ -141,7 +142,8 @@ describe("SoftRedis", () => {
         assert.strictEqual(yield* Fiber.join(answer), "OK")
       }
       // A Redis that is slower than the timeout while this process is idle still times out.
-      const slow = yield* softRedis(fake.url, Duration.millis(10))
+      const slowFake = yield* delayedRedis(1_000)
+      const slow = yield* softRedis(slowFake.url, Duration.millis(10))
       yield* ready(slow)
       const error = yield* Effect.flip(slow.send("PING"))
       assert.match(error.reason, /no answer within 10ms/)
