@@ -39,9 +39,9 @@ export interface RuntimeMetricsOptions {
  *
  * The lag is measured only while the event loop is busy. Node measures it with a timer every 20 ms, and on the
  * platform's virtual machines each of those wake-ups of an idle process cost about 80 us of CPU: 4.2 ms a second per
- * process against 0.12 without it, over a third of an idle embedded platform's CPU over its five services. A process whose
- * event loop ran under 2 % of the last interval has no lag worth the measure; when it gets busier, the next interval
- * is measured again.
+ * process against 0.12 without it, over a third of an idle embedded platform's CPU over its five services. A process
+ * whose event loop ran under 2 % of the last interval has no lag worth the measure; when it gets busier, the next
+ * interval is measured again.
  */
 export const makeRuntimeMetrics = (options: RuntimeMetricsOptions = {}) =>
   Layer.effectDiscard(Effect.gen(function*() {
