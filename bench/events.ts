@@ -7,8 +7,9 @@
  * Publishes --events events in batches of --batch, one batch at a time (the relay awaits each batch's
  * acknowledgement before the next), while one consumer group consumes them and commits per batch, as the
  * notification service does. Each event's handler waits --handler-ms first, as a handler's round trip to its
- * database would (the consumer handles the keys of a batch, and several partitions, at once). Prints publish throughput, time until the last event was consumed, and the CPU of this
- * process (producer and consumer both; the mock cluster runs in a process of its own, not counted) per event.
+ * database would (the consumer handles the keys of a batch, and several partitions, at once). Prints publish
+ * throughput, time until the last event was consumed, and the CPU of this process (producer and consumer both; the
+ * mock cluster runs in a process of its own, not counted) per event.
  * Bounded by --events and --max-seconds; everything stays on loopback. Needs gcc and librdkafka-dev (the mock).
  */
 import * as KafkaMockCluster from "@shop/kafka-mock"
@@ -87,7 +88,8 @@ const bench = Effect.gen(function*() {
   const endToEnd = lastConsumedAt._tag === "Some" ? (lastConsumedAt.value - started) / 1000 : undefined
   const cpuMicrosPerEvent = (cpu.user + cpu.system) / Math.max(1, consumed)
   console.log(`
-Kafka transport on the mock cluster (3 brokers): ${published} events of ~500 bytes, batches of ${batchSize}, handlers of ${handlerMillis} ms
+Kafka transport on the mock cluster (3 brokers): ${published} events of ~500 bytes, batches of ${batchSize}
+  handlers      ${handlerMillis} ms each
   publish       ${(published / seconds).toFixed(0)} events/s (${
     seconds.toFixed(2)
   } s, every batch acknowledged by all replicas)
