@@ -15,7 +15,7 @@ import { mkdirSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { createInterface } from "node:readline"
 import { databaseOn } from "./databases.ts"
-import { waitForStart } from "./service-start.ts"
+import { waitForHealth, waitForStart } from "./service-start.ts"
 
 const startedAt = Date.now()
 const root = resolve(import.meta.dirname, "..")
@@ -140,16 +140,6 @@ const start = (name: string, args: ReadonlyArray<string>, env: Record<string, st
   const proc: Proc = { name, args, env, restarts: 0 }
   procs.push(proc)
   launch(proc)
-}
-
-const waitForHealth = async (url: string, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const ok = await fetch(url).then((response) => response.ok, () => false)
-    if (ok) return true
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  return false
 }
 
 const stopAll = async (signal: NodeJS.Signals) => {
@@ -289,18 +279,20 @@ for (const name of databaseServices) {
   })
 }
 
-const adminEndpoints = [
-  ...gatewayAdminPorts.map((p, k) => [replicaName("gateway", k), `http://127.0.0.1:${p}`]),
-  ...databaseServices.flatMap((name) => adminPorts(name).map((p, k) => [replicaName(name, k), `http://127.0.0.1:${p}`]))
-] as const
+// Each service counts once its start-up has finished (its admin port's readiness); the simulator and the public
+// ports once they answer.
+const started = (name: string, adminPort: number) =>
+  [name, () => waitForStart(`http://127.0.0.1:${adminPort}`, 90_000)] as const
+const answering = (name: string, url: string) => [name, () => waitForHealth(url, 90_000)] as const
 const endpoints = [
-  ...adminEndpoints,
-  ["payment-sim", `${paymentProviderUrl}/healthz`],
-  ...gatewayHttpPorts.map((p, k) => [`platform via ${replicaName("gateway", k)}`, `http://127.0.0.1:${p}/healthz`])
-] as const
-const results = await Promise.all(
-  endpoints.map(([, url], i) => i < adminEndpoints.length ? waitForStart(url, 90_000) : waitForHealth(url, 90_000))
-)
+  ...gatewayAdminPorts.map((p, k) => started(replicaName("gateway", k), p)),
+  ...databaseServices.flatMap((name) => adminPorts(name).map((p, k) => started(replicaName(name, k), p))),
+  answering("payment-sim", `${paymentProviderUrl}/healthz`),
+  ...gatewayHttpPorts.map((p, k) =>
+    answering(`platform via ${replicaName("gateway", k)}`, `http://127.0.0.1:${p}/healthz`)
+  )
+]
+const results = await Promise.all(endpoints.map(([, wait]) => wait()))
 const seconds = ((Date.now() - startedAt) / 1000).toFixed(1)
 if (results.every(Boolean)) {
   console.log(`

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterEach, describe, expect, it } from "vitest"
-import { waitForStart } from "../service-start.ts"
+import { waitForHealth, waitForStart } from "../service-start.ts"
 
 const servers: Array<Server> = []
 afterEach(() =>
@@ -57,5 +57,19 @@ describe("waitForStart", () => {
       server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))
     })
     expect(await waitForStart(notJson, 300, 20)).toBe(false)
+  })
+})
+
+describe("waitForHealth", () => {
+  it("waits for a 2xx answer; a refusal or an error status until the timeout is not one", async () => {
+    let polls = 0
+    const coming = await admin(() => ({ status: 200, body: {} }))
+    expect(await waitForHealth(`${coming}/healthz`, 5_000, 20)).toBe(true)
+    const failing = await admin(() => ({ status: 503, body: {} }))
+    expect(await waitForHealth(`${failing}/readyz`, 300, 20)).toBe(false)
+    expect(await waitForHealth("http://127.0.0.1:9/healthz", 300, 20)).toBe(false)
+    const late = await admin(() => ({ status: ++polls > 3 ? 200 : 503, body: {} }))
+    expect(await waitForHealth(`${late}/readyz`, 5_000, 20)).toBe(true)
+    expect(polls).toBeGreaterThan(3)
   })
 })
