@@ -140,20 +140,21 @@ async function run() {
   }, warmUpOf(mode, warmupS))
   const warmSettled = await settled(warmTracker, settleDeadline())
 
-  const orderAdmins = await platform.adminUrls("order")
+  // Each service's admin ports, found once (finding them probes every listening port of its processes).
+  const admins = await Promise.all(
+    ["gateway", "product", "order", "payment", "notification"].map(async (service) => ({
+      service,
+      urls: await platform.adminUrls(service)
+    }))
+  )
+  const adminsOf = (service: string) => admins.find((a) => a.service === service)?.urls ?? []
+  const orderAdmins = adminsOf("order")
   const perReplicaBefore = await Promise.all(orderAdmins.map((url) => metricSum([url], "orders_confirmed_total")))
   const confirmedBefore = perReplicaBefore.reduce((sum, n) => sum + n, 0)
-  const notificationAdmins = await platform.adminUrls("notification")
+  const notificationAdmins = adminsOf("notification")
   const mailsSent = () => metricSum(notificationAdmins, "notifications_sent_total", "outcome=\"sent\"")
   const mailsBefore = await mailsSent()
-  const eventLoops = startEventLoopSampler(
-    await Promise.all(
-      ["gateway", "product", "order", "payment", "notification"].map(async (service) => ({
-        service,
-        urls: await platform.adminUrls(service)
-      }))
-    )
-  )
+  const eventLoops = startEventLoopSampler(admins)
   const meter = await startCpuMeter(platform, gatewayUrl)
   const sampler = values.waits ? await startWaitSampler(platform) : undefined
   const result = await runLoad({
