@@ -8,10 +8,11 @@
  * prefixed `kernel<` when the sample itself was in the kernel; garbage collection is its own line, and a sample
  * with no JavaScript frame at all (libuv, nghttp2, V8's own work) is `native`.
  *
- * The services need `NODE_OPTIONS=--perf-basic-prof` (V8 then writes /tmp/perf-<pid>.map, which names JIT frames),
+ * The services need `NODE_OPTIONS=--perf-basic-prof` (V8 then writes /tmp/perf-<pid>.map, which names JIT frames)
+ * and `RUN_FROM_SOURCE=true` (the launcher's bundles put every library in a few files, which would name no library),
  * and `perf` is Debian's `linux-perf`. For example, with a bench running:
  *
- *   NODE_OPTIONS=--perf-basic-prof npm run bench:orders -- --start --duration 25 --concurrency 16 &
+ *   RUN_FROM_SOURCE=true NODE_OPTIONS=--perf-basic-prof npm run bench:orders -- --start --duration 25 &
  *   sleep 20; perf record -a -g -F 997 -o /tmp/perf.data -- sleep 12
  *   perf script -i /tmp/perf.data --pid <order service pid> | node bench/perf-shares.ts [--top 30]
  */

@@ -15,7 +15,7 @@
 import { execFile, execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs"
 import { cp } from "node:fs/promises"
-import { join, resolve } from "node:path"
+import { dirname, join } from "node:path"
 import { promisify } from "node:util"
 
 const [first, ...rest] = process.argv.slice(2)
@@ -39,11 +39,18 @@ if (first === undefined || databases.length === 0 || databases.some((d) => !d.na
 const root = join(first, "pg")
 const initialised = (dir: string) => existsSync(join(dir, "PG_VERSION"))
 
+// The repository: the nearest folder above this file with PGlite in its node_modules (this file runs from scripts/,
+// or bundled from node_modules/.cache/shop-mesh/service-bundles; see scripts/service-bundles.ts).
+const repository = (function find(dir: string): string {
+  if (existsSync(join(dir, "node_modules/@electric-sql/pglite/package.json"))) return dir
+  const parent = dirname(dir)
+  if (parent === dir) throw new Error(`no node_modules/@electric-sql/pglite above ${import.meta.dirname}`)
+  return find(parent)
+})(import.meta.dirname)
 const pgliteVersion = (JSON.parse(
-  readFileSync(resolve(import.meta.dirname, "../node_modules/@electric-sql/pglite/package.json"), "utf8")
+  readFileSync(join(repository, "node_modules/@electric-sql/pglite/package.json"), "utf8")
 ) as { version: string }).version
-const templateRoot = process.env.EMBEDDED_PG_TEMPLATE_DIR ??
-  resolve(import.meta.dirname, "../node_modules/.cache/shop-mesh")
+const templateRoot = process.env.EMBEDDED_PG_TEMPLATE_DIR ?? join(repository, "node_modules/.cache/shop-mesh")
 const template = join(templateRoot, `pglite-${pgliteVersion}-template`)
 
 /** The initialised empty cluster every new database starts from; made once per PGlite version. */

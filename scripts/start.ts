@@ -15,6 +15,7 @@ import { mkdirSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { createInterface } from "node:readline"
 import { databaseOn } from "./databases.ts"
+import { bundleEntries, type BundleName, ensureBundles } from "./service-bundles.ts"
 import { waitForHealth, waitForStart } from "./service-start.ts"
 
 const startedAt = Date.now()
@@ -168,6 +169,22 @@ for (const stream of [process.stdout, process.stderr]) {
 
 const services = join(root, "packages")
 
+// Every process runs from a bundle of its code (scripts/service-bundles.ts: a few files to load instead of a
+// thousand modules, built again when a source changed), or from its sources with RUN_FROM_SOURCE=true, or when the
+// bundles cannot be built.
+const bundles = process.env.RUN_FROM_SOURCE === "true" ? undefined : await ensureBundles().then(
+  (built) => {
+    if (built.built) console.log(`bundled the services in ${(built.buildMs / 1000).toFixed(1)} s (${built.dir})`)
+    return built
+  },
+  (error: unknown) => {
+    console.error(`could not bundle the services, running their sources: ${String(error)}`)
+    return undefined
+  }
+)
+/** The file a process runs. */
+const entry = (name: BundleName) => bundles?.entry(name) ?? join(root, bundleEntries[name])
+
 const databaseUrl: Record<string, string> = {}
 // An embedded database serves one connection at a time, and the embedded platform is never run with statements
 // pipelined on it: on a real server (distributed) both stay at the services' defaults.
@@ -189,7 +206,7 @@ if (postgresUrl) {
   }))
   start("embedded-postgres", [
     smallHeap,
-    join(root, "scripts/embedded-postgres.ts"),
+    entry("embedded-postgres"),
     dataDir,
     ...embedded.map(({ name, pgPort }) => `${name}=${pgPort}`)
   ])
@@ -233,23 +250,25 @@ const grpcPort: Partial<Record<DatabaseService, number>> = {
 // (DATABASE_CONNECT_TIMEOUT).
 const paymentProviderUrl = `http://127.0.0.1:${port.simulator}`
 // The fault and reset API is a development tool: on here, off unless SIMULATOR_ADMIN=true elsewhere.
-start("payment-sim", [smallHeap, join(services, "payment/src/simulator/main.ts")], {
+start("payment-sim", [smallHeap, entry("payment-sim")], {
   SIMULATOR_PORT: String(port.simulator),
   SIMULATOR_ADMIN: "true"
 })
 const smsProviderUrl = `http://127.0.0.1:${port.smsSimulator}`
-start("sms-sim", [smallHeap, join(services, "notification/src/sms-simulator/main.ts")], {
+start("sms-sim", [smallHeap, entry("sms-sim")], {
   SMS_SIMULATOR_PORT: String(port.smsSimulator)
 })
 const gatewayHttpPorts = replicaPorts("gateway", port.gatewayHttp)
 const gatewayAdminPorts = replicaPorts("gateway", port.gatewayAdmin)
 gatewayHttpPorts.forEach((httpPort, k) =>
-  start(replicaName("gateway", k), [join(services, "gateway/src/main.ts")], {
+  start(replicaName("gateway", k), [entry("gateway")], {
     ...addresses,
     ...serviceKeys,
     HTTP_PORT: String(httpPort),
     ADMIN_PORT: String(gatewayAdminPorts[k]),
     NOTIFICATION_HTTP_URL: `http://127.0.0.1:${port.notificationHttp}`,
+    // the storefront's build, wherever the gateway's code runs from
+    STOREFRONT_DIR: process.env.STOREFRONT_DIR ?? join(services, "storefront/dist"),
     SHOP_REPLICA: String(k + 1)
   })
 )
@@ -259,7 +278,7 @@ for (const name of databaseServices) {
     const grpc = grpcPort[name]
     start(
       replicaName(name, k),
-      [...(name === "notification" && !postgresUrl ? [smallHeap] : []), join(services, name, "src/main.ts")],
+      [...(name === "notification" && !postgresUrl ? [smallHeap] : []), entry(name)],
       {
         ...addresses,
         ...serviceKeys,

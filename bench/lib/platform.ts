@@ -36,6 +36,9 @@ const serviceOf = (args: ReadonlyArray<string>): string | undefined => {
     if (service !== undefined) return service
     if (arg.endsWith("scripts/embedded-postgres.ts")) return "embedded-postgres"
     if (arg.endsWith("scripts/start.ts")) return "launcher"
+    // the launcher's bundles (scripts/service-bundles.ts) are named after the process
+    const bundle = /service-bundles\/([a-z-]+)\.mjs$/.exec(arg)?.[1]
+    if (bundle !== undefined) return bundle
   }
   return undefined
 }

@@ -1,0 +1,82 @@
+import { spawn } from "node:child_process"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import { bundleEntries, bundlesFresh, ensureBundles } from "../service-bundles.ts"
+
+const scratch = mkdtempSync(join(tmpdir(), "shop-bundles-"))
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+
+describe("bundlesFresh", () => {
+  const seconds = (s: number) => new Date(1_700_000_000_000 + s * 1000)
+  const at = (path: string, s: number) => utimesSync(path, seconds(s), seconds(s))
+
+  it("is stale without a build, and after any source file changed, however deep", () => {
+    const dir = join(scratch, "fresh")
+    const sources = join(scratch, "sources")
+    mkdirSync(join(sources, "a/b"), { recursive: true })
+    writeFileSync(join(sources, "a/b/Deep.ts"), "export {}")
+    writeFileSync(join(sources, "lock.json"), "{}")
+    mkdirSync(dir, { recursive: true })
+    const inputs = [join(sources, "a"), join(sources, "lock.json")]
+    expect(bundlesFresh(dir, inputs)).toBe(false)
+
+    writeFileSync(join(dir, "built.json"), "{}")
+    for (const path of [join(sources, "a/b/Deep.ts"), join(sources, "a/b"), join(sources, "a"), inputs[1]!]) {
+      at(path, 10)
+    }
+    at(join(dir, "built.json"), 20)
+    expect(bundlesFresh(dir, inputs)).toBe(true)
+
+    at(join(sources, "a/b/Deep.ts"), 30)
+    expect(bundlesFresh(dir, inputs)).toBe(false)
+    at(join(sources, "a/b/Deep.ts"), 10)
+    at(inputs[1]!, 30)
+    expect(bundlesFresh(dir, inputs)).toBe(false)
+  })
+})
+
+describe("ensureBundles", () => {
+  const dir = join(scratch, "bundles")
+
+  it("builds a bundle per process, once, also when two launchers build at the same moment", async () => {
+    const [first, second] = await Promise.all([ensureBundles(dir), ensureBundles(dir)])
+    expect(first.built && second.built).toBe(true)
+    for (const name of Object.keys(bundleEntries)) expect(existsSync(join(dir, `${name}.mjs`))).toBe(true)
+    // no temporary folder of either build is left beside the bundles
+    expect(readdirSync(scratch).filter((entry) => entry.startsWith("bundles."))).toEqual([])
+
+    const again = await ensureBundles(dir)
+    expect(again.built).toBe(false)
+    expect(again.entry("order")).toBe(join(dir, "order.mjs"))
+  }, 120_000)
+
+  it("runs: the bundled payment simulator starts and answers", async () => {
+    const port = await freePort()
+    const child = spawn(process.execPath, [join(dir, "payment-sim.mjs")], {
+      env: { ...process.env, SIMULATOR_PORT: String(port) },
+      stdio: "ignore"
+    })
+    try {
+      const deadline = Date.now() + 30_000
+      let answer: unknown
+      while (answer === undefined && Date.now() < deadline) {
+        answer = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.json(), () => undefined)
+        if (answer === undefined) await new Promise((r) => setTimeout(r, 100))
+      }
+      expect(answer).toEqual({ status: "ok", service: "payment-simulator" })
+    } finally {
+      child.kill()
+    }
+  }, 60_000)
+})
