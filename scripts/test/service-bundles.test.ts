@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -55,6 +55,9 @@ describe("ensureBundles", () => {
     for (const name of Object.keys(bundleEntries)) expect(existsSync(join(dir, `${name}.mjs`))).toBe(true)
     // no temporary folder of either build is left beside the bundles
     expect(readdirSync(scratch).filter((entry) => entry.startsWith("bundles."))).toEqual([])
+
+    // the build is stamped with the time it started: a source saved while it ran is newer than the stamp
+    expect(statSync(join(dir, "built.json")).mtimeMs).toBeLessThan(statSync(join(dir, "order.mjs")).mtimeMs)
 
     const again = await ensureBundles(dir)
     expect(again.built).toBe(false)
