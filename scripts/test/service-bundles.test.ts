@@ -64,6 +64,14 @@ describe("ensureBundles", () => {
     expect(again.entry("order")).toBe(join(dir, "order.mjs"))
   }, 120_000)
 
+  it("fails, leaving nothing behind, when it cannot build (the launcher then runs the sources)", async () => {
+    const blocked = join(scratch, "a-file")
+    writeFileSync(blocked, "not a folder")
+    await expect(ensureBundles(join(blocked, "bundles"))).rejects.toThrow()
+    expect(readdirSync(scratch).filter((entry) => entry.startsWith("a-file"))).toEqual(["a-file"])
+    expect(bundlesFresh(join(blocked, "bundles"))).toBe(false)
+  }, 60_000)
+
   it("runs: the bundled payment simulator starts and answers", async () => {
     const port = await freePort()
     const child = spawn(process.execPath, [join(dir, "payment-sim.mjs")], {
