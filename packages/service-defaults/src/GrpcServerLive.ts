@@ -11,7 +11,9 @@ import { HealthChecks } from "./HealthChecks.ts"
  * database is down, not only that its port is open.
  *
  * A serving service runs its checks again every `GRPC_HEALTH_INTERVAL` (1 s); one that is not ready, every second
- * whatever the setting, so that it says SERVING as soon as it is (start-up, its database back). The embedded platform
+ * whatever the setting, so that it says SERVING soon after it is (its database back), and at once when its start-up
+ * finishes: a check that found it still starting is run again the moment it has started, instead of up to a second
+ * later (peers, the gateway's /healthz and the launcher waited that long for every service). The embedded platform
  * sets 5 s: the checks ping the database, four queries a second on the embedded databases of an idle platform.
  */
 export const GrpcServerLive = <E, R>(defaultPort: number, services: Layer.Layer<never, E, R>) =>
@@ -21,15 +23,16 @@ export const GrpcServerLive = <E, R>(defaultPort: number, services: Layer.Layer<
     const interval = yield* Config.Duration("GRPC_HEALTH_INTERVAL").pipe(Config.withDefault(Duration.seconds(1)))
     const whileNotReady = Duration.min(interval, Duration.seconds(1))
     const follow = Effect.gen(function*() {
-      const ready = (yield* checks.run).every((check) => check.ok)
+      const results = yield* checks.run
+      const ready = results.every((check) => check.ok)
       for (const name of ["", ...server.services]) {
         yield* server.setServingStatus(name, ready ? "SERVING" : "NOT_SERVING")
       }
-      return ready
+      if (ready) return Effect.sleep(interval)
+      const starting = results.some((check) => check.name === "startup" && !check.ok)
+      return starting ? Effect.raceFirst(Effect.sleep(whileNotReady), checks.whenStarted) : Effect.sleep(whileNotReady)
     })
-    yield* Effect.forkScoped(
-      Effect.forever(Effect.flatMap(follow, (ready) => Effect.sleep(ready ? interval : whileNotReady)))
-    )
+    yield* Effect.forkScoped(Effect.forever(Effect.flatten(follow)))
   })).pipe(
     Layer.provideMerge(Layer.unwrap(Effect.gen(function*() {
       const identity = yield* ServiceIdentity

@@ -1,4 +1,4 @@
-import { Context, Duration, Effect, Layer, Ref } from "effect"
+import { Context, Deferred, Duration, Effect, Layer, Ref } from "effect"
 
 /** The outcome of one readiness check. */
 export interface CheckResult {
@@ -16,13 +16,15 @@ export class HealthChecks extends Context.Service<HealthChecks, {
   readonly register: (name: string, check: Effect.Effect<unknown, unknown>) => Effect.Effect<void>
   /** Declares start-up finished; until then the process is not ready, whatever its checks say. */
   readonly markStarted: Effect.Effect<void>
+  /** Completes when start-up has finished (at once, once it has). */
+  readonly whenStarted: Effect.Effect<void>
   readonly run: Effect.Effect<ReadonlyArray<CheckResult>>
 }>()("service-defaults/HealthChecks") {
   static readonly layer = Layer.effect(
     HealthChecks,
     Effect.gen(function*() {
-      const started = yield* Ref.make(false)
-      const startup = Effect.flatMap(Ref.get(started), (done) => done ? Effect.void : Effect.fail("starting"))
+      const started = yield* Deferred.make<void>()
+      const startup = Effect.flatMap(Deferred.isDone(started), (done) => done ? Effect.void : Effect.fail("starting"))
       const checks = yield* Ref.make(new Map<string, Effect.Effect<unknown, unknown>>([["startup", startup]]))
       const runOne = (name: string, check: Effect.Effect<unknown, unknown>) =>
         check.pipe(
@@ -35,7 +37,8 @@ export class HealthChecks extends Context.Service<HealthChecks, {
         )
       return HealthChecks.of({
         register: (name, check) => Ref.update(checks, (map) => new Map(map).set(name, check)),
-        markStarted: Ref.set(started, true),
+        markStarted: Effect.asVoid(Deferred.succeed(started, undefined)),
+        whenStarted: Deferred.await(started),
         run: Effect.flatMap(
           Ref.get(checks),
           (map) => Effect.forEach(map, ([name, check]) => runOne(name, check), { concurrency: "unbounded" })

@@ -13,11 +13,16 @@ import { HealthChecks } from "../src/HealthChecks.ts"
  * The server as a service builds it: port and host from configuration, readiness checks from its layers. `pings`
  * counts the runs of the database's check.
  */
-const server = (databaseUp: Ref.Ref<boolean>, settings: Record<string, string> = {}, pings?: Ref.Ref<number>) =>
+const server = (
+  databaseUp: Ref.Ref<boolean>,
+  settings: Record<string, string> = {},
+  pings?: Ref.Ref<number>,
+  started = true
+) =>
   GrpcServerLive(50_999, Layer.empty).pipe(
     Layer.provideMerge(Layer.effectDiscard(Effect.gen(function*() {
       const checks = yield* HealthChecks
-      yield* checks.markStarted
+      if (started) yield* checks.markStarted
       yield* checks.register(
         "postgres",
         Effect.andThen(pings === undefined ? Effect.void : Ref.update(pings, (n) => n + 1), Ref.get(databaseUp)).pipe(
@@ -51,6 +56,22 @@ describe("GrpcServerLive", () => {
         yield* Ref.set(databaseUp, true)
         assert.strictEqual(yield* waitFor(health, "SERVING"), "SERVING")
       }).pipe(Effect.provide(server(databaseUp)))
+    }))
+
+  it.live("says SERVING as soon as its start-up finishes, not at the next second's check", () =>
+    Effect.gen(function*() {
+      const databaseUp = yield* Ref.make(true)
+      yield* Effect.gen(function*() {
+        const { port } = yield* GrpcServer.GrpcServer
+        const health = checkHealth(`127.0.0.1:${port}`)
+        // still starting: its first check has said so, and the next one is a second away
+        assert.strictEqual(yield* waitFor(health, "NOT_SERVING"), "NOT_SERVING")
+        yield* Effect.sleep("100 millis")
+        const since = Date.now()
+        yield* HealthChecks.use((checks) => checks.markStarted)
+        assert.strictEqual(yield* waitFor(health, "SERVING"), "SERVING")
+        assert.isBelow(Date.now() - since, 400)
+      }).pipe(Effect.provide(server(databaseUp, {}, undefined, false)))
     }))
 
   it.live("a serving service checks again every GRPC_HEALTH_INTERVAL; one not ready, every second", () =>
