@@ -1,9 +1,9 @@
 import { PgClient } from "@effect/sql-pg"
+import { freePort as freePortEffect } from "@shop/service-defaults/testing/FreePort"
 import { Context, Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
@@ -16,13 +16,8 @@ const root = resolve(import.meta.dirname, "../..")
 const scratch = mkdtempSync(join(tmpdir(), "shop-embedded-pg-"))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
-const freePort = () =>
-  new Promise<number>((done) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => done(port))
-    })
-  })
+/** A free port below the ephemeral range (see FreePort.ts). */
+const freePort = () => Effect.runPromise(freePortEffect)
 
 interface Running {
   readonly child: ChildProcess

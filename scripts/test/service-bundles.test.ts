@@ -1,6 +1,7 @@
+import { freePort as freePortEffect } from "@shop/service-defaults/testing/FreePort"
+import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
@@ -9,13 +10,8 @@ import { bundleEntries, bundlesFresh, ensureBundles } from "../service-bundles.t
 const scratch = mkdtempSync(join(tmpdir(), "shop-bundles-"))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
+/** A free port below the ephemeral range (see FreePort.ts). */
+const freePort = () => Effect.runPromise(freePortEffect)
 
 describe("bundlesFresh", () => {
   const seconds = (s: number) => new Date(1_700_000_000_000 + s * 1000)
