@@ -4,8 +4,8 @@
  * the first then skips the build (a second or two). `--force` always builds.
  */
 import { execFileSync } from "node:child_process"
-import { readdirSync, statSync } from "node:fs"
 import { join, resolve } from "node:path"
+import { upToDate } from "./up-to-date.ts"
 
 const root = resolve(import.meta.dirname, "..")
 const storefront = join(root, "packages/storefront")
@@ -20,25 +20,7 @@ const inputs = [
 ]
 const built = join(storefront, "dist/index.html")
 
-const mtimeOf = (path: string): number | undefined => {
-  try {
-    return statSync(path).mtimeMs
-  } catch {
-    return undefined
-  }
-}
-
-/** The newest modification time of a file or of anything under a folder. */
-const newest = (path: string): number => {
-  const stats = statSync(path, { throwIfNoEntry: false })
-  if (stats === undefined) return 0
-  if (!stats.isDirectory()) return stats.mtimeMs
-  return readdirSync(path).reduce((latest, entry) => Math.max(latest, newest(join(path, entry))), stats.mtimeMs)
-}
-
-const builtAt = mtimeOf(built)
-const stale = process.argv.includes("--force") || builtAt === undefined ||
-  inputs.some((input) => newest(input) > builtAt)
+const stale = process.argv.includes("--force") || !upToDate(built, inputs)
 if (stale) {
   const args = ["run", "-s", "build", "-w", "@shop/storefront"]
   const npm = process.env.npm_execpath

@@ -16,9 +16,10 @@
  */
 import { execFile } from "node:child_process"
 import { randomUUID } from "node:crypto"
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs"
+import { mkdirSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { promisify } from "node:util"
+import { upToDate } from "./up-to-date.ts"
 
 const root = resolve(import.meta.dirname, "..")
 
@@ -35,6 +36,12 @@ export const bundleEntries = {
 } as const
 
 export type BundleName = keyof typeof bundleEntries
+
+/** Which process a file runs: an entry's source, or its bundle (`.../service-bundles/order.mjs`). */
+export const processOf = (file: string): BundleName | undefined =>
+  (Object.keys(bundleEntries) as Array<BundleName>).find((name) =>
+    file.endsWith(bundleEntries[name]) || file.endsWith(`/service-bundles/${name}.mjs`)
+  )
 
 /** What the bundles are built from: a change to any of these makes them stale. */
 const inputs = [
@@ -59,19 +66,9 @@ const external = [/^@electric-sql\/pglite/, /^@confluentinc\//, /^undici(\/|$)/]
 export const defaultBundleDir = join(root, "node_modules/.cache/shop-mesh/service-bundles")
 const stampName = "built.json"
 
-/** The newest modification time of a file or of anything under a folder (0 when it does not exist). */
-const newest = (path: string): number => {
-  const stats = statSync(path, { throwIfNoEntry: false })
-  if (stats === undefined) return 0
-  if (!stats.isDirectory()) return stats.mtimeMs
-  return readdirSync(path).reduce((latest, entry) => Math.max(latest, newest(join(path, entry))), stats.mtimeMs)
-}
-
 /** True when the bundles in `dir` are at least as new as every file they are built from. */
-export const bundlesFresh = (dir: string, sources: ReadonlyArray<string> = inputs.map((i) => join(root, i))) => {
-  const built = statSync(join(dir, stampName), { throwIfNoEntry: false })?.mtimeMs
-  return built !== undefined && sources.every((source) => newest(source) <= built)
-}
+export const bundlesFresh = (dir: string, sources: ReadonlyArray<string> = inputs.map((i) => join(root, i))) =>
+  upToDate(join(dir, stampName), sources)
 
 export interface Bundles {
   readonly dir: string

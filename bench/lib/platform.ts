@@ -4,6 +4,7 @@
  * replicas from the `SHOP_REPLICA` the launcher gives them, ports from their sockets, and settings (event log,
  * Kafka, Redis) from the environment they were started with. Nothing is guessed from defaults.
  */
+import { processOf } from "../../scripts/service-bundles.ts"
 import { commandLine, descendantsOf, environmentOf, listenerOf, parentOf, portsOf, tcpSockets } from "./proc.ts"
 
 export interface PlatformProcess {
@@ -30,15 +31,10 @@ export interface Platform {
 
 const serviceOf = (args: ReadonlyArray<string>): string | undefined => {
   for (const arg of args) {
-    if (arg.endsWith("payment/src/simulator/main.ts")) return "payment-sim"
-    if (arg.endsWith("notification/src/sms-simulator/main.ts")) return "sms-sim"
-    const service = /packages\/([a-z-]+)\/src\/main\.ts$/.exec(arg)?.[1]
-    if (service !== undefined) return service
-    if (arg.endsWith("scripts/embedded-postgres.ts")) return "embedded-postgres"
     if (arg.endsWith("scripts/start.ts")) return "launcher"
-    // the launcher's bundles (scripts/service-bundles.ts) are named after the process
-    const bundle = /service-bundles\/([a-z-]+)\.mjs$/.exec(arg)?.[1]
-    if (bundle !== undefined) return bundle
+    // a service, a simulator or the embedded databases, from its sources or the launcher's bundle
+    const name = processOf(arg)
+    if (name !== undefined) return name
   }
   return undefined
 }

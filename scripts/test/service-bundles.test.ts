@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utim
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { bundleEntries, bundlesFresh, ensureBundles } from "../service-bundles.ts"
+import { bundleEntries, bundlesFresh, ensureBundles, processOf } from "../service-bundles.ts"
 
 const scratch = mkdtempSync(join(tmpdir(), "shop-bundles-"))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
@@ -39,6 +39,18 @@ describe("bundlesFresh", () => {
     at(join(sources, "a/b/Deep.ts"), 10)
     at(inputs[1]!, 30)
     expect(bundlesFresh(dir, inputs)).toBe(false)
+  })
+})
+
+describe("processOf", () => {
+  it("names the process a command line runs, from its sources or its bundle, and nothing else", () => {
+    expect(processOf("/work/main/packages/payment/src/main.ts")).toBe("payment")
+    expect(processOf("/work/main/packages/payment/src/simulator/main.ts")).toBe("payment-sim")
+    expect(processOf("/tmp/wt/node_modules/.cache/shop-mesh/service-bundles/payment-sim.mjs")).toBe("payment-sim")
+    expect(processOf("/repo/node_modules/.cache/shop-mesh/service-bundles/embedded-postgres.mjs"))
+      .toBe("embedded-postgres")
+    expect(processOf("/repo/node_modules/.cache/shop-mesh/service-bundles/chunks/Schema-abc.mjs")).toBeUndefined()
+    expect(processOf("/repo/scripts/start.ts")).toBeUndefined()
   })
 })
 
