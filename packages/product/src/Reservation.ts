@@ -196,21 +196,28 @@ export const settleReservation = (
     return reservationOf(row, reservation.items)
   })
 
+/** What committing found of one order's reservation: it as it is now, and whether this commit settled it. */
+export interface CommitFinding {
+  readonly reservation: Reservation
+  readonly settled: boolean
+}
+
 /**
- * Commits the order's pending reservation in one statement: the reservation's row is locked first, as every change
- * of a reservation does, then it becomes `committed` and its units are recorded as unfolded sales, which reads
- * subtract from the stock until the folder moves them into the products' rows (see StockFold.ts): a commit does not
- * touch, nor wait for, a popular product's row. When its hold time is over by the database's clock it becomes
- * `expired` instead, and its stock goes back at once (the products locked for that statement alone).
- * A reservation that is not pending is returned as it is, with `settled` false; none when the order has none.
+ * Commits the pending reservations of several orders (distinct order ids) in one statement: their rows are locked
+ * first, in order id order (two such statements never hold each other's rows), then each becomes `committed` and its
+ * units are recorded as unfolded sales, which reads subtract from the stock until the folder moves them into the
+ * products' rows (see StockFold.ts): a commit does not touch, nor wait for, a popular product's row. One whose hold
+ * time is over by the database's clock becomes `expired` instead, and its stock goes back at once (the products
+ * locked in id order for that statement alone, each by the sum of the expired orders' units). A reservation that is
+ * not pending is returned as it is, with `settled` false; none when the order has none. Per order id, in order.
  * Concurrent commits of one order queue on its row, and the later ones find it settled.
  */
-export const commitReservation = (sql: SqlClient.SqlClient, orderId: string) =>
+export const commitReservations = (sql: SqlClient.SqlClient, orderIds: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const [row] = yield* sql<ReservationRow & { readonly settled: boolean; readonly items: ReadonlyArray<ItemRow> }>`
-      WITH target AS (
+    const rows = yield* sql<ReservationRow & { readonly settled: boolean; readonly items: ReadonlyArray<ItemRow> }>`
+      WITH target AS MATERIALIZED (
         SELECT ${sql.literal(reservationColumns)}, expires_at <= now() AS overdue
-        FROM reservations WHERE order_id = ${orderId} FOR UPDATE
+        FROM reservations WHERE order_id = ANY(${orderIds}::text[]) ORDER BY order_id FOR UPDATE
       ),
       settled AS (
         UPDATE reservations r SET status = CASE WHEN t.overdue THEN 'expired' ELSE 'committed' END,
@@ -220,34 +227,43 @@ export const commitReservation = (sql: SqlClient.SqlClient, orderId: string) =>
       ),
       sales AS (
         INSERT INTO unfolded_sales (order_id, product_id, quantity)
-        SELECT i.order_id, i.product_id, i.quantity FROM reservation_items i
-        WHERE i.order_id = ${orderId} AND EXISTS (SELECT 1 FROM settled WHERE status = 'committed')
+        SELECT i.order_id, i.product_id, i.quantity
+        FROM reservation_items i JOIN settled s ON s.order_id = i.order_id AND s.status = 'committed'
       ),
-      ${
-      lockedCte(
-        sql,
-        sql`SELECT product_id FROM reservation_items
-          WHERE order_id = ${orderId} AND EXISTS (SELECT 1 FROM settled WHERE status = 'expired')`
-      )
-    },
+      given_back AS MATERIALIZED (
+        SELECT i.product_id, sum(i.quantity)::int AS quantity
+        FROM reservation_items i JOIN settled s ON s.order_id = i.order_id AND s.status = 'expired'
+        GROUP BY i.product_id
+      ),
+      ${lockedCte(sql, sql`SELECT product_id FROM given_back`)},
       returned AS (
-        UPDATE products p SET reserved = p.reserved - i.quantity
-        FROM locked l, reservation_items i
-        WHERE i.order_id = ${orderId} AND p.id = i.product_id AND l.id = p.id
+        UPDATE products p SET reserved = p.reserved - g.quantity
+        FROM locked l, given_back g WHERE l.id = p.id AND p.id = g.product_id
       )
       SELECT r.*, (
-        SELECT coalesce(json_agg(json_build_object('product_id', product_id, 'quantity', quantity,
-          'unit_price_cents', unit_price_cents, 'currency', currency, 'name', name) ORDER BY product_id), '[]'::json)
-        FROM reservation_items WHERE order_id = ${orderId}
+        SELECT coalesce(json_agg(json_build_object('product_id', i.product_id, 'quantity', i.quantity,
+          'unit_price_cents', i.unit_price_cents, 'currency', i.currency, 'name', i.name) ORDER BY i.product_id),
+          '[]'::json)
+        FROM reservation_items i WHERE i.order_id = r.order_id
       ) AS items
       FROM (
         SELECT ${sql.literal(reservationColumns)}, true AS settled FROM settled
         UNION ALL
-        SELECT ${sql.literal(reservationColumns)}, false FROM target WHERE NOT EXISTS (SELECT 1 FROM settled)
+        SELECT ${sql.literal(reservationColumns)}, false FROM target t
+        WHERE NOT EXISTS (SELECT 1 FROM settled s WHERE s.order_id = t.order_id)
       ) r`
-    if (row === undefined) return Option.none<{ readonly reservation: Reservation; readonly settled: boolean }>()
-    return Option.some({ reservation: reservationOf(row, row.items.map(itemOf)), settled: row.settled })
+    const byOrder = new Map(rows.map((row) => [row.order_id, row]))
+    return orderIds.map((orderId) => {
+      const row = byOrder.get(orderId)
+      return row === undefined
+        ? Option.none<CommitFinding>()
+        : Option.some<CommitFinding>({ reservation: reservationOf(row, row.items.map(itemOf)), settled: row.settled })
+    })
   })
+
+/** {@link commitReservations} of one order. */
+export const commitReservation = (sql: SqlClient.SqlClient, orderId: string) =>
+  Effect.map(commitReservations(sql, [orderId]), ([finding]) => finding!)
 
 /** True when both lists ask for the same quantities of the same products. */
 export const sameItems = (a: ReadonlyArray<StockItem>, b: ReadonlyArray<StockItem>) => {
