@@ -1,7 +1,7 @@
-import { Conflict, InsufficientStock, NotFound, type ValidationError } from "@shop/domain"
+import { Conflict, InsufficientStock, NotFound, ValidationError } from "@shop/domain"
 import { makeKeyedBatches } from "@shop/service-defaults/KeyedBatches"
 import { traced } from "@shop/service-defaults/TracedFunction"
-import { Context, Duration, Effect, Layer, Metric, Option } from "effect"
+import { Context, Duration, Effect, Layer, Metric, Option, Result } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
 import { CacheVersions } from "./CacheVersions.ts"
 import { ProductConfig } from "./ProductConfig.ts"
@@ -86,6 +86,13 @@ export class Inventory extends Context.Service<Inventory, {
     ttl?: Duration.Duration
   ) => Effect.Effect<Outcome, ValidationError | NotFound | Conflict | InsufficientStock>
   readonly commit: (orderId: string) => Effect.Effect<Outcome, ValidationError | NotFound | Conflict>
+  /**
+   * Commits the reservations of several orders in one statement (at most 100 distinct order ids), each order
+   * answered on its own as `commit` would answer it; a malformed order id or too many of them fail the call.
+   */
+  readonly commitAll: (
+    orderIds: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<Result.Result<Outcome, NotFound | Conflict>>, ValidationError>
   readonly release: (orderId: string, reason?: string) => Effect.Effect<ReleaseOutcome, ValidationError | Conflict>
   readonly checkInventory: (
     items: ReadonlyArray<StockItem>
@@ -184,27 +191,50 @@ export class Inventory extends Context.Service<Inventory, {
           Effect.andThen(Metric.update(commitBatchSize, orderIds.length), commitReservations(sql, orderIds))
       })
 
-      /** Commits a pending reservation; one past its hold time is expired instead, even if the sweeper is late. */
-      const commitOnce = (orderId: string) =>
+      /**
+       * What a commit of the order came to: sold now, sold before (replayed), or refused. A reservation past its hold
+       * time was expired by the statement itself, even if the sweeper is late: settled now, and refused.
+       */
+      const commitOutcome = (
+        orderId: string,
+        found: Option.Option<CommitFinding>
+      ): Result.Result<Outcome, NotFound | Conflict> => {
+        if (Option.isNone(found)) return Result.fail(new NotFound({ entity: "reservation", id: orderId }))
+        const { reservation, settled } = found.value
+        if (reservation.status === "committed") return Result.succeed({ reservation, replayed: !settled })
+        return Result.fail(ended(reservation))
+      }
+
+      /** After commits that settled reservations: the folder is woken for the sales, and the cache moves on. */
+      const afterCommits = (settled: ReadonlyArray<Reservation>) =>
         Effect.gen(function*() {
-          const found = yield* commitBatches("commits", orderId)
-          if (Option.isNone(found)) return yield* new NotFound({ entity: "reservation", id: orderId })
-          const { reservation, settled } = found.value
-          if (settled) return { reservation, replayed: false }
-          if (reservation.status === "committed") return { reservation, replayed: true }
-          return yield* ended(reservation)
+          if (settled.length === 0) return
+          if (settled.some((reservation) => reservation.status === "committed")) yield* folder.signal
+          yield* stockChanged([...new Set(settled.flatMap((r) => r.items.map((item) => item.productId)))])
         })
 
       const commit = traced("Inventory.commit")(function*(orderId: string) {
         yield* Effect.annotateCurrentSpan({ "order.id": orderId })
         yield* validateOrderId(orderId)
-        const outcome = yield* commitOnce(orderId).pipe(Effect.catchTag("SqlError", Effect.die))
-        if (!outcome.replayed) {
-          if (outcome.reservation.status === "committed") yield* folder.signal
-          yield* stockChanged(outcome.reservation.items.map((item) => item.productId))
+        const found = yield* commitBatches("commits", orderId).pipe(Effect.catchTag("SqlError", Effect.die))
+        if (Option.isSome(found) && found.value.settled) yield* afterCommits([found.value.reservation])
+        const outcome = commitOutcome(orderId, found)
+        return Result.isFailure(outcome) ? yield* outcome.failure : outcome.success
+      })
+
+      const commitAll = traced("Inventory.commitAll")(function*(orderIds: ReadonlyArray<string>) {
+        if (orderIds.length > maxBatch) {
+          return yield* new ValidationError({ field: "order_ids", detail: `at most ${maxBatch} order ids at once` })
         }
-        if (outcome.reservation.status === "expired") return yield* ended(outcome.reservation)
-        return outcome
+        yield* Effect.forEach(orderIds, validateOrderId, { discard: true })
+        const distinct = [...new Set(orderIds)]
+        yield* Metric.update(commitBatchSize, distinct.length)
+        const findings = yield* commitReservations(sql, distinct).pipe(Effect.catchTag("SqlError", Effect.die))
+        const byOrder = new Map(distinct.map((orderId, i) => [orderId, findings[i]!]))
+        yield* afterCommits(
+          findings.flatMap((found) => Option.isSome(found) && found.value.settled ? [found.value.reservation] : [])
+        )
+        return orderIds.map((orderId) => commitOutcome(orderId, byOrder.get(orderId)!))
       })
 
       const releaseTx = (orderId: string, reason: string | null) =>
@@ -289,7 +319,7 @@ export class Inventory extends Context.Service<Inventory, {
         return orderIds
       })
 
-      return Inventory.of({ reserve, commit, release, checkInventory, expireDue })
+      return Inventory.of({ reserve, commit, commitAll, release, checkInventory, expireDue })
     })
   )
 }

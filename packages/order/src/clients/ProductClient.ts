@@ -12,8 +12,15 @@ import {
   type RequestedLine,
   type Unreachable
 } from "@shop/domain"
-import { ProductServiceService as Rpc, ReservationStatus } from "@shop/proto/product/v1/product"
+import {
+  type CommitOutcome,
+  CommitResult,
+  ProductServiceService as Rpc,
+  ReservationStatus
+} from "@shop/proto/product/v1/product"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
+import { NotImplemented } from "@shop/service-defaults/grpc/PeerDefects"
+import { makeKeyedBatches } from "@shop/service-defaults/KeyedBatches"
 import { withPeerBreaker } from "@shop/service-defaults/resilience/PeerBreaker"
 import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Data, DateTime, Duration, Effect, Layer, Schema } from "effect"
@@ -106,15 +113,61 @@ export class ProductClient extends Context.Service<ProductClient, {
         return { expiresAt, committed, lines: reserved } satisfies HeldReservation
       })
 
-      const commit = traced("ProductClient.commit")(
-        function*(orderId: OrderId) {
-          yield* peer.call(Rpc.commitReservation, { orderId }, "commitStock")
-        },
-        Effect.catchTags({
-          Conflict: (error) => Effect.fail(new ReservationGone({ detail: error.detail })),
-          NotFound: () => Effect.fail(new ReservationGone({ detail: "no reservation was made for the order" }))
-        })
-      )
+      // One call of CommitReservation, as a CommitReservations outcome: for a product service that predates the
+      // batches (a rolling upgrade that reached this service first).
+      const commitAlone = (orderId: OrderId): Effect.Effect<CommitOutcome, Unreachable> =>
+        peer.call(Rpc.commitReservation, { orderId }, "commitStock").pipe(
+          Effect.map(({ replayed, reservation }): CommitOutcome => ({
+            orderId,
+            result: CommitResult.COMMITTED,
+            replayed,
+            detail: "",
+            ...(reservation === undefined ? {} : { reservation })
+          })),
+          Effect.catchTags({
+            Conflict: (error) =>
+              Effect.succeed({ orderId, result: CommitResult.ENDED, replayed: false, detail: error.detail }),
+            NotFound: () => Effect.succeed({ orderId, result: CommitResult.NOT_FOUND, replayed: false, detail: "" })
+          })
+        )
+
+      // The commits of sagas that end together go in one call, which the product service makes in one statement
+      // (KeyedBatches, no delay of its own: with few sagas each commit goes alone, at once). One call per order cost
+      // both services a gRPC round trip each, and the product's database a statement, a commit and its WAL flush.
+      const commits = yield* makeKeyedBatches<OrderId, CommitOutcome, Unreachable>({
+        maxBatch: 100,
+        inFlight: 2,
+        conflicts: (a, b) => a === b,
+        run: (orderIds) =>
+          peer.call(Rpc.commitReservations, { orderIds: [...orderIds] }, "commitStock").pipe(
+            Effect.flatMap(({ outcomes }) =>
+              outcomes.length === orderIds.length && outcomes.every((outcome, i) => outcome.orderId === orderIds[i])
+                ? Effect.succeed(outcomes)
+                : Effect.die(new Error(`CommitReservations answered ${outcomes.length} of ${orderIds.length} orders`))
+            ),
+            // Neither error is an answer to the call as a whole: each order's refusal is in its outcome.
+            Effect.catchTags({ Conflict: Effect.die, NotFound: Effect.die }),
+            Effect.catchDefect((defect) =>
+              defect instanceof NotImplemented
+                ? Effect.forEach(orderIds, commitAlone, { concurrency: "unbounded" })
+                : Effect.die(defect)
+            )
+          )
+      })
+
+      const commit = traced("ProductClient.commit")(function*(orderId: OrderId) {
+        const outcome = yield* commits("commits", orderId)
+        switch (outcome.result) {
+          case CommitResult.COMMITTED:
+            return
+          case CommitResult.ENDED:
+            return yield* new ReservationGone({ detail: outcome.detail })
+          case CommitResult.NOT_FOUND:
+            return yield* new ReservationGone({ detail: "no reservation was made for the order" })
+          default:
+            return yield* Effect.die(new Error(`CommitReservations: no result for order ${orderId}`))
+        }
+      })
 
       const release = traced("ProductClient.release")(
         function*(orderId: OrderId, reason: string) {

@@ -1,7 +1,8 @@
+import type { Conflict, NotFound } from "@shop/domain"
 import type { Product } from "@shop/domain/Product"
 import * as proto from "@shop/proto/product/v1/product"
-import { DateTime, Option } from "effect"
-import type { InventoryLevel } from "../Inventory.ts"
+import { DateTime, Option, Result } from "effect"
+import type { InventoryLevel, Outcome } from "../Inventory.ts"
 import type { ProductSort } from "../ProductSort.ts"
 import type { Reservation, ReservationStatus, StockItem } from "../Reservation.ts"
 
@@ -61,6 +62,27 @@ export const encodeReservation = (reservation: Reservation): proto.Reservation =
   expiresAt: DateTime.formatIso(reservation.expiresAt),
   resolvedAt: Option.match(reservation.resolvedAt, { onNone: () => "", onSome: DateTime.formatIso })
 })
+
+/** One order's answer within CommitReservations: what CommitReservation would have answered it. */
+export const encodeCommitOutcome = (
+  orderId: string,
+  result: Result.Result<Outcome, NotFound | Conflict>
+): proto.CommitOutcome =>
+  Result.match(result, {
+    onSuccess: ({ replayed, reservation }) => ({
+      orderId,
+      result: proto.CommitResult.COMMITTED,
+      reservation: encodeReservation(reservation),
+      replayed,
+      detail: ""
+    }),
+    onFailure: (error) => ({
+      orderId,
+      result: error._tag === "NotFound" ? proto.CommitResult.NOT_FOUND : proto.CommitResult.ENDED,
+      replayed: false,
+      detail: error._tag === "Conflict" ? error.detail : `no reservation for order ${orderId}`
+    })
+  })
 
 export const encodeLevel = (level: InventoryLevel): proto.InventoryLevel => ({
   productId: level.productId,

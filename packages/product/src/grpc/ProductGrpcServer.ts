@@ -4,7 +4,15 @@ import { Duration, Effect, Option } from "effect"
 import { Catalog } from "../Catalog.ts"
 import { Inventory } from "../Inventory.ts"
 import { ProductCache } from "../ProductCache.ts"
-import { decodeItems, decodeSort, encodeLevel, encodeProduct, encodeReservation, ifSet } from "./ProductCodec.ts"
+import {
+  decodeItems,
+  decodeSort,
+  encodeCommitOutcome,
+  encodeLevel,
+  encodeProduct,
+  encodeReservation,
+  ifSet
+} from "./ProductCodec.ts"
 
 /** shop.product.v1.ProductService over Catalog, Search (through the cache) and Inventory. */
 export const ProductGrpcServer = GrpcService.layer(
@@ -85,6 +93,10 @@ export const ProductGrpcServer = GrpcService.layer(
         inventory.commit(orderId).pipe(Effect.map(({ replayed, reservation }) => ({
           reservation: encodeReservation(reservation),
           replayed
+        }))),
+      commitReservations: ({ orderIds }) =>
+        inventory.commitAll(orderIds).pipe(Effect.map((results) => ({
+          outcomes: results.map((result, i) => encodeCommitOutcome(orderIds[i]!, result))
         }))),
       releaseReservation: ({ orderId, reason }) =>
         inventory.release(orderId, reason === "" ? undefined : reason).pipe(

@@ -1,5 +1,5 @@
 import { assert, describe, layer } from "@effect/vitest"
-import { ProductServiceService } from "@shop/proto/product/v1/product"
+import { CommitResult, ProductServiceService } from "@shop/proto/product/v1/product"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
 import * as GrpcServer from "@shop/service-defaults/grpc/GrpcServer"
 import { Effect, Layer } from "effect"
@@ -110,6 +110,56 @@ describe("ProductGrpcServer", () => {
         assert.strictEqual(duplicate._tag, "Conflict")
         const missing = yield* Effect.flip(grpc.unary(ProductServiceService.getProduct, { id: "prod_missing" }))
         assert.strictEqual(missing._tag, "NotFound")
+      }))
+
+    it.effect("commits several orders in one call, each answered on its own", () =>
+      Effect.gen(function*() {
+        const grpc = yield* client
+        const created = yield* grpc.unary(ProductServiceService.createProduct, {
+          name: "Keyboard",
+          description: "",
+          priceCents: 4000,
+          currency: "USD",
+          sku: unique("KEYS"),
+          category: "Electronics",
+          inventory: 10
+        })
+        const productId = created.product!.id
+        const orders = ["ord_grpc_batch_1", "ord_grpc_batch_2", "ord_grpc_batch_3"]
+        for (const orderId of orders) {
+          yield* grpc.unary(ProductServiceService.reserveInventory, {
+            orderId,
+            items: [{ productId, quantity: 2 }],
+            ttlSeconds: 0
+          })
+        }
+        yield* grpc.unary(ProductServiceService.releaseReservation, { orderId: orders[1]!, reason: "test" })
+        const { outcomes } = yield* grpc.unary(ProductServiceService.commitReservations, {
+          orderIds: [orders[0]!, orders[1]!, "ord_grpc_batch_none", orders[2]!, orders[0]!]
+        })
+        assert.deepStrictEqual(outcomes.map((outcome) => [outcome.orderId, outcome.result, outcome.replayed]), [
+          [orders[0], CommitResult.COMMITTED, false],
+          [orders[1], CommitResult.ENDED, false],
+          ["ord_grpc_batch_none", CommitResult.NOT_FOUND, false],
+          [orders[2], CommitResult.COMMITTED, false],
+          [orders[0], CommitResult.COMMITTED, false]
+        ])
+        assert.strictEqual(outcomes[0]!.reservation?.status, "RESERVATION_STATUS_COMMITTED")
+        assert.include(outcomes[1]!.detail, "released")
+        const again = yield* grpc.unary(ProductServiceService.commitReservations, { orderIds: [orders[2]!] })
+        assert.isTrue(again.outcomes[0]!.replayed)
+        const after = yield* grpc.unary(ProductServiceService.getProduct, { id: productId })
+        assert.deepStrictEqual([after.product?.inventory, after.product?.reserved], [6, 0])
+
+        // A malformed order id, or more than a statement takes, fails the call as a whole.
+        const malformed = yield* Effect.flip(
+          grpc.unary(ProductServiceService.commitReservations, { orderIds: [orders[0]!, "not an order id"] })
+        )
+        assert.strictEqual(malformed._tag, "ValidationError")
+        const tooMany = yield* Effect.flip(grpc.unary(ProductServiceService.commitReservations, {
+          orderIds: Array.from({ length: 101 }, (_, i) => `ord_grpc_many_${i}`)
+        }))
+        assert.strictEqual(tooMany._tag, "ValidationError")
       }))
   })
 })

@@ -17,6 +17,7 @@ export const ShopCallerPolicy: CallerPolicy = {
   // Stock moves only for an order's saga.
   "shop.product.v1.ProductService/ReserveInventory": ["order"],
   "shop.product.v1.ProductService/CommitReservation": ["order"],
+  "shop.product.v1.ProductService/CommitReservations": ["order"],
   "shop.product.v1.ProductService/ReleaseReservation": ["order"],
   // Orders are placed and read through the gateway, always on behalf of the token's user.
   "shop.order.v1.OrderService/CreateOrder": ["gateway"],
