@@ -16,7 +16,10 @@ import {
   type CommitOutcome,
   CommitResult,
   ProductServiceService as Rpc,
-  ReservationStatus
+  ReservationStatus,
+  type ReserveInventoryRequest,
+  type ReserveOutcome,
+  ReserveResult
 } from "@shop/proto/product/v1/product"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
 import { NotImplemented } from "@shop/service-defaults/grpc/PeerDefects"
@@ -87,29 +90,94 @@ export class ProductClient extends Context.Service<ProductClient, {
         return yield* Effect.orDie(decodeProduct(reply.product))
       })
 
+      // One call of ReserveInventory, as a ReserveInventories outcome: for a product service that predates the
+      // batches (a rolling upgrade that reached this service first).
+      const reserveAlone = (request: ReserveInventoryRequest): Effect.Effect<ReserveOutcome, Unreachable> => {
+        const none = { orderId: request.orderId, replayed: false, productId: "", requested: 0, available: 0 }
+        return peer.call(Rpc.reserveInventory, request, "reserveStock").pipe(
+          Effect.map(({ replayed, reservation }): ReserveOutcome => ({
+            ...none,
+            result: ReserveResult.RESERVED,
+            replayed,
+            detail: "",
+            ...(reservation === undefined ? {} : { reservation })
+          })),
+          Effect.catchTags({
+            Conflict: (error) => Effect.succeed({ ...none, result: ReserveResult.CONFLICT, detail: error.detail }),
+            NotFound: (error) =>
+              Effect.succeed({ ...none, result: ReserveResult.NOT_FOUND, productId: error.id, detail: error.message }),
+            InsufficientStock: (error) =>
+              Effect.succeed({
+                ...none,
+                result: ReserveResult.INSUFFICIENT_STOCK,
+                productId: error.productId,
+                requested: error.requested,
+                available: error.available,
+                detail: error.message
+              })
+          })
+        )
+      }
+
+      // The reservations of orders placed together go in one call (KeyedBatches, no delay of its own: with few
+      // orders each goes alone, at once), and the product service makes those of the same products in one
+      // statement, as it does for calls that queue. One call per order cost both services a gRPC round trip each.
+      const reservations = yield* makeKeyedBatches<ReserveInventoryRequest, ReserveOutcome, Unreachable>({
+        maxBatch: 100,
+        inFlight: 2,
+        conflicts: (a, b) => a.orderId === b.orderId,
+        run: (requests) =>
+          peer.call(Rpc.reserveInventories, { reservations: [...requests] }, "reserveStock").pipe(
+            Effect.flatMap(({ outcomes }) =>
+              outcomes.length === requests.length &&
+                outcomes.every((outcome, i) => outcome.orderId === requests[i]!.orderId)
+                ? Effect.succeed(outcomes)
+                : Effect.die(new Error(`ReserveInventories answered ${outcomes.length} of ${requests.length} orders`))
+            ),
+            // None of these is an answer to the call as a whole: each order's refusal is in its outcome.
+            Effect.catchTags({ Conflict: Effect.die, NotFound: Effect.die, InsufficientStock: Effect.die }),
+            Effect.catchDefect((defect) =>
+              defect instanceof NotImplemented
+                ? Effect.forEach(requests, reserveAlone, { concurrency: "unbounded" })
+                : Effect.die(defect)
+            )
+          )
+      })
+
       const reserve = traced("ProductClient.reserve")(function*(
         orderId: OrderId,
         lines: ReadonlyArray<RequestedLine>
       ) {
-        const reply = yield* peer.call(Rpc.reserveInventory, { orderId, items: [...lines], ttlSeconds }, "reserveStock")
-          .pipe(Effect.catchTags({
-            // Released, expired, or held with other items: this order's reservation cannot be held again.
-            Conflict: (error) => Effect.fail(new ReservationGone({ detail: error.detail })),
-            // A product that does not exist (any more) has no stock.
-            NotFound: (error) => {
-              const requested = lines.find((line) => line.productId === error.id)?.quantity ?? 1
-              return Effect.fail(new InsufficientStock({ productId: error.id, requested, available: 0 }))
-            }
-          }))
-        const expiresAt = yield* Effect.orDie(decodeInstant(reply.reservation?.expiresAt))
-        const reserved = yield* Effect.orDie(decodeReservedLines((reply.reservation?.items ?? []).map((item) => ({
+        const outcome = yield* reservations("reservations", { orderId, items: [...lines], ttlSeconds })
+        switch (outcome.result) {
+          case ReserveResult.RESERVED:
+            break
+          // Released, expired, or held with other items: this order's reservation cannot be held again.
+          case ReserveResult.CONFLICT:
+            return yield* new ReservationGone({ detail: outcome.detail })
+          // A product that does not exist (any more) has no stock.
+          case ReserveResult.NOT_FOUND: {
+            const requested = lines.find((line) => line.productId === outcome.productId)?.quantity ?? 1
+            return yield* new InsufficientStock({ productId: outcome.productId, requested, available: 0 })
+          }
+          case ReserveResult.INSUFFICIENT_STOCK:
+            return yield* new InsufficientStock({
+              productId: outcome.productId,
+              requested: outcome.requested,
+              available: outcome.available
+            })
+          default: // INVALID: a request this service should never have sent, a bug
+            return yield* Effect.die(new Error(`ReserveInventories refused order ${orderId}: ${outcome.detail}`))
+        }
+        const expiresAt = yield* Effect.orDie(decodeInstant(outcome.reservation?.expiresAt))
+        const reserved = yield* Effect.orDie(decodeReservedLines((outcome.reservation?.items ?? []).map((item) => ({
           productId: item.productId,
           name: item.name,
           quantity: item.quantity,
           unitPrice: item.unitPriceCents,
           currency: item.currency
         }))))
-        const committed = reply.reservation?.status === ReservationStatus.COMMITTED
+        const committed = outcome.reservation?.status === ReservationStatus.COMMITTED
         return { expiresAt, committed, lines: reserved } satisfies HeldReservation
       })
 

@@ -1,4 +1,4 @@
-import type { Conflict, NotFound } from "@shop/domain"
+import type { Conflict, InsufficientStock, NotFound, ValidationError } from "@shop/domain"
 import type { Product } from "@shop/domain/Product"
 import * as proto from "@shop/proto/product/v1/product"
 import { DateTime, Option, Result } from "effect"
@@ -83,6 +83,36 @@ export const encodeCommitOutcome = (
       detail: error._tag === "Conflict" ? error.detail : `no reservation for order ${orderId}`
     })
   })
+
+/** One order's answer within ReserveInventories: what ReserveInventory would have answered it. */
+export const encodeReserveOutcome = (
+  orderId: string,
+  result: Result.Result<Outcome, ValidationError | NotFound | Conflict | InsufficientStock>
+): proto.ReserveOutcome => {
+  const none = { orderId, replayed: false, productId: "", requested: 0, available: 0, detail: "" }
+  if (Result.isSuccess(result)) {
+    const { replayed, reservation } = result.success
+    return { ...none, result: proto.ReserveResult.RESERVED, reservation: encodeReservation(reservation), replayed }
+  }
+  const error = result.failure
+  switch (error._tag) {
+    case "InsufficientStock":
+      return {
+        ...none,
+        result: proto.ReserveResult.INSUFFICIENT_STOCK,
+        productId: error.productId,
+        requested: error.requested,
+        available: error.available,
+        detail: error.message
+      }
+    case "NotFound":
+      return { ...none, result: proto.ReserveResult.NOT_FOUND, productId: error.id, detail: error.message }
+    case "Conflict":
+      return { ...none, result: proto.ReserveResult.CONFLICT, detail: error.detail }
+    case "ValidationError":
+      return { ...none, result: proto.ReserveResult.INVALID, detail: error.message }
+  }
+}
 
 export const encodeLevel = (level: InventoryLevel): proto.InventoryLevel => ({
   productId: level.productId,

@@ -1,4 +1,5 @@
-import { ProductServiceService } from "@shop/proto/product/v1/product"
+import { ValidationError } from "@shop/domain"
+import { ProductServiceService, type ReserveInventoryRequest } from "@shop/proto/product/v1/product"
 import * as GrpcService from "@shop/service-defaults/grpc/GrpcService"
 import { Duration, Effect, Option } from "effect"
 import { Catalog } from "../Catalog.ts"
@@ -11,8 +12,12 @@ import {
   encodeLevel,
   encodeProduct,
   encodeReservation,
+  encodeReserveOutcome,
   ifSet
 } from "./ProductCodec.ts"
+
+/** The most reservations one ReserveInventories call asks for. */
+const maxReservationsPerCall = 100
 
 /** shop.product.v1.ProductService over Catalog, Search (through the cache) and Inventory. */
 export const ProductGrpcServer = GrpcService.layer(
@@ -21,6 +26,12 @@ export const ProductGrpcServer = GrpcService.layer(
     const catalog = yield* Catalog
     const cache = yield* ProductCache
     const inventory = yield* Inventory
+    const reserveOne = (request: ReserveInventoryRequest) =>
+      inventory.reserve(
+        request.orderId,
+        decodeItems(request.items),
+        request.ttlSeconds > 0 ? Duration.seconds(request.ttlSeconds) : undefined
+      )
     return {
       getProduct: ({ id }) => cache.getProduct(id).pipe(Effect.map(({ value }) => ({ product: encodeProduct(value) }))),
       listProducts: (request) =>
@@ -81,14 +92,26 @@ export const ProductGrpcServer = GrpcService.layer(
           allAvailable: levels.every((level) => level.sufficient)
         }))),
       reserveInventory: (request) =>
-        inventory.reserve(
-          request.orderId,
-          decodeItems(request.items),
-          request.ttlSeconds > 0 ? Duration.seconds(request.ttlSeconds) : undefined
-        ).pipe(Effect.map(({ replayed, reservation }) => ({
+        reserveOne(request).pipe(Effect.map(({ replayed, reservation }) => ({
           reservation: encodeReservation(reservation),
           replayed
         }))),
+      reserveInventories: ({ reservations }) =>
+        Effect.gen(function*() {
+          if (reservations.length > maxReservationsPerCall) {
+            return yield* new ValidationError({
+              field: "reservations",
+              detail: `at most ${maxReservationsPerCall} reservations at once`
+            })
+          }
+          // Each as its own ReserveInventory; those of the same products share statements (Inventory's batches).
+          const results = yield* Effect.forEach(
+            reservations,
+            (request) => Effect.result(reserveOne(request)),
+            { concurrency: "unbounded" }
+          )
+          return { outcomes: results.map((result, i) => encodeReserveOutcome(reservations[i]!.orderId, result)) }
+        }),
       commitReservation: ({ orderId }) =>
         inventory.commit(orderId).pipe(Effect.map(({ replayed, reservation }) => ({
           reservation: encodeReservation(reservation),

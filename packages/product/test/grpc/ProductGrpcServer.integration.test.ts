@@ -1,5 +1,5 @@
 import { assert, describe, layer } from "@effect/vitest"
-import { CommitResult, ProductServiceService } from "@shop/proto/product/v1/product"
+import { CommitResult, ProductServiceService, ReserveResult } from "@shop/proto/product/v1/product"
 import * as GrpcClient from "@shop/service-defaults/grpc/GrpcClient"
 import * as GrpcServer from "@shop/service-defaults/grpc/GrpcServer"
 import { Effect, Layer } from "effect"
@@ -158,6 +158,60 @@ describe("ProductGrpcServer", () => {
         assert.strictEqual(malformed._tag, "ValidationError")
         const tooMany = yield* Effect.flip(grpc.unary(ProductServiceService.commitReservations, {
           orderIds: Array.from({ length: 101 }, (_, i) => `ord_grpc_many_${i}`)
+        }))
+        assert.strictEqual(tooMany._tag, "ValidationError")
+      }))
+
+    it.effect("reserves for several orders in one call, each answered on its own", () =>
+      Effect.gen(function*() {
+        const grpc = yield* client
+        const created = yield* grpc.unary(ProductServiceService.createProduct, {
+          name: "Monitor",
+          description: "",
+          priceCents: 20000,
+          currency: "USD",
+          sku: unique("SCREEN"),
+          category: "Electronics",
+          inventory: 5
+        })
+        const productId = created.product!.id
+        const ask = (orderId: string, quantity: number, product = productId) => ({
+          orderId,
+          items: [{ productId: product, quantity }],
+          ttlSeconds: 0
+        })
+        yield* grpc.unary(ProductServiceService.releaseReservation, { orderId: "ord_grpc_res_gone", reason: "test" })
+        const { outcomes } = yield* grpc.unary(ProductServiceService.reserveInventories, {
+          reservations: [
+            ask("ord_grpc_res_1", 2),
+            ask("ord_grpc_res_2", 9),
+            ask("ord_grpc_res_3", 1, "prod_missing"),
+            ask("not an order id", 1),
+            ask("ord_grpc_res_gone", 1),
+            ask("ord_grpc_res_4", 3)
+          ]
+        })
+        assert.deepStrictEqual(outcomes.map((outcome) => [outcome.orderId, outcome.result]), [
+          ["ord_grpc_res_1", ReserveResult.RESERVED],
+          ["ord_grpc_res_2", ReserveResult.INSUFFICIENT_STOCK],
+          ["ord_grpc_res_3", ReserveResult.NOT_FOUND],
+          ["not an order id", ReserveResult.INVALID],
+          ["ord_grpc_res_gone", ReserveResult.CONFLICT],
+          ["ord_grpc_res_4", ReserveResult.RESERVED]
+        ])
+        assert.deepStrictEqual([outcomes[1]!.productId, outcomes[1]!.requested], [productId, 9])
+        assert.include([0, 2, 3, 5], outcomes[1]!.available) // what was left when it was tried
+        assert.strictEqual(outcomes[2]!.productId, "prod_missing")
+        assert.strictEqual(outcomes[0]!.reservation?.items[0]?.unitPriceCents, 20000)
+        const replay = yield* grpc.unary(ProductServiceService.reserveInventories, {
+          reservations: [ask("ord_grpc_res_1", 2)]
+        })
+        assert.isTrue(replay.outcomes[0]!.replayed)
+        const after = yield* grpc.unary(ProductServiceService.getProduct, { id: productId })
+        assert.deepStrictEqual([after.product?.inventory, after.product?.reserved], [5, 5])
+
+        const tooMany = yield* Effect.flip(grpc.unary(ProductServiceService.reserveInventories, {
+          reservations: Array.from({ length: 101 }, (_, i) => ask(`ord_grpc_res_many_${i}`, 1))
         }))
         assert.strictEqual(tooMany._tag, "ValidationError")
       }))

@@ -16,6 +16,7 @@ export const ShopCallerPolicy: CallerPolicy = {
   "shop.product.v1.ProductService/CheckInventory": ["gateway", "order"],
   // Stock moves only for an order's saga.
   "shop.product.v1.ProductService/ReserveInventory": ["order"],
+  "shop.product.v1.ProductService/ReserveInventories": ["order"],
   "shop.product.v1.ProductService/CommitReservation": ["order"],
   "shop.product.v1.ProductService/CommitReservations": ["order"],
   "shop.product.v1.ProductService/ReleaseReservation": ["order"],
