@@ -18,7 +18,7 @@ interface Waiting<A, B, E> {
  * `run` answers every input of its batch, in order; its failure is the failure of every call in the batch. A call
  * that `conflicts` with one already in the batch waits for the next. Batches run in the owner's scope: an interrupted
  * caller neither cancels its batch (its work may still be done) nor leaves the others waiting. A batch runs under the
- * span of its first call.
+ * span of its first call, and its spans link to the spans of the other calls it serves.
  */
 export const makeKeyedBatches = <A, B, E>(options: {
   readonly maxBatch: number
@@ -46,9 +46,14 @@ export const makeKeyedBatches = <A, B, E>(options: {
     }
 
     const runOne = (batch: ReadonlyArray<Waiting<A, B, E>>) => {
-      const run = options.run(batch.map((call) => call.input))
-      const span = batch[0]!.span
-      return Effect.exit(span === undefined ? run : Effect.withParentSpan(run, span))
+      const [first, ...others] = batch
+      const linked = others.flatMap((call) => call.span === undefined ? [] : [call.span])
+      // The spans of the batch link to the other calls' spans: a request whose call was served by another's batch
+      // can be followed to the statement or call that did its work.
+      const run = linked.length === 0
+        ? options.run(batch.map((call) => call.input))
+        : Effect.linkSpans(options.run(batch.map((call) => call.input)), linked, { "shop.batch.size": batch.length })
+      return Effect.exit(first!.span === undefined ? run : Effect.withParentSpan(run, first!.span))
     }
 
     const runBatches = (key: string, batch: ReadonlyArray<Waiting<A, B, E>>): Effect.Effect<void> =>

@@ -8,6 +8,7 @@ describe("KeyedBatches", () => {
     Effect.gen(function*() {
       const batches: Array<ReadonlyArray<string>> = []
       const spans = new Map<string, string>()
+      const links = new Map<string, ReadonlyArray<string>>()
       const call = yield* makeKeyedBatches<string, string, "refused">({
         maxBatch: 4,
         inFlight: 2,
@@ -20,6 +21,9 @@ describe("KeyedBatches", () => {
               Effect.orElseSucceed(() => "none")
             )
             spans.set(inputs.join(""), span)
+            // The spans made within the batch carry its links.
+            const linked = yield* Effect.spanLinks
+            links.set(inputs.join(""), linked.map((link) => link.span._tag === "Span" ? link.span.name : "external"))
             yield* Effect.sleep("10 millis")
             if (inputs.includes("bad")) return yield* Effect.fail("refused" as const)
             return inputs.map((input) => input.toUpperCase())
@@ -64,6 +68,12 @@ describe("KeyedBatches", () => {
         "call 4"
       ])
       assert.strictEqual(spans.get("x"), "none")
+      // ... and links to the spans of the other calls it serves (the call without a span has none to link).
+      assert.deepStrictEqual([links.get("a"), links.get("cdef"), links.get("cgy")], [
+        [],
+        ["call 3", "call 5", "call 6"],
+        ["call 7"]
+      ])
       // Another key runs at once too; a failed batch fails every call in it and nothing else.
       assert.deepStrictEqual(batches.slice(0, 4).flat().toSorted(), ["a", "b", "bad", "x"])
       assert.deepStrictEqual(cold.map((exit) => Exit.isSuccess(exit) ? exit.value : "failed"), ["X", "failed", "Y"])
