@@ -17,6 +17,28 @@ export const fingerprintOf = (fields: ReadonlyArray<unknown>): string =>
 const unavailable = (error: SqlError.SqlError) =>
   new ServiceUnavailable({ service: "payment-database", detail: error.message })
 
+/** The result of a command to store under its key: see `PaymentRepo.settle`, which stores it with the payment. */
+export interface KeyResult {
+  readonly caller: string
+  readonly key: string
+  readonly response: unknown
+}
+
+/** Stores a command's result under its key: the statement of {@link IdempotencyStore}'s `complete`. */
+export const completeKey = (sql: SqlClient.SqlClient, { caller, key, response }: KeyResult) =>
+  sql`UPDATE idempotency_records SET state = 'completed', response = ${JSON.stringify(response)}::jsonb,
+      locked_until = NULL, completed_at = now()
+    WHERE caller = ${caller} AND key = ${key}`
+
+/**
+ * The completion of the keys of a statement's rows, as one of its CTEs: the rows of `input` that name a key (a
+ * `caller` other than '') store their `response` (JSON text) under it, as {@link IdempotencyStore}'s `complete`.
+ */
+export const completeKeysOf = (sql: SqlClient.SqlClient, input: string) =>
+  sql`UPDATE idempotency_records r SET state = 'completed', response = i.response::jsonb, locked_until = NULL,
+      completed_at = now()
+    FROM ${sql(input)} i WHERE i.caller <> '' AND r.caller = i.caller AND r.key = i.key`
+
 /**
  * Idempotency records keyed by (caller, key) in PostgreSQL. The first request claims the key with a lock that
  * expires (`locked_until`), so a crashed holder never blocks the key for good; a repeat with the same fingerprint
@@ -35,8 +57,6 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, {
    */
   readonly claimStatement: (caller: string, key: string, fingerprint: string) => Statement.Statement<unknown>
   readonly complete: (caller: string, key: string, response: unknown) => Effect.Effect<void, ServiceUnavailable>
-  /** {@link complete} as a statement, to store the result in the statement that makes it (see `PaymentRepo.settle`). */
-  readonly completeStatement: (caller: string, key: string, response: unknown) => Statement.Statement<never>
   /** Forgets an in-flight claim whose command did nothing lasting, so the caller may try again at once. */
   readonly release: (caller: string, key: string) => Effect.Effect<void, ServiceUnavailable>
 }>()("payment/IdempotencyStore") {
@@ -71,17 +91,11 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, {
         return yield* new RequestInProgress({ key })
       }, Effect.catchTag("SqlError", (error) => Effect.fail(unavailable(error))))
 
-      const completeStatement = (caller: string, key: string, response: unknown) =>
-        sql<never>`UPDATE idempotency_records SET state = 'completed', response = ${JSON.stringify(response)}::jsonb,
-            locked_until = NULL, completed_at = now()
-          WHERE caller = ${caller} AND key = ${key}`
-
       return IdempotencyStore.of({
         begin,
         claimStatement: claim,
         complete: (caller, key, response) =>
-          completeStatement(caller, key, response).pipe(Effect.asVoid, Effect.mapError(unavailable)),
-        completeStatement,
+          completeKey(sql, { caller, key, response }).pipe(Effect.asVoid, Effect.mapError(unavailable)),
         release: (caller, key) =>
           sql`DELETE FROM idempotency_records WHERE caller = ${caller} AND key = ${key} AND state = 'in_flight'`.pipe(
             Effect.asVoid,

@@ -18,6 +18,11 @@ export const providerRequestSeconds = Metric.histogram("payment_provider_request
 })
 
 /** Retries sent to the card processor after a retryable failure. */
+export const settleBatchSize = Metric.histogram("payment_settle_batch_size", {
+  description: "Payments settled by one statement: the settlements that came while the statements before ran",
+  boundaries: [1, 2, 4, 8, 16, 32, 64, 128]
+})
+
 export const providerRetriesTotal = Metric.counter("payment_provider_retries_total", {
   description: "Retries of calls to the card processor after a retryable failure.",
   incremental: true

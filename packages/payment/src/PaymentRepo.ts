@@ -7,10 +7,13 @@ import {
   type PaymentMethod,
   type ServiceUnavailable
 } from "@shop/domain"
+import { makeKeyedBatches } from "@shop/service-defaults/KeyedBatches"
 import { traced } from "@shop/service-defaults/TracedFunction"
-import { type Cause, Context, Duration, Effect, Layer, Option, Schema } from "effect"
+import { type Cause, Context, Duration, Effect, Layer, Metric, Option, Schema } from "effect"
 import { SqlClient, SqlSchema, type Statement } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
+import { completeKey, completeKeysOf, type KeyResult } from "./IdempotencyStore.ts"
+import { settleBatchSize } from "./PaymentMetrics.ts"
 import { PaymentKeys, type PaymentRecord, PaymentRow } from "./PaymentRecord.ts"
 import { collapse } from "./PaymentSql.ts"
 
@@ -21,6 +24,13 @@ export interface NewPayment {
   readonly currency: Currency
   readonly paymentMethod: PaymentMethod
   readonly idempotencyKey: IdempotencyKey
+}
+
+/** One payment's settlement in a batch of them, with its key's result. */
+interface SettleRequest {
+  readonly id: PaymentId
+  readonly to: Settlement
+  readonly keyResult: KeyResult | undefined
 }
 
 export interface Settlement {
@@ -78,13 +88,13 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
   /**
    * Moves a pending or pending_unknown payment on; a payment already settled is returned unchanged, except that the
    * processor's word that a charge succeeded overrides an earlier "never processed" verdict: money taken is never
-   * hidden. `alongside` is a write committed in the same statement whether or not the payment moved (the request's
-   * idempotency record), so that the request is done in one round trip.
+   * hidden. `keyResult` is stored under its key in the same statement whether or not the payment moved (the
+   * request's idempotency record), so that the request is done in one round trip.
    */
   readonly settle: (
     id: PaymentId,
     to: Settlement,
-    alongside?: Statement.Fragment
+    keyResult?: KeyResult
   ) => Effect.Effect<PaymentRecord, ServiceUnavailable>
   /**
    * Marks the start of an attempt (updated_at = now) on an unsettled payment; None when it is settled already, in
@@ -211,23 +221,65 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
         collapse
       )
 
-      // Not an SqlSchema: the statement carries the caller's `alongside`, which no request schema can encode.
+      // The settlements that come while two statements run are stored by the next one, with the keys' results
+      // (KeyedBatches, no delay of its own: with few charges each goes alone, at once). Each row is guarded as a
+      // settlement of its own: only an unsettled payment moves (or a payment failed as never processed, which the
+      // processor then showed succeeded); a key's result is stored whether its payment moved or not, as before.
       const decodeSettled = Schema.decodeUnknownEffect(Schema.Array(PaymentRow))
-      const settleRow = (id: PaymentId, to: Settlement, alongside: Statement.Fragment | undefined) =>
-        Effect.flatMap(
-          sql`${alongside === undefined ? sql`` : sql`WITH alongside AS (${alongside})`}
-            UPDATE payments SET status = ${to.status},
-              provider_charge_id = COALESCE(${to.providerChargeId ?? null}, provider_charge_id),
-              failure_reason = ${to.failureReason ?? null}, updated_at = now()
-            WHERE id = ${id} AND (status IN ('pending', 'pending_unknown')
-              OR (${to.status} = 'succeeded' AND status = 'failed' AND failure_reason = ${notProcessed}))
-            RETURNING *`,
-          decodeSettled
+      // One settlement by a statement of its own: with little load every batch is one, and PostgreSQL spends less on
+      // it than on the batch's statement with one row in it.
+      const settleOne = ({ id, keyResult, to }: SettleRequest) =>
+        sql`${keyResult === undefined ? sql`` : sql`WITH completed AS (${completeKey(sql, keyResult)})`}
+          UPDATE payments SET status = ${to.status},
+            provider_charge_id = COALESCE(${to.providerChargeId ?? null}, provider_charge_id),
+            failure_reason = ${to.failureReason ?? null}, updated_at = now()
+          WHERE id = ${id} AND (status IN ('pending', 'pending_unknown')
+            OR (${to.status} = 'succeeded' AND status = 'failed' AND failure_reason = ${notProcessed}))
+          RETURNING *`.pipe(Effect.flatMap(decodeSettled), Effect.map(([settled]) => [Option.fromNullishOr(settled)]))
+      const settleMany = (requests: ReadonlyArray<SettleRequest>) => {
+        const column = (f: (request: SettleRequest) => string | undefined) => requests.map((r) => f(r) ?? "")
+        return sql`
+          WITH input AS (
+            SELECT * FROM unnest(
+              ${column((r) => r.id)}::text[], ${column((r) => r.to.status)}::text[],
+              ${column((r) => r.to.providerChargeId)}::text[], ${column((r) => r.to.failureReason)}::text[],
+              ${column((r) => r.keyResult?.caller)}::text[], ${column((r) => r.keyResult?.key)}::text[],
+              ${column((r) => r.keyResult === undefined ? undefined : JSON.stringify(r.keyResult.response))}::text[]
+            ) AS i(id, status, provider_charge_id, failure_reason, caller, key, response)
+          ),
+          completed AS (${completeKeysOf(sql, "input")})
+          UPDATE payments p SET status = i.status,
+            provider_charge_id = COALESCE(nullif(i.provider_charge_id, ''), p.provider_charge_id),
+            failure_reason = nullif(i.failure_reason, ''), updated_at = now()
+          FROM input i
+          WHERE p.id = i.id AND (p.status IN ('pending', 'pending_unknown')
+            OR (i.status = 'succeeded' AND p.status = 'failed' AND p.failure_reason = ${notProcessed}))
+          RETURNING p.*`.pipe(
+          Effect.flatMap(decodeSettled),
+          Effect.map((settled) => {
+            const moved = new Map(settled.map((payment) => [payment.id, payment]))
+            return requests.map((request) => Option.fromNullishOr(moved.get(request.id)))
+          })
         )
+      }
+      const settleBatches = yield* makeKeyedBatches<
+        SettleRequest,
+        Option.Option<PaymentRecord>,
+        SqlError | Schema.SchemaError
+      >({
+        maxBatch: 100,
+        inFlight: 2,
+        conflicts: (a, b) => a.id === b.id,
+        run: (requests) =>
+          Effect.andThen(
+            Metric.update(settleBatchSize, requests.length),
+            requests.length === 1 ? settleOne(requests[0]!) : settleMany(requests)
+          )
+      })
       const settle = traced("PaymentRepo.settle")(
-        function*(id: PaymentId, to: Settlement, alongside?: Statement.Fragment) {
-          const [settled] = yield* settleRow(id, to, alongside)
-          if (settled !== undefined) return settled
+        function*(id: PaymentId, to: Settlement, keyResult?: KeyResult) {
+          const settled = yield* settleBatches("settle", { id, to, keyResult })
+          if (Option.isSome(settled)) return settled.value
           const [current] = yield* byId(id)
           return current ?? (yield* Effect.die(new Error(`payment ${id} vanished`)))
         },

@@ -118,7 +118,7 @@ export class Payments extends Context.Service<Payments, {
             return { payment: driven, replayed: true, settledHere: false }
           }
           const settled = yield* settlement.charge(payment, {
-            alongside: store.completeStatement(cmd.caller, cmd.idempotencyKey, { paymentId: payment.id })
+            keyResult: { caller: cmd.caller, key: cmd.idempotencyKey, response: { paymentId: payment.id } }
           })
           return { payment: settled, replayed: false, settledHere: true }
         }

@@ -1,8 +1,8 @@
 import { ServiceUnavailable } from "@shop/domain"
 import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Effect, Layer, Option } from "effect"
-import type { Statement } from "effect/sql"
 import { GuardedGateway } from "./GuardedGateway.ts"
+import type { KeyResult } from "./IdempotencyStore.ts"
 import type { ProviderCharge } from "./PaymentGateway.ts"
 import { countPayment } from "./PaymentMetrics.ts"
 import type { PaymentRecord } from "./PaymentRecord.ts"
@@ -11,11 +11,11 @@ import type { ProviderUnavailable } from "./ProviderError.ts"
 
 /**
  * A payment this request inserted a moment ago: its insert stamped the attempt's start (`updated_at`), so the charge
- * is sent without a second write first; `alongside` is committed in the statement that settles it (see
+ * is sent without a second write first; its request's `keyResult` is stored by the statement that settles it (see
  * `PaymentRepo.settle`), which every outcome but a failure of the call itself reaches.
  */
 export interface Inserted {
-  readonly alongside: Statement.Fragment
+  readonly keyResult: KeyResult
 }
 
 const toUnavailable = (error: ProviderUnavailable) =>
@@ -30,7 +30,7 @@ const toUnavailable = (error: ProviderUnavailable) =>
 export class Settlement extends Context.Service<Settlement, {
   /**
    * Sends the charge; a retryable failure that outlives its retries leaves the payment pending_unknown. Fails only
-   * when the processor cannot be asked at all or the settlement cannot be stored, and `alongside` is then not written
+   * when the processor cannot be asked at all or the settlement cannot be stored, and `keyResult` is then not stored
    * (a charge sent but not stored leaves the payment pending, for the reconciler).
    */
   readonly charge: (payment: PaymentRecord, inserted?: Inserted) => Effect.Effect<PaymentRecord, ServiceUnavailable>
@@ -51,17 +51,17 @@ export class Settlement extends Context.Service<Settlement, {
       const gateway = yield* GuardedGateway
 
       const settleCharge = traced("Settlement.settleCharge")(
-        function*(payment: PaymentRecord, known: ProviderCharge, alongside?: Statement.Fragment) {
+        function*(payment: PaymentRecord, known: ProviderCharge, keyResult?: KeyResult) {
           if (known.status === "succeeded") {
             yield* countPayment("succeeded")
-            return yield* repo.settle(payment.id, { status: "succeeded", providerChargeId: known.id }, alongside)
+            return yield* repo.settle(payment.id, { status: "succeeded", providerChargeId: known.id }, keyResult)
           }
           yield* countPayment("declined")
           return yield* repo.settle(payment.id, {
             status: "failed",
             providerChargeId: known.id,
             failureReason: known.failureCode ?? "card_declined"
-          }, alongside)
+          }, keyResult)
         }
       )
 
@@ -75,7 +75,7 @@ export class Settlement extends Context.Service<Settlement, {
         const started = yield* begin(unsettled, inserted)
         if (Option.isNone(started)) return Option.getOrElse(yield* repo.findById(unsettled.id), () => unsettled)
         const payment = started.value
-        const alongside = inserted?.alongside
+        const keyResult = inserted?.keyResult
         const result = yield* gateway.charge({
           orderId: payment.orderId,
           amountCents: payment.amountCents,
@@ -83,12 +83,12 @@ export class Settlement extends Context.Service<Settlement, {
           paymentMethod: payment.paymentMethod,
           idempotencyKey: payment.providerIdempotencyKey
         }).pipe(Effect.result)
-        if (result._tag === "Success") return yield* settleCharge(payment, result.success, alongside)
+        if (result._tag === "Success") return yield* settleCharge(payment, result.success, keyResult)
         const error = result.failure
         switch (error._tag) {
           case "ProviderDeclined":
             yield* countPayment("declined")
-            return yield* repo.settle(payment.id, { status: "failed", failureReason: error.code }, alongside)
+            return yield* repo.settle(payment.id, { status: "failed", failureReason: error.code }, keyResult)
           case "ProviderPermanent":
             // The processor refused the request itself (4xx): it was not executed and never will be.
             yield* countPayment("failed")
@@ -96,13 +96,13 @@ export class Settlement extends Context.Service<Settlement, {
             return yield* repo.settle(payment.id, {
               status: "failed",
               failureReason: `provider_rejected:${error.code}`
-            }, alongside)
+            }, keyResult)
           case "ProviderRetryable":
             if (payment.status !== "pending_unknown") yield* countPayment("pending_unknown")
             yield* Effect.logWarning("charge outcome unknown; the processor will be asked again", error.detail).pipe(
               Effect.annotateLogs({ payment_id: payment.id, kind: error.kind })
             )
-            return yield* repo.settle(payment.id, { status: "pending_unknown" }, alongside)
+            return yield* repo.settle(payment.id, { status: "pending_unknown" }, keyResult)
           case "ProviderUnavailable":
             return yield* toUnavailable(error)
         }

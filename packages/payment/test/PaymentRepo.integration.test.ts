@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cents, Currency, IdempotencyKey, OrderId, PaymentId } from "@shop/domain"
-import { Duration, Effect, Layer, Option } from "effect"
+import { Duration, Effect, Layer, Metric, Option } from "effect"
 import { SqlClient } from "effect/sql"
+import { settleBatchSize } from "../src/PaymentMetrics.ts"
 import { RefundId } from "../src/PaymentRecord.ts"
 import { notProcessed, PaymentRepo } from "../src/PaymentRepo.ts"
 import { RefundRepo } from "../src/RefundRepo.ts"
@@ -115,6 +116,62 @@ describe("PaymentRepo (real storage)", () => {
         // ...but nothing else moves a settled payment.
         const still = yield* repo.settle(payment.id, { status: "failed", failureReason: "card_declined" })
         assert.strictEqual(still.status, "succeeded")
+      }).pipe(Effect.provide(Repo)),
+    60_000
+  )
+
+  it.live(
+    "settlements at once share statements, each guarded as its own, and each stores its key's result",
+    () =>
+      Effect.gen(function*() {
+        const repo = yield* PaymentRepo
+        const sql = yield* SqlClient.SqlClient
+        const payments = yield* Effect.forEach(Array.from({ length: 24 }, () => newPayment()), (input) =>
+          Effect.map(repo.insertOrGet(input), ({ payment }) => payment))
+        // One already succeeded, one failed as never processed (which a success then corrects), the rest pending.
+        yield* repo.settle(payments[3]!.id, { status: "succeeded", providerChargeId: "ch_before" })
+        yield* repo.settle(payments[7]!.id, { status: "failed", failureReason: notProcessed })
+        const keyOf = (i: number) => ({ caller: "order", key: `settle-batch-${n}-${i}` })
+        for (const [i] of payments.entries()) {
+          yield* sql`INSERT INTO idempotency_records (caller, key, fingerprint, state, locked_until)
+            VALUES (${keyOf(i).caller}, ${keyOf(i).key}, 'f', 'in_flight', now() + interval '1 minute')`
+        }
+        const target = (i: number) =>
+          i === 3
+            ? { status: "failed" as const, failureReason: "card_declined" }
+            : i === 7 || i % 3 === 0
+            ? { status: "succeeded" as const, providerChargeId: `ch_${i}` }
+            : i % 3 === 1
+            ? { status: "failed" as const, failureReason: "card_declined" }
+            : { status: "pending_unknown" as const }
+        const before = yield* Metric.value(settleBatchSize)
+        const settled = yield* Effect.forEach(
+          payments,
+          (payment, i) =>
+            repo.settle(payment.id, target(i), { ...keyOf(i), response: { paymentId: payment.id } }),
+          { concurrency: "unbounded" }
+        )
+        const after = yield* Metric.value(settleBatchSize)
+        assert.isAbove(after.sum - before.sum - (after.count - before.count), 0, "no statement settled two payments")
+
+        for (const [i, payment] of settled.entries()) {
+          assert.strictEqual(payment.id, payments[i]!.id)
+          // Nothing but a success moves a settled payment: the one that succeeded before stays so.
+          const expected = i === 3 ? "succeeded" : target(i).status
+          assert.strictEqual(payment.status, expected, `payment ${i}`)
+        }
+        assert.strictEqual(settled[3]!.providerChargeId, "ch_before")
+        assert.strictEqual(settled[7]!.providerChargeId, "ch_7")
+        assert.strictEqual(settled[1]!.failureReason, "card_declined")
+        // Every key's result is stored, that of the payment that did not move too.
+        const records = yield* sql<{ key: string; state: string; response: { paymentId: string } }>`
+          SELECT key, state, response FROM idempotency_records WHERE key LIKE ${`settle-batch-${n}-%`}`
+        assert.strictEqual(records.length, payments.length)
+        for (const record of records) {
+          const i = Number(record.key.split("-").at(-1))
+          assert.strictEqual(record.state, "completed")
+          assert.strictEqual(record.response.paymentId, payments[i]!.id)
+        }
       }).pipe(Effect.provide(Repo)),
     60_000
   )
