@@ -196,6 +196,18 @@ export const settleReservation = (
     return reservationOf(row, reservation.items)
   })
 
+/**
+ * A commit's move of the pending reservations its `target` CTE locked (with their `overdue` flag): `committed`, or
+ * `expired` when their hold time is over by the database's clock, even if the sweeper is late.
+ */
+const settledCte = (sql: SqlClient.SqlClient) =>
+  sql`settled AS (
+    UPDATE reservations r SET status = CASE WHEN t.overdue THEN 'expired' ELSE 'committed' END,
+      resolved_at = now(), updated_at = now(), release_reason = NULL
+    FROM target t WHERE r.order_id = t.order_id AND t.status = 'reserved'
+    RETURNING r.order_id, r.status, r.created_at, r.expires_at, r.resolved_at
+  )`
+
 /** What committing found of one order's reservation: it as it is now, and whether this commit settled it. */
 export interface CommitFinding {
   readonly reservation: Reservation
@@ -225,12 +237,7 @@ const commitMany = (sql: SqlClient.SqlClient, orderIds: ReadonlyArray<string>) =
         SELECT ${sql.literal(reservationColumns)}, expires_at <= now() AS overdue
         FROM reservations WHERE order_id = ANY(${orderIds}::text[]) ORDER BY order_id FOR UPDATE
       ),
-      settled AS (
-        UPDATE reservations r SET status = CASE WHEN t.overdue THEN 'expired' ELSE 'committed' END,
-          resolved_at = now(), updated_at = now(), release_reason = NULL
-        FROM target t WHERE r.order_id = t.order_id AND t.status = 'reserved'
-        RETURNING r.order_id, r.status, r.created_at, r.expires_at, r.resolved_at
-      ),
+      ${settledCte(sql)},
       sales AS (
         INSERT INTO unfolded_sales (order_id, product_id, quantity)
         SELECT i.order_id, i.product_id, i.quantity
@@ -283,12 +290,7 @@ const commitOne = (sql: SqlClient.SqlClient, orderId: string) =>
         SELECT ${sql.literal(reservationColumns)}, expires_at <= now() AS overdue
         FROM reservations WHERE order_id = ${orderId} FOR UPDATE
       ),
-      settled AS (
-        UPDATE reservations r SET status = CASE WHEN t.overdue THEN 'expired' ELSE 'committed' END,
-          resolved_at = now(), updated_at = now(), release_reason = NULL
-        FROM target t WHERE r.order_id = t.order_id AND t.status = 'reserved'
-        RETURNING r.order_id, r.status, r.created_at, r.expires_at, r.resolved_at
-      ),
+      ${settledCte(sql)},
       sales AS (
         INSERT INTO unfolded_sales (order_id, product_id, quantity)
         SELECT i.order_id, i.product_id, i.quantity FROM reservation_items i
