@@ -1,4 +1,4 @@
-import { Conflict, InsufficientStock, NotFound, ValidationError } from "@shop/domain"
+import { Conflict, InsufficientStock, maxOrdersPerStockCall, NotFound, ValidationError } from "@shop/domain"
 import { makeKeyedBatches } from "@shop/service-defaults/KeyedBatches"
 import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Duration, Effect, Layer, Metric, Option, Result } from "effect"
@@ -223,8 +223,11 @@ export class Inventory extends Context.Service<Inventory, {
       })
 
       const commitAll = traced("Inventory.commitAll")(function*(orderIds: ReadonlyArray<string>) {
-        if (orderIds.length > maxBatch) {
-          return yield* new ValidationError({ field: "order_ids", detail: `at most ${maxBatch} order ids at once` })
+        if (orderIds.length > maxOrdersPerStockCall) {
+          return yield* new ValidationError({
+            field: "order_ids",
+            detail: `at most ${maxOrdersPerStockCall} order ids at once`
+          })
         }
         yield* Effect.forEach(orderIds, validateOrderId, { discard: true })
         const distinct = [...new Set(orderIds)]

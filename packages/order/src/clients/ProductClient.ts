@@ -2,6 +2,7 @@ import {
   Currency,
   decodeInput,
   InsufficientStock,
+  maxOrdersPerStockCall,
   type NotFound,
   type OrderId,
   Price,
@@ -57,6 +58,40 @@ export interface HeldReservation {
 const decodeProduct = decodeInput(Product)
 const decodeInstant = Schema.decodeUnknownEffect(Schema.DateTimeUtcFromString)
 const decodeReservedLines = decodeInput(Schema.Array(ReservedLine))
+
+/**
+ * Calls of the product service that carry several orders, each answered on its own (`ReserveInventories`,
+ * `CommitReservations`), made through KeyedBatches: no delay of their own, so with few orders each goes alone, at
+ * once; the orders that come while two calls run go together in the next. One call per order cost both services a
+ * gRPC round trip each. A product service that answers UNIMPLEMENTED (one not upgraded yet, in a rolling
+ * deployment) is asked one order at a time by `alone`; an answer that does not name the orders asked, in order, is
+ * the peer's bug.
+ */
+const perOrderBatches = <In, Out extends { readonly orderId: string }>(options: {
+  readonly call: string
+  readonly orderIdOf: (input: In) => string
+  readonly send: (inputs: ReadonlyArray<In>) => Effect.Effect<ReadonlyArray<Out>, Unreachable>
+  readonly alone: (input: In) => Effect.Effect<Out, Unreachable>
+}) =>
+  makeKeyedBatches<In, Out, Unreachable>({
+    maxBatch: maxOrdersPerStockCall,
+    inFlight: 2,
+    conflicts: (a, b) => options.orderIdOf(a) === options.orderIdOf(b),
+    run: (inputs) =>
+      options.send(inputs).pipe(
+        Effect.flatMap((outcomes) =>
+          outcomes.length === inputs.length &&
+            outcomes.every((outcome, i) => outcome.orderId === options.orderIdOf(inputs[i]!))
+            ? Effect.succeed(outcomes)
+            : Effect.die(new Error(`${options.call} answered ${outcomes.length} of ${inputs.length} orders`))
+        ),
+        Effect.catchDefect((defect) =>
+          defect instanceof NotImplemented
+            ? Effect.forEach(inputs, options.alone, { concurrency: "unbounded" })
+            : Effect.die(defect)
+        )
+      )
+  })
 
 /** The product service, as the order service uses it: prices, and the stock of each order keyed by its id. */
 export class ProductClient extends Context.Service<ProductClient, {
@@ -119,29 +154,18 @@ export class ProductClient extends Context.Service<ProductClient, {
         )
       }
 
-      // The reservations of orders placed together go in one call (KeyedBatches, no delay of its own: with few
-      // orders each goes alone, at once), and the product service makes those of the same products in one
-      // statement, as it does for calls that queue. One call per order cost both services a gRPC round trip each.
-      const reservations = yield* makeKeyedBatches<ReserveInventoryRequest, ReserveOutcome, Unreachable>({
-        maxBatch: 100,
-        inFlight: 2,
-        conflicts: (a, b) => a.orderId === b.orderId,
-        run: (requests) =>
+      // The reservations of orders placed together go in one call, and the product service makes those of the same
+      // products in one statement, as it does for calls that queue.
+      const reservations = yield* perOrderBatches({
+        call: "ReserveInventories",
+        orderIdOf: (request: ReserveInventoryRequest) => request.orderId,
+        send: (requests) =>
           peer.call(Rpc.reserveInventories, { reservations: [...requests] }, "reserveStock").pipe(
-            Effect.flatMap(({ outcomes }) =>
-              outcomes.length === requests.length &&
-                outcomes.every((outcome, i) => outcome.orderId === requests[i]!.orderId)
-                ? Effect.succeed(outcomes)
-                : Effect.die(new Error(`ReserveInventories answered ${outcomes.length} of ${requests.length} orders`))
-            ),
+            Effect.map(({ outcomes }) => outcomes),
             // None of these is an answer to the call as a whole: each order's refusal is in its outcome.
-            Effect.catchTags({ Conflict: Effect.die, NotFound: Effect.die, InsufficientStock: Effect.die }),
-            Effect.catchDefect((defect) =>
-              defect instanceof NotImplemented
-                ? Effect.forEach(requests, reserveAlone, { concurrency: "unbounded" })
-                : Effect.die(defect)
-            )
-          )
+            Effect.catchTags({ Conflict: Effect.die, NotFound: Effect.die, InsufficientStock: Effect.die })
+          ),
+        alone: reserveAlone
       })
 
       const reserve = traced("ProductClient.reserve")(function*(
@@ -199,28 +223,18 @@ export class ProductClient extends Context.Service<ProductClient, {
           })
         )
 
-      // The commits of sagas that end together go in one call, which the product service makes in one statement
-      // (KeyedBatches, no delay of its own: with few sagas each commit goes alone, at once). One call per order cost
-      // both services a gRPC round trip each, and the product's database a statement, a commit and its WAL flush.
-      const commits = yield* makeKeyedBatches<OrderId, CommitOutcome, Unreachable>({
-        maxBatch: 100,
-        inFlight: 2,
-        conflicts: (a, b) => a === b,
-        run: (orderIds) =>
+      // The commits of sagas that end together go in one call, which the product service makes in one statement: a
+      // call per order cost the product's database a statement, a commit and its WAL flush each.
+      const commits = yield* perOrderBatches({
+        call: "CommitReservations",
+        orderIdOf: (orderId: OrderId) => orderId,
+        send: (orderIds) =>
           peer.call(Rpc.commitReservations, { orderIds: [...orderIds] }, "commitStock").pipe(
-            Effect.flatMap(({ outcomes }) =>
-              outcomes.length === orderIds.length && outcomes.every((outcome, i) => outcome.orderId === orderIds[i])
-                ? Effect.succeed(outcomes)
-                : Effect.die(new Error(`CommitReservations answered ${outcomes.length} of ${orderIds.length} orders`))
-            ),
+            Effect.map(({ outcomes }) => outcomes),
             // Neither error is an answer to the call as a whole: each order's refusal is in its outcome.
-            Effect.catchTags({ Conflict: Effect.die, NotFound: Effect.die }),
-            Effect.catchDefect((defect) =>
-              defect instanceof NotImplemented
-                ? Effect.forEach(orderIds, commitAlone, { concurrency: "unbounded" })
-                : Effect.die(defect)
-            )
-          )
+            Effect.catchTags({ Conflict: Effect.die, NotFound: Effect.die })
+          ),
+        alone: commitAlone
       })
 
       const commit = traced("ProductClient.commit")(function*(orderId: OrderId) {

@@ -1,4 +1,4 @@
-import { ValidationError } from "@shop/domain"
+import { maxOrdersPerStockCall, ValidationError } from "@shop/domain"
 import { ProductServiceService, type ReserveInventoryRequest } from "@shop/proto/product/v1/product"
 import * as GrpcService from "@shop/service-defaults/grpc/GrpcService"
 import { Duration, Effect, Option } from "effect"
@@ -15,9 +15,6 @@ import {
   encodeReserveOutcome,
   ifSet
 } from "./ProductCodec.ts"
-
-/** The most reservations one ReserveInventories call asks for. */
-const maxReservationsPerCall = 100
 
 /** shop.product.v1.ProductService over Catalog, Search (through the cache) and Inventory. */
 export const ProductGrpcServer = GrpcService.layer(
@@ -98,10 +95,10 @@ export const ProductGrpcServer = GrpcService.layer(
         }))),
       reserveInventories: ({ reservations }) =>
         Effect.gen(function*() {
-          if (reservations.length > maxReservationsPerCall) {
+          if (reservations.length > maxOrdersPerStockCall) {
             return yield* new ValidationError({
               field: "reservations",
-              detail: `at most ${maxReservationsPerCall} reservations at once`
+              detail: `at most ${maxOrdersPerStockCall} reservations at once`
             })
           }
           // Each as its own ReserveInventory; those of the same products share statements (Inventory's batches).
