@@ -28,6 +28,9 @@ interface Due {
 /** Leased while a send is in flight: a worker that dies mid-send leaves the row to be retried after this. */
 const leaseSeconds = 60
 
+/** Rows a delivery pass claims per SMTP connection. */
+const claimedPerConnection = 4
+
 /** The longest wait between two attempts of one message. */
 const retryCap = Duration.minutes(10)
 
@@ -54,11 +57,14 @@ export class Deliveries extends Context.Service<Deliveries, {
       const mailer = yield* Mailer
       const sms = yield* SmsClient
 
+      // A pass claims enough for each connection to send a few mails one after another, so that the pass's own
+      // statements (this claim, the last marks) are few next to its sends.
+      const claimSize = claimedPerConnection * config.smtpConnections
       const claim = sql<Due>`
         UPDATE notifications SET next_attempt_at = now() + make_interval(secs => ${leaseSeconds})
         WHERE id IN (
           SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= now()
-          ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
+          ORDER BY next_attempt_at LIMIT ${claimSize} FOR UPDATE SKIP LOCKED)
         RETURNING id, event_id AS "eventId", order_id AS "orderId", channel, recipient, template, subject, body, attempts,
           sms_fallback AS "smsFallback", traceparent`
 
@@ -66,7 +72,7 @@ export class Deliveries extends Context.Service<Deliveries, {
       // meanwhile: one statement for the marks of the sends that end together, instead of one each. A mail whose
       // mark was not written (a crash, the database out of reach) is sent again after its lease, as before.
       const markSent = yield* makeKeyedBatches<string, void, SqlError.SqlError>({
-        maxBatch: 20,
+        maxBatch: config.smtpConnections,
         inFlight: 1,
         conflicts: () => false,
         run: (ids) =>
@@ -154,9 +160,10 @@ export class Deliveries extends Context.Service<Deliveries, {
           yield* Effect.logWarning("notification send failed; will retry", { id: due.id, channel: due.channel, error })
         })
 
-      // Up to four sends at once (the mailer's pooled connections). A recipient's capped messages go one after
-      // another, so that the cap check sees every send; transactional ones (never capped) each go on their own, so
-      // that one buyer's many orders do not queue behind each other.
+      // As many sends at once as the mailer keeps connections (`SMTP_MAX_CONNECTIONS`): a send waits for the
+      // server's answers, not for this process, so the mails per second grow with the sends in flight. A
+      // recipient's capped messages go one after another, so that the cap check sees every send; transactional ones
+      // (never capped) each go on their own, so that one buyer's many orders do not queue behind each other.
       const runOnce = Effect.flatMap(claim, (rows) => {
         const groups: Array<Array<Due>> = []
         const capped = new Map<string, Array<Due>>()
@@ -176,7 +183,7 @@ export class Deliveries extends Context.Service<Deliveries, {
         }
         return Effect.as(
           Effect.forEach(groups, (group) => Effect.forEach(group, deliver, { discard: true }), {
-            concurrency: 4,
+            concurrency: config.smtpConnections,
             discard: true
           }),
           rows.length

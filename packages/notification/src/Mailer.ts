@@ -24,8 +24,7 @@ export interface Mail {
   readonly text: string
 }
 
-/** At most this many SMTP connections are kept open to the server, each for up to `pooledMessages` mails. */
-const pooledConnections = 4
+/** A pooled SMTP connection is closed and opened again after this many mails. */
 const pooledMessages = 1_000
 
 /** Where the mail goes: an `SMTP_URL`, or the local sink. */
@@ -33,16 +32,17 @@ type SmtpServer = string | { host: string; port: number; secure: false; ignoreTL
 
 /**
  * The transport, with pooling on: mails reuse open connections instead of opening one (TCP, greeting, EHLO, and
- * QUIT at the end) per mail. A URL that says `pool=` itself keeps its choice. Either way the connections are opened
- * with Nagle's algorithm off (see SmtpSocket.ts).
+ * QUIT at the end) per mail, up to `connections` of them (`SMTP_MAX_CONNECTIONS`). A URL that says `pool=` itself
+ * keeps its choice and its own settings. Either way the connections are opened with Nagle's algorithm off (see
+ * SmtpSocket.ts).
  */
-const transportTo = (server: SmtpServer): Transporter => {
+const transportTo = (server: SmtpServer, connections: number): Transporter => {
   if (typeof server !== "string") {
     return createTransport(
       new SMTPPool({
         ...server,
         pool: true,
-        maxConnections: pooledConnections,
+        maxConnections: connections,
         maxMessages: pooledMessages,
         getSocket: openSmtpSocket
       })
@@ -51,7 +51,7 @@ const transportTo = (server: SmtpServer): Transporter => {
   const url = new URL(server)
   if (!url.searchParams.has("pool")) {
     url.searchParams.set("pool", "true")
-    url.searchParams.set("maxConnections", String(pooledConnections))
+    url.searchParams.set("maxConnections", String(connections))
     url.searchParams.set("maxMessages", String(pooledMessages))
   }
   // nodemailer reads `pool` and the rest from the URL's query, which wins over the options beside it.
@@ -71,7 +71,7 @@ export class Mailer extends Context.Service<Mailer, {
     Effect.gen(function*() {
       const config = yield* NotificationConfig
       const transport = yield* Effect.acquireRelease(
-        Effect.sync(() => transportTo(server)),
+        Effect.sync(() => transportTo(server, config.smtpConnections)),
         (t) => Effect.sync(() => t.close())
       )
       return Mailer.of({

@@ -1,5 +1,8 @@
 import { isProduction } from "@shop/service-defaults/DeploymentEnvironment"
-import { Config, Context, Duration, Effect, Layer, Option } from "effect"
+import { Config, Context, Duration, Effect, Layer, Option, Schema } from "effect"
+
+/** Connections to the SMTP server: at least one, and not so many that a mail server would take it for an attack. */
+const SmtpConnections = Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 1, maximum: 64 })))
 
 /** Settings of the notification service, all from the environment with local-development defaults. */
 export class NotificationConfig extends Context.Service<NotificationConfig, {
@@ -8,6 +11,12 @@ export class NotificationConfig extends Context.Service<NotificationConfig, {
   readonly smtpSinkPort: number
   /** Mails the local sink keeps (the oldest go first), so that a long-running development platform stays bounded. */
   readonly smtpSinkCapacity: number
+  /**
+   * SMTP connections kept open to the server, and mails sent at once: each connection carries one mail at a time,
+   * and a mail is four or five round trips to the server (MAIL, RCPT, DATA, the message, RSET between mails), so
+   * the mails sent per second are about this many divided by those round trips' time.
+   */
+  readonly smtpConnections: number
   /**
    * What to do with an order event that carries no contact: `derive` a local address from the user id (development
    * only: the mail lands in the local sink or Mailpit), or record it `unsendable` (production: never invent a
@@ -38,6 +47,7 @@ export class NotificationConfig extends Context.Service<NotificationConfig, {
         smtpUrl: yield* Config.String("SMTP_URL").pipe(Config.option),
         smtpSinkPort: yield* Config.Port("SMTP_SINK_PORT").pipe(Config.withDefault(2525)),
         smtpSinkCapacity: yield* Config.Int("SMTP_SINK_CAPACITY").pipe(Config.withDefault(1_000)),
+        smtpConnections: yield* Config.schema(SmtpConnections, "SMTP_MAX_CONNECTIONS").pipe(Config.withDefault(8)),
         missingContact: (yield* isProduction) ? "unsendable" : "derive",
         smsProviderUrl: yield* Config.String("SMS_PROVIDER_URL").pipe(Config.withDefault("http://127.0.0.1:8082")),
         from: yield* Config.String("NOTIFICATION_FROM").pipe(Config.withDefault("Shop Mesh <orders@shop-mesh.local>")),

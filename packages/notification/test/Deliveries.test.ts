@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { SqlClient } from "effect/sql"
+import { SMTPServer } from "smtp-server"
 import { redrive } from "../src/DeadLetters.ts"
 import { Deliveries } from "../src/Deliveries.ts"
 import { NotificationInbox } from "../src/NotificationInbox.ts"
@@ -41,6 +42,48 @@ const setSmsFaults = (baseUrl: string, faults: { failNext: number; failRate: num
       headers: { "content-type": "application/json" },
       body: JSON.stringify(faults)
     })
+  )
+
+/**
+ * An SMTP server that holds each mail's answer until `hold` mails wait for theirs at once (then answers them all), or
+ * until a mail has waited `patience`: how many mails the service has in flight shows as how many wait together.
+ */
+const holdingSmtpServer = (hold: number, patience = 2_000) =>
+  Effect.acquireRelease(
+    Effect.callback<{ server: SMTPServer; url: string; received: Array<string>; mostAtOnce: () => number }>(
+      (resume) => {
+        const received: Array<string> = []
+        const waiting: Array<() => void> = []
+        let mostAtOnce = 0
+        const server = new SMTPServer({
+          authOptional: true,
+          disabledCommands: ["STARTTLS", "AUTH"],
+          logger: false,
+          onData(stream, session, callback) {
+            stream.resume()
+            stream.on("end", () => {
+              const answer = () => {
+                const i = waiting.indexOf(answer)
+                if (i < 0) return
+                waiting.splice(i, 1)
+                received.push(session.envelope.rcptTo[0]?.address ?? "")
+                callback()
+              }
+              waiting.push(answer)
+              mostAtOnce = Math.max(mostAtOnce, waiting.length)
+              if (waiting.length >= hold) [...waiting].forEach((waiter) => waiter())
+              else setTimeout(answer, patience)
+            })
+          }
+        })
+        server.listen(0, "127.0.0.1", () => {
+          const address = server.server.address()
+          const port = typeof address === "object" && address !== null ? address.port : 0
+          resume(Effect.succeed({ server, url: `smtp://127.0.0.1:${port}`, received, mostAtOnce: () => mostAtOnce }))
+        })
+      }
+    ),
+    ({ server }) => Effect.callback<void>((resume) => server.close(() => resume(Effect.void)))
   )
 
 describe("Deliveries", () => {
@@ -110,19 +153,38 @@ describe("Deliveries", () => {
   )
 
   it.live(
+    "sends as many mails at once as it keeps SMTP connections (SMTP_MAX_CONNECTIONS)",
+    () =>
+      Effect.gen(function*() {
+        const smtp = yield* holdingSmtpServer(6)
+        yield* Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          yield* confirmationsOf("user_many_at_once", 12)
+          yield* drain
+          const sent = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM notifications WHERE status = 'sent'`
+          assert.strictEqual(sent[0]?.n, 12)
+        }).pipe(Effect.provide(NotificationTest({ smtpConnections: 6, smtpUrl: Option.some(smtp.url) })))
+        assert.strictEqual(smtp.received.length, 12)
+        // Six mails waited for their answers together: six sends were in flight, each on a connection of its own.
+        assert.strictEqual(smtp.mostAtOnce(), 6)
+      }),
+    120_000
+  )
+
+  it.live(
     "marks the mails whose sends end while a mark is being written in one statement",
     () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         yield* confirmationsOf("user_marks", 8)
-        // The first statement that marks mails sent takes 500 ms: the sends beside it (four at once) end meanwhile.
+        // The first statement that marks mails sent takes 500 ms: the sends beside it (eight at once) end meanwhile.
         const marks = yield* countWritesOfNotifications("UPDATE", "status = 'sent'")
         assert.strictEqual(yield* (yield* Deliveries).runOnce, 8)
         const sent = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM notifications WHERE status = 'sent'`
         assert.strictEqual(sent[0]?.n, 8)
         const marked = yield* marks
         assert.strictEqual(marked.reduce((sum, n) => sum + n, 0), 8)
-        // The first mark alone, the three sent beside it together, and so on: one statement per mail would be eight.
+        // The first mark alone, the seven sent beside it together: one statement per mail would be eight.
         assert.isTrue(marked.some((n) => n > 1), JSON.stringify(marked))
         assert.isBelow(marked.length, 8, JSON.stringify(marked))
       }).pipe(Effect.provide(NotificationTest())),

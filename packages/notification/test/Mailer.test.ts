@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { freePort } from "@shop/service-defaults/testing/FreePort"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { ConfigProvider, Effect, Layer, Result } from "effect"
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { type AddressInfo, Socket } from "node:net"
@@ -27,7 +27,28 @@ const onSink = Layer.provideMerge(
   SmtpSink.layer({ port: 0 })
 ).pipe(Layer.provideMerge(defaults))
 
+/** `SMTP_MAX_CONNECTIONS` as the service reads it from `env`. */
+const connectionsFrom = (env: Record<string, string>) =>
+  Effect.result(
+    Effect.map(NotificationConfig, (config) => config.smtpConnections).pipe(
+      Effect.provide(
+        NotificationConfig.layer.pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env))))
+      )
+    )
+  )
+
 describe("Mailer", () => {
+  it.effect("keeps 8 SMTP connections unless SMTP_MAX_CONNECTIONS says otherwise (1 to 64); refuses anything else", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual(yield* connectionsFrom({}), Result.succeed(8))
+      assert.deepStrictEqual(yield* connectionsFrom({ SMTP_MAX_CONNECTIONS: "1" }), Result.succeed(1))
+      assert.deepStrictEqual(yield* connectionsFrom({ SMTP_MAX_CONNECTIONS: "64" }), Result.succeed(64))
+      for (const refused of ["0", "65", "2.5", "-3", "many"]) {
+        const result = yield* connectionsFrom({ SMTP_MAX_CONNECTIONS: refused })
+        assert.isTrue(Result.isFailure(result), refused)
+      }
+    }))
+
   it.live("sends every mail on a few pooled connections, not one connection per mail", () =>
     Effect.gen(function*() {
       const mailer = yield* Mailer
@@ -42,8 +63,9 @@ describe("Mailer", () => {
         Array.from({ length: 30 }, (_, n) => `buyer${n}@example.com`).toSorted()
       )
       assert.isTrue(received.every((m) => m.messageId.startsWith("<ntf_mailer_")))
-      // one connection for the ten sent one after another; at most the pool's size for the ones sent together
-      assert.isAtMost(yield* sink.connections, 4)
+      // one connection for the ten sent one after another; at most the pool's size (SMTP_MAX_CONNECTIONS, 8 by
+      // default) for the ones sent together
+      assert.isAtMost(yield* sink.connections, 8)
     }).pipe(Effect.provide(onSink)))
 
   // nodemailer writes a mail's body and its closing dot as two writes: with Nagle on, the second waits for the

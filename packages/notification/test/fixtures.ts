@@ -57,6 +57,7 @@ export const NotificationTest = (overrides: Partial<NotificationConfig["Service"
       smtpUrl: Option.some(`smtp://127.0.0.1:${sink.port}`),
       smtpSinkPort: 0,
       smtpSinkCapacity: 1_000,
+      smtpConnections: 8,
       missingContact: "derive",
       smsProviderUrl: sms.baseUrl,
       from: "Shop Mesh <orders@shop-mesh.local>",
