@@ -1,7 +1,7 @@
 import { IdempotencyKeyReused, RequestInProgress, ServiceUnavailable } from "@shop/domain"
 import { traced } from "@shop/service-defaults/TracedFunction"
 import { Context, Duration, Effect, Layer } from "effect"
-import { SqlClient, type SqlError, type Statement } from "effect/sql"
+import { SqlClient, type SqlError } from "effect/sql"
 import { createHash } from "node:crypto"
 import { PaymentConfig } from "./PaymentConfig.ts"
 
@@ -16,6 +16,44 @@ export const fingerprintOf = (fields: ReadonlyArray<unknown>): string =>
 
 const unavailable = (error: SqlError.SqlError) =>
   new ServiceUnavailable({ service: "payment-database", detail: error.message })
+
+/**
+ * A request's claim of its key, as data: see `PaymentRepo.insertClaimed`, which makes it in the statement that
+ * inserts the payment.
+ */
+export interface KeyClaim {
+  readonly caller: string
+  readonly key: string
+  readonly fingerprint: string
+  /** How long the claim holds the key before a request with the same fingerprint may take it over. */
+  readonly lockSeconds: number
+}
+
+/** A claim's insert on a key already recorded: it takes over an expired claim with the same fingerprint only. */
+const orTakeOverExpired = (sql: SqlClient.SqlClient) =>
+  sql`ON CONFLICT (caller, key) DO UPDATE SET locked_until = EXCLUDED.locked_until
+    WHERE idempotency_records.state = 'in_flight' AND idempotency_records.locked_until < now()
+      AND idempotency_records.fingerprint = EXCLUDED.fingerprint`
+
+/** Inserts a fresh claim, or takes over an expired one with the same fingerprint: a row when the key was won. */
+export const claimKey = (sql: SqlClient.SqlClient, { caller, fingerprint, key, lockSeconds }: KeyClaim) =>
+  sql<{ caller: string }>`
+    INSERT INTO idempotency_records (caller, key, fingerprint, state, locked_until)
+    VALUES (${caller}, ${key}, ${fingerprint}, 'in_flight', now() + make_interval(secs => ${lockSeconds}))
+    ${orTakeOverExpired(sql)}
+    RETURNING caller`
+
+/**
+ * The claims of a statement's rows, as one of its CTEs: each row of `input` (`caller`, `key`, `fingerprint`,
+ * `lock_seconds`) claims its key as {@link claimKey} does; returns the `caller` and `key` of the keys won. No two
+ * rows may name the same key (a row cannot be claimed twice by one statement).
+ */
+export const claimKeysOf = (sql: SqlClient.SqlClient, input: string) =>
+  sql`INSERT INTO idempotency_records (caller, key, fingerprint, state, locked_until)
+    SELECT i.caller, i.key, i.fingerprint, 'in_flight', now() + make_interval(secs => i.lock_seconds)
+    FROM ${sql(input)} i
+    ${orTakeOverExpired(sql)}
+    RETURNING caller, key`
 
 /** The result of a command to store under its key: see `PaymentRepo.settle`, which stores it with the payment. */
 export interface KeyResult {
@@ -52,10 +90,10 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, {
     fingerprint: string
   ) => Effect.Effect<Claim, IdempotencyKeyReused | RequestInProgress | ServiceUnavailable>
   /**
-   * The claim of {@link begin} as a statement returning a row when the key was won, to gate the command's first
-   * write in one statement (see `PaymentRepo.insertGated`). A key it does not win is for `begin` to tell apart.
+   * The claim of {@link begin} as data, for the command's first write to make in its own statement (see
+   * `PaymentRepo.insertClaimed`). A key it does not win is for `begin` to tell apart.
    */
-  readonly claimStatement: (caller: string, key: string, fingerprint: string) => Statement.Statement<unknown>
+  readonly claimOf: (caller: string, key: string, fingerprint: string) => KeyClaim
   readonly complete: (caller: string, key: string, response: unknown) => Effect.Effect<void, ServiceUnavailable>
   /** Forgets an in-flight claim whose command did nothing lasting, so the caller may try again at once. */
   readonly release: (caller: string, key: string) => Effect.Effect<void, ServiceUnavailable>
@@ -66,20 +104,17 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, {
       const sql = yield* SqlClient.SqlClient
       const lockSeconds = Duration.toMillis((yield* PaymentConfig).idempotencyLock) / 1000
 
-      // Inserts a fresh claim, or takes over an expired one with the same fingerprint, in one statement.
-      const claim = (caller: string, key: string, fingerprint: string) =>
-        sql<{ caller: string }>`
-            INSERT INTO idempotency_records (caller, key, fingerprint, state, locked_until)
-            VALUES (${caller}, ${key}, ${fingerprint}, 'in_flight', now() + make_interval(secs => ${lockSeconds}))
-            ON CONFLICT (caller, key) DO UPDATE SET locked_until = EXCLUDED.locked_until
-            WHERE idempotency_records.state = 'in_flight' AND idempotency_records.locked_until < now()
-              AND idempotency_records.fingerprint = EXCLUDED.fingerprint
-            RETURNING caller`
+      const claimOf = (caller: string, key: string, fingerprint: string): KeyClaim => ({
+        caller,
+        key,
+        fingerprint,
+        lockSeconds
+      })
 
       const begin = traced("IdempotencyStore.begin")(function*(caller: string, key: string, fingerprint: string) {
         // A claim released between our INSERT and SELECT leaves no row: claim again (bounded).
         for (let round = 0; round < 3; round++) {
-          if ((yield* claim(caller, key, fingerprint)).length > 0) return { _tag: "Acquired" } as Claim
+          if ((yield* claimKey(sql, claimOf(caller, key, fingerprint))).length > 0) return { _tag: "Acquired" } as Claim
           const [row] = yield* sql<{ fingerprint: string; state: string; response: unknown }>`
               SELECT fingerprint, state, response FROM idempotency_records WHERE caller = ${caller} AND key = ${key}`
           if (row === undefined) continue
@@ -93,7 +128,7 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, {
 
       return IdempotencyStore.of({
         begin,
-        claimStatement: claim,
+        claimOf,
         complete: (caller, key, response) =>
           completeKey(sql, { caller, key, response }).pipe(Effect.asVoid, Effect.mapError(unavailable)),
         release: (caller, key) =>

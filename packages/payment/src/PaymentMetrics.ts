@@ -18,6 +18,12 @@ export const providerRequestSeconds = Metric.histogram("payment_provider_request
 })
 
 /** Retries sent to the card processor after a retryable failure. */
+export const claimBatchSize = Metric.histogram("payment_claim_batch_size", {
+  description:
+    "Charges whose key claim and payment insert one statement made: the charges that came while the statements before ran",
+  boundaries: [1, 2, 4, 8, 16, 32, 64, 128]
+})
+
 export const settleBatchSize = Metric.histogram("payment_settle_batch_size", {
   description: "Payments settled by one statement: the settlements that came while the statements before ran",
   boundaries: [1, 2, 4, 8, 16, 32, 64, 128]

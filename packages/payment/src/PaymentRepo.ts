@@ -9,11 +9,18 @@ import {
 } from "@shop/domain"
 import { makeKeyedBatches } from "@shop/service-defaults/KeyedBatches"
 import { traced } from "@shop/service-defaults/TracedFunction"
-import { type Cause, Context, Duration, Effect, Layer, Metric, Option, Schema } from "effect"
-import { SqlClient, SqlSchema, type Statement } from "effect/sql"
+import { type Cause, Context, Duration, Effect, Layer, Metric, Option, Result, Schema } from "effect"
+import { SqlClient, SqlSchema } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
-import { completeKey, completeKeysOf, type KeyResult } from "./IdempotencyStore.ts"
-import { settleBatchSize } from "./PaymentMetrics.ts"
+import {
+  claimKey,
+  claimKeysOf,
+  completeKey,
+  completeKeysOf,
+  type KeyClaim,
+  type KeyResult
+} from "./IdempotencyStore.ts"
+import { claimBatchSize, settleBatchSize } from "./PaymentMetrics.ts"
 import { PaymentKeys, type PaymentRecord, PaymentRow } from "./PaymentRecord.ts"
 import { collapse } from "./PaymentSql.ts"
 
@@ -24,6 +31,18 @@ export interface NewPayment {
   readonly currency: Currency
   readonly paymentMethod: PaymentMethod
   readonly idempotencyKey: IdempotencyKey
+}
+
+/** One charge's payment, inserted behind its idempotency key's claim, in a batch of them. */
+interface ClaimedInsert {
+  readonly payment: NewPayment
+  readonly claim: KeyClaim
+}
+
+/** What a claimed insert did: whether its key was won, and the payment it inserted (none when the order had one). */
+interface ClaimedOutcome {
+  readonly gated: boolean
+  readonly inserted: Option.Option<PaymentRecord>
 }
 
 /** One payment's settlement in a batch of them, with its key's result. */
@@ -60,13 +79,14 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
     input: NewPayment
   ) => Effect.Effect<{ readonly payment: PaymentRecord; readonly created: boolean }, ServiceUnavailable>
   /**
-   * {@link insertOrGet} behind `gate`, a write returning a row when it may go ahead (the request's idempotency
-   * claim), in one statement: None when the gate wrote nothing, in which case no payment was inserted either. A
-   * failed insert takes the gate's write with it.
+   * {@link insertOrGet} behind the request's claim of its idempotency key, in one statement: None when the key was
+   * not won, in which case no payment was inserted either. A failed insert takes the claim with it. The charges that
+   * come while two such statements run share the next one, each row claimed and inserted as in a statement of its
+   * own.
    */
-  readonly insertGated: (
+  readonly insertClaimed: (
     input: NewPayment,
-    gate: Statement.Fragment
+    claim: KeyClaim
   ) => Effect.Effect<
     Option.Option<{ readonly payment: PaymentRecord; readonly created: boolean }>,
     ServiceUnavailable
@@ -171,33 +191,110 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
         return { payment: yield* existingOf(input.orderId), created: false }
       }, collapse)
 
-      // Not an SqlSchema: the statement carries the caller's gate. One row always: whether the gate wrote, and the
-      // inserted payment's columns (null when the order had a payment already).
-      const decodeGated = Schema.decodeUnknownEffect(Schema.Struct({
+      // Each statement answers, per request: whether its key was won, and the inserted payment's columns (null when
+      // the key was not won or the order had a payment already).
+      const decodeClaimed = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({
+        forOrder: Schema.String,
         gated: Schema.Boolean,
         id: Schema.NullOr(Schema.String)
-      }))
+      })))
       const decodeRow = Schema.decodeUnknownEffect(PaymentRow)
-      const insertGated = traced("PaymentRepo.insertGated")(
-        function*(input: NewPayment, gate: Statement.Fragment) {
-          const row = pending(input)
-          const [found] = yield* sql`
-            WITH gate AS (${gate}),
-            inserted AS (
-              INSERT INTO payments (id, order_id, status, amount_cents, currency, payment_method,
-                provider_idempotency_key, provider_charge_id, failure_reason, idempotency_key)
-              SELECT ${row.id}::text, ${row.orderId}::text, ${row.status}::text, ${row.amountCents}::bigint,
-                ${row.currency}::text, ${row.paymentMethod}::text, ${row.providerKey}::text, NULL, NULL,
-                ${row.idempotencyKey}::text
-              FROM gate
-              ON CONFLICT (order_id) DO NOTHING
-              RETURNING *)
-            SELECT EXISTS (SELECT 1 FROM gate) AS gated, inserted.*
-            FROM (SELECT 1) AS one LEFT JOIN inserted ON true`
-          const outcome = yield* decodeGated(found)
+      const claimedAnswers = (requests: ReadonlyArray<ClaimedInsert>) => (found: ReadonlyArray<unknown>) =>
+        Effect.gen(function*() {
+          const outcomes = yield* decodeClaimed(found)
+          const answers = new Map<string, ClaimedOutcome>()
+          for (const [i, outcome] of outcomes.entries()) {
+            answers.set(outcome.forOrder, {
+              gated: outcome.gated,
+              inserted: outcome.id === null ? Option.none() : Option.some(yield* decodeRow(found[i]))
+            })
+          }
+          return yield* Effect.forEach(requests, ({ payment }) => {
+            const answer = answers.get(payment.orderId)
+            return answer === undefined
+              ? Effect.die(new Error(`the statement did not answer the charge of ${payment.orderId}`))
+              : Effect.succeed(answer)
+          })
+        })
+      // One charge by a statement of its own: with little load every batch is one.
+      const insertOne = ({ claim, payment }: ClaimedInsert) => {
+        const row = pending(payment)
+        return sql`
+          WITH gate AS (${claimKey(sql, claim)}),
+          inserted AS (
+            INSERT INTO payments (id, order_id, status, amount_cents, currency, payment_method,
+              provider_idempotency_key, provider_charge_id, failure_reason, idempotency_key)
+            SELECT ${row.id}::text, ${row.orderId}::text, ${row.status}::text, ${row.amountCents}::bigint,
+              ${row.currency}::text, ${row.paymentMethod}::text, ${row.providerKey}::text, NULL, NULL,
+              ${row.idempotencyKey}::text
+            FROM gate
+            ON CONFLICT (order_id) DO NOTHING
+            RETURNING *)
+          SELECT ${row.orderId}::text AS "forOrder", EXISTS (SELECT 1 FROM gate) AS gated, inserted.*
+          FROM (SELECT 1) AS one LEFT JOIN inserted ON true`
+      }
+      const insertMany = (requests: ReadonlyArray<ClaimedInsert>) => {
+        const inputs = requests.map(({ payment }) => pending(payment))
+        const column = <A>(f: (row: (typeof inputs)[number], claim: KeyClaim) => A) =>
+          inputs.map((row, i) => f(row, requests[i]!.claim))
+        return sql`
+          WITH input AS (
+            SELECT * FROM unnest(
+              ${column((r) => r.id)}::text[], ${column((r) => r.orderId)}::text[],
+              ${column((r) => r.amountCents)}::bigint[], ${column((r) => r.currency)}::text[],
+              ${column((r) => r.paymentMethod)}::text[], ${column((r) => r.providerKey)}::text[],
+              ${column((r) => r.idempotencyKey)}::text[], ${column((_, c) => c.caller)}::text[],
+              ${column((_, c) => c.key)}::text[], ${column((_, c) => c.fingerprint)}::text[],
+              ${column((_, c) => c.lockSeconds)}::float8[]
+            ) AS i(id, order_id, amount_cents, currency, payment_method, provider_key, idempotency_key, caller, key,
+              fingerprint, lock_seconds)
+          ),
+          gate AS (${claimKeysOf(sql, "input")}),
+          inserted AS (
+            INSERT INTO payments (id, order_id, status, amount_cents, currency, payment_method,
+              provider_idempotency_key, provider_charge_id, failure_reason, idempotency_key)
+            SELECT i.id, i.order_id, 'pending', i.amount_cents, i.currency, i.payment_method, i.provider_key, NULL,
+              NULL, i.idempotency_key
+            FROM input i JOIN gate g ON g.caller = i.caller AND g.key = i.key
+            ON CONFLICT (order_id) DO NOTHING
+            RETURNING *)
+          SELECT i.order_id AS "forOrder", g.key IS NOT NULL AS gated, p.*
+          FROM input i LEFT JOIN gate g ON g.caller = i.caller AND g.key = i.key
+            LEFT JOIN inserted p ON p.order_id = i.order_id`
+      }
+      const insertAlone = (request: ClaimedInsert) =>
+        Effect.result(
+          Effect.flatMap(insertOne(request), claimedAnswers([request])).pipe(Effect.map((answers) => answers[0]!))
+        )
+      // Two requests of one key, or two charges of one order, never share a statement: a statement cannot claim a
+      // key twice, and the second of an order's inserts must see the first. A batch whose statement fails (one
+      // charge's insert refused) is sent again one charge at a time, so that the others do not fail with it.
+      const claimedBatches = yield* makeKeyedBatches<
+        ClaimedInsert,
+        Result.Result<ClaimedOutcome, SqlError | Schema.SchemaError>,
+        never
+      >({
+        maxBatch: 100,
+        inFlight: 2,
+        conflicts: (a, b) =>
+          a.payment.orderId === b.payment.orderId || (a.claim.caller === b.claim.caller && a.claim.key === b.claim.key),
+        run: (requests) =>
+          Effect.andThen(
+            Metric.update(claimBatchSize, requests.length),
+            requests.length === 1
+              ? Effect.map(insertAlone(requests[0]!), (result) => [result])
+              : Effect.flatMap(insertMany(requests), claimedAnswers(requests)).pipe(
+                Effect.map((answers) => answers.map(Result.succeed)),
+                Effect.catch(() => Effect.forEach(requests, insertAlone, { concurrency: "unbounded" }))
+              )
+          )
+      })
+      const insertClaimed = traced("PaymentRepo.insertClaimed")(
+        function*(payment: NewPayment, claim: KeyClaim) {
+          const outcome = yield* Effect.fromResult(yield* claimedBatches("claim", { payment, claim }))
           if (!outcome.gated) return Option.none()
-          if (outcome.id !== null) return Option.some({ payment: yield* decodeRow(found), created: true })
-          return Option.some({ payment: yield* existingOf(input.orderId), created: false })
+          if (Option.isSome(outcome.inserted)) return Option.some({ payment: outcome.inserted.value, created: true })
+          return Option.some({ payment: yield* existingOf(payment.orderId), created: false })
         },
         collapse
       )
@@ -322,7 +419,7 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
 
       return PaymentRepo.of({
         insertOrGet,
-        insertGated,
+        insertClaimed,
         voidOrGet,
         insertStray,
         findById: (id) => collapse(Effect.map(byId(id), first)),

@@ -142,7 +142,7 @@ export class Payments extends Context.Service<Payments, {
           // The key's claim and the payment's insert are one statement: the insert only where the claim was won. A
           // failed statement wrote neither, so there is no claim of this request's to give up (a `release` here
           // could drop the claim of another request with the same key).
-          const gated = yield* repo.insertGated(newPayment, store.claimStatement(cmd.caller, cmd.idempotencyKey, print))
+          const gated = yield* repo.insertClaimed(newPayment, store.claimOf(cmd.caller, cmd.idempotencyKey, print))
           if (Option.isSome(gated)) {
             const result = yield* proceed(cmd, gated.value).pipe(releasingOnFailure(cmd))
             return yield* answer(result.payment, result.replayed, result.settledHere)

@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cents, Currency, IdempotencyKey, OrderId, PaymentId } from "@shop/domain"
 import { Duration, Effect, Layer, Metric, Option } from "effect"
 import { SqlClient } from "effect/sql"
-import { settleBatchSize } from "../src/PaymentMetrics.ts"
+import type { KeyClaim } from "../src/IdempotencyStore.ts"
+import { claimBatchSize, settleBatchSize } from "../src/PaymentMetrics.ts"
 import { RefundId } from "../src/PaymentRecord.ts"
 import { notProcessed, PaymentRepo } from "../src/PaymentRepo.ts"
 import { RefundRepo } from "../src/RefundRepo.ts"
@@ -22,6 +23,37 @@ const newPayment = (amountCents = 1000) => {
     idempotencyKey: IdempotencyKey.make(`k${n}`)
   }
 }
+
+/** A claim of `key` by the order service, as `IdempotencyStore.claimOf` makes it. */
+const claimOf = (key: string): KeyClaim => ({ caller: "order", key, fingerprint: "fp", lockSeconds: 30 })
+
+/** How many records the order service's `key` has (0 or 1). */
+const claimsOf = (key: string) =>
+  Effect.flatMap(
+    SqlClient.SqlClient,
+    (sql) =>
+      Effect.map(
+        sql`SELECT 1 FROM idempotency_records WHERE caller = 'order' AND key = ${key}`,
+        (rows) => rows.length
+      )
+  )
+
+/** The payment inserts of `orderId` fail, as a full disk or a broken constraint would fail them. */
+const refuseInsertsFor = (orderId: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.gen(function*() {
+      yield* sql`CREATE TABLE IF NOT EXISTS refused_orders (order_id text PRIMARY KEY)`
+      yield* sql`INSERT INTO refused_orders VALUES (${orderId})`
+      yield* sql`CREATE OR REPLACE FUNCTION refuse_payment() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF EXISTS (SELECT 1 FROM refused_orders WHERE order_id = NEW.order_id) THEN
+            RAISE EXCEPTION 'payment refused';
+          END IF;
+          RETURN NEW;
+        END $$`
+      yield* sql`DROP TRIGGER IF EXISTS refuse_payment ON payments`
+      yield* sql`CREATE TRIGGER refuse_payment BEFORE INSERT ON payments FOR EACH ROW EXECUTE FUNCTION refuse_payment()`
+    }))
 
 const age = (id: string, seconds: number) =>
   Effect.flatMap(
@@ -45,48 +77,129 @@ describe("PaymentRepo (real storage)", () => {
     }).pipe(Effect.provide(Repo)), 60_000)
 
   it.live(
-    "a gated insert writes nothing behind a closed gate, and a failed insert takes the gate's write with it",
+    "a claimed insert writes nothing behind a key another request holds, and a failed insert takes its claim with it",
     () =>
       Effect.gen(function*() {
         const repo = yield* PaymentRepo
         const sql = yield* SqlClient.SqlClient
-        yield* sql`CREATE TABLE IF NOT EXISTS gate_log (k text PRIMARY KEY)`
-        const gate = (k: string) => sql`INSERT INTO gate_log VALUES (${k}) ON CONFLICT DO NOTHING RETURNING k`
-        const logged = (k: string) => Effect.map(sql`SELECT 1 FROM gate_log WHERE k = ${k}`, (rows) => rows.length)
         const paymentsOf = (orderId: string) =>
           Effect.map(sql`SELECT 1 FROM payments WHERE order_id = ${orderId}`, (rows) => rows.length)
 
         const first = newPayment()
-        const opened = yield* repo.insertGated(first, gate(`open-${first.orderId}`))
+        const opened = yield* repo.insertClaimed(first, claimOf(`open-${first.orderId}`))
         assert.isTrue(Option.isSome(opened) && opened.value.created && opened.value.payment.id === first.id)
+        assert.strictEqual(yield* claimsOf(`open-${first.orderId}`), 1)
 
         const closed = newPayment()
         assert.isTrue(
-          Option.isNone(yield* repo.insertGated(closed, gate(`open-${first.orderId}`))),
-          "the gate wrote nothing"
+          Option.isNone(yield* repo.insertClaimed(closed, claimOf(`open-${first.orderId}`))),
+          "the key is held by the first request"
         )
         assert.strictEqual(yield* paymentsOf(closed.orderId), 0, "so no payment either")
 
-        const again = yield* repo.insertGated({ ...first, id: PaymentId.make(`pay_again${n}`) }, gate(`again-${n}`))
+        const again = yield* repo.insertClaimed(
+          { ...first, id: PaymentId.make(`pay_again${n}`) },
+          claimOf(`again-${n}`)
+        )
         assert.isTrue(Option.isSome(again) && !again.value.created && again.value.payment.id === first.id)
 
         const refused = newPayment()
-        // The payment's insert fails, as a full disk or a broken constraint would fail it.
-        yield* sql`CREATE TABLE IF NOT EXISTS refused_orders (order_id text PRIMARY KEY)`
-        yield* sql`INSERT INTO refused_orders VALUES (${refused.orderId})`
-        yield* sql`CREATE OR REPLACE FUNCTION refuse_payment() RETURNS trigger LANGUAGE plpgsql AS $$
-          BEGIN
-            IF EXISTS (SELECT 1 FROM refused_orders WHERE order_id = NEW.order_id) THEN
-              RAISE EXCEPTION 'payment refused';
-            END IF;
-            RETURN NEW;
-          END $$`
-        yield* sql`DROP TRIGGER IF EXISTS refuse_payment ON payments`
-        yield* sql`CREATE TRIGGER refuse_payment BEFORE INSERT ON payments FOR EACH ROW EXECUTE FUNCTION refuse_payment()`
-        const failed = yield* Effect.result(repo.insertGated(refused, gate(`refused-${refused.orderId}`)))
+        yield* refuseInsertsFor(refused.orderId)
+        const failed = yield* Effect.result(repo.insertClaimed(refused, claimOf(`refused-${refused.orderId}`)))
         assert.strictEqual(failed._tag, "Failure")
-        assert.strictEqual(yield* logged(`refused-${refused.orderId}`), 0, "the gate's write went with the insert")
+        assert.strictEqual(yield* claimsOf(`refused-${refused.orderId}`), 0, "the claim went with the insert")
         assert.strictEqual(yield* paymentsOf(refused.orderId), 0)
+      }).pipe(Effect.provide(Repo)),
+    60_000
+  )
+
+  it.live(
+    "charges that come together share their claims' and inserts' statements, each answered as alone",
+    () =>
+      Effect.gen(function*() {
+        const repo = yield* PaymentRepo
+        const sql = yield* SqlClient.SqlClient
+        // Keys another request holds (in flight, its lock not expired): nothing may be inserted behind them.
+        const held = Array.from({ length: 3 }, () => newPayment())
+        for (const payment of held) {
+          yield* sql`INSERT INTO idempotency_records (caller, key, fingerprint, state, locked_until)
+            VALUES ('order', ${`held-${payment.orderId}`}, 'fp', 'in_flight', now() + interval '1 minute')`
+        }
+        // Orders that have their payment already: a new key is won, and the existing payment answered.
+        const paid = Array.from({ length: 3 }, () => newPayment())
+        for (const payment of paid) yield* repo.insertOrGet(payment)
+        const fresh = Array.from({ length: 16 }, () => newPayment())
+        // One key sent twice with the same fingerprint (two orders, a client's bug): one claim wins it.
+        const [twiceA, twiceB] = [newPayment(), newPayment()]
+        const requests = [
+          ...fresh.map((payment) => ({ payment, claim: claimOf(`fresh-${payment.orderId}`) })),
+          ...held.map((payment) => ({ payment, claim: claimOf(`held-${payment.orderId}`) })),
+          ...paid.map((payment) => ({
+            payment: { ...payment, id: PaymentId.make(`${payment.id}_again`) },
+            claim: claimOf(`paid-${payment.orderId}`)
+          })),
+          { payment: twiceA, claim: claimOf("twice") },
+          { payment: twiceB, claim: claimOf("twice") }
+        ]
+        const before = yield* Metric.value(claimBatchSize)
+        const answers = yield* Effect.forEach(requests, ({ claim, payment }) => repo.insertClaimed(payment, claim), {
+          concurrency: "unbounded"
+        })
+        const after = yield* Metric.value(claimBatchSize)
+        assert.isAbove(after.sum - before.sum - (after.count - before.count), 0, "no statement made two claims")
+
+        for (const [i, payment] of fresh.entries()) {
+          const answer = answers[i]!
+          assert.isTrue(Option.isSome(answer) && answer.value.created, `fresh ${i}`)
+          assert.strictEqual(Option.getOrThrow(answer).payment.id, payment.id)
+          assert.strictEqual(Option.getOrThrow(answer).payment.amountCents, payment.amountCents)
+          assert.strictEqual(yield* claimsOf(`fresh-${payment.orderId}`), 1)
+        }
+        for (const [i, payment] of held.entries()) {
+          assert.isTrue(Option.isNone(answers[fresh.length + i]!), `held ${i}`)
+          assert.isTrue(Option.isNone(yield* repo.findByOrderId(payment.orderId)), `no payment behind held ${i}`)
+        }
+        for (const [i, payment] of paid.entries()) {
+          const answer = answers[fresh.length + held.length + i]!
+          assert.isTrue(Option.isSome(answer) && !answer.value.created, `paid ${i}`)
+          assert.strictEqual(Option.getOrThrow(answer).payment.id, payment.id, "the order's first payment")
+        }
+        // Two statements run at once: either may win the key, never both.
+        const won = answers.slice(-2).map(Option.isSome)
+        assert.deepStrictEqual(won.toSorted(), [false, true], "one of the two won the key")
+        const loser = won[0] ? twiceB : twiceA
+        assert.isTrue(Option.isNone(yield* repo.findByOrderId(loser.orderId)), "and only the winner has a payment")
+      }).pipe(Effect.provide(Repo)),
+    60_000
+  )
+
+  it.live(
+    "a charge whose insert fails fails alone: the others of its statement are sent again one at a time",
+    () =>
+      Effect.gen(function*() {
+        const repo = yield* PaymentRepo
+        const payments = Array.from({ length: 12 }, () => newPayment())
+        yield* refuseInsertsFor(payments[5]!.orderId)
+        const before = yield* Metric.value(claimBatchSize)
+        const answers = yield* Effect.forEach(
+          payments,
+          (payment) => Effect.result(repo.insertClaimed(payment, claimOf(`refused-${payment.orderId}`))),
+          { concurrency: "unbounded" }
+        )
+        const after = yield* Metric.value(claimBatchSize)
+        assert.isAbove(after.sum - before.sum - (after.count - before.count), 0, "the charges shared a statement")
+        for (const [i, payment] of payments.entries()) {
+          const claims = yield* claimsOf(`refused-${payment.orderId}`)
+          const stored = Option.isSome(yield* repo.findByOrderId(payment.orderId))
+          if (i === 5) {
+            // Its statement failed: it holds no claim and has no payment, so it may be sent again at once.
+            assert.strictEqual(answers[i]!._tag, "Failure")
+            assert.deepStrictEqual([claims, stored], [0, false])
+          } else {
+            assert.strictEqual(answers[i]!._tag, "Success", `request ${i}`)
+            assert.deepStrictEqual([claims, stored], [1, true], `request ${i}`)
+          }
+        }
       }).pipe(Effect.provide(Repo)),
     60_000
   )
