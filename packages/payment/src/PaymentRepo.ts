@@ -147,6 +147,10 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
       ) => SqlSchema.findAll({ Request, Result: PaymentRow, execute })
       const first = <A>(found: ReadonlyArray<A>) => Option.fromNullishOr(found[0])
 
+      // Every insert of a payment names the same columns, in this order.
+      const insertPayment = sql`INSERT INTO payments (id, order_id, status, amount_cents, currency, payment_method,
+        provider_idempotency_key, provider_charge_id, failure_reason, idempotency_key)`
+
       const byId = rows(PaymentId, (id) => sql`SELECT * FROM payments WHERE id = ${id}`)
       const byOrder = rows(OrderId, (orderId) => sql`SELECT * FROM payments WHERE order_id = ${orderId}`)
       const existingOf = (orderId: OrderId) =>
@@ -169,8 +173,7 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
           idempotencyKey: Schema.String
         }),
         (input) =>
-          sql`INSERT INTO payments (id, order_id, status, amount_cents, currency, payment_method,
-              provider_idempotency_key, provider_charge_id, failure_reason, idempotency_key)
+          sql`${insertPayment}
             VALUES (${input.id}, ${input.orderId}, ${input.status}, ${input.amountCents}, ${input.currency},
               ${input.paymentMethod}, ${input.providerKey}, ${input.providerChargeId}, ${input.failureReason},
               ${input.idempotencyKey})
@@ -222,8 +225,7 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
         return sql`
           WITH gate AS (${claimKey(sql, claim)}),
           inserted AS (
-            INSERT INTO payments (id, order_id, status, amount_cents, currency, payment_method,
-              provider_idempotency_key, provider_charge_id, failure_reason, idempotency_key)
+            ${insertPayment}
             SELECT ${row.id}::text, ${row.orderId}::text, ${row.status}::text, ${row.amountCents}::bigint,
               ${row.currency}::text, ${row.paymentMethod}::text, ${row.providerKey}::text, NULL, NULL,
               ${row.idempotencyKey}::text
@@ -251,8 +253,7 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
           ),
           gate AS (${claimKeysOf(sql, "input")}),
           inserted AS (
-            INSERT INTO payments (id, order_id, status, amount_cents, currency, payment_method,
-              provider_idempotency_key, provider_charge_id, failure_reason, idempotency_key)
+            ${insertPayment}
             SELECT i.id, i.order_id, 'pending', i.amount_cents, i.currency, i.payment_method, i.provider_key, NULL,
               NULL, i.idempotency_key
             FROM input i JOIN gate g ON g.caller = i.caller AND g.key = i.key
@@ -268,7 +269,8 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
         )
       // Two requests of one key, or two charges of one order, never share a statement: a statement cannot claim a
       // key twice, and the second of an order's inserts must see the first. A batch whose statement fails (one
-      // charge's insert refused) is sent again one charge at a time, so that the others do not fail with it.
+      // charge's insert refused) wrote nothing, and is sent again one charge at a time, so that the others do not
+      // fail with it; an answer that does not decode was written, and is a defect, never sent again.
       const claimedBatches = yield* makeKeyedBatches<
         ClaimedInsert,
         Result.Result<ClaimedOutcome, SqlError | Schema.SchemaError>,
@@ -285,7 +287,8 @@ export class PaymentRepo extends Context.Service<PaymentRepo, {
               ? Effect.map(insertAlone(requests[0]!), (result) => [result])
               : Effect.flatMap(insertMany(requests), claimedAnswers(requests)).pipe(
                 Effect.map((answers) => answers.map(Result.succeed)),
-                Effect.catch(() => Effect.forEach(requests, insertAlone, { concurrency: "unbounded" }))
+                Effect.catchTag("SqlError", () => Effect.forEach(requests, insertAlone, { concurrency: "unbounded" })),
+                Effect.orDie
               )
           )
       })
